@@ -1,0 +1,269 @@
+"""`Domain`: a scikit-fem mesh whose subdomains and boundaries have names.
+
+Everything downstream addresses regions by name (``"anode"``, ``"particles"``,
+``"matrix|particles"``), never by gmsh integers. Lengths are in metres.
+
+Internal interfaces between two subdomains are found automatically and named
+``"a|b"`` with the two names in alphabetical order; a facet group named in the mesh
+file is kept under its own name too.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+import skfem
+
+from ..errors import MeshError, unknown_name
+
+__all__ = ["Domain", "interface_name"]
+
+_ELEMENT_NODES = {2: 3, 3: 4}
+
+
+def interface_name(a: str, b: str) -> str:
+    """Name of the interface between subdomains *a* and *b* (order-free)."""
+    return "|".join(sorted((a, b)))
+
+
+def _facet_keys(nodes: np.ndarray, n: int) -> np.ndarray:
+    """Order-free integer key of each facet given as rows of vertex indices."""
+    s = np.sort(nodes, axis=1).astype(np.int64)
+    if s.shape[1] == 2:
+        return s[:, 0] * n + s[:, 1]
+    if n ** 3 < 2 ** 62:
+        return (s[:, 0] * n + s[:, 1]) * n + s[:, 2]
+    # very large meshes: fall back to a structured view (slower, exact)
+    return np.ascontiguousarray(s).view([("", np.int64)] * 3).ravel()
+
+
+@dataclass(frozen=True, eq=False)
+class Domain:
+    """A mesh with named subdomains (element sets) and boundaries (facet sets).
+
+    Parameters
+    ----------
+    mesh : skfem.MeshTri1 or skfem.MeshTet1
+        Node coordinates in metres. Its ``subdomains`` and ``boundaries`` are set to
+        the named sets, so ``skfem.FacetBasis(domain.mesh, e, facets="anode")`` works.
+    region : ndarray of int, shape (nelements,)
+        Index into `region_names` of the subdomain of each element.
+    region_names : tuple of str
+        Subdomain names; together with `region` a partition of the elements.
+    boundaries : mapping of str to ndarray of int
+        Facet indices of each named facet set, internal interfaces included.
+
+    Examples
+    --------
+    >>> from ntransport.geometry import layered_stack          # doctest: +SKIP
+    >>> d = layered_stack([("PEO", 20e-6)], width=20e-6)       # doctest: +SKIP
+    >>> d.facets("anode").size > 0                              # doctest: +SKIP
+    True
+    """
+
+    mesh: skfem.Mesh
+    region: np.ndarray
+    region_names: tuple[str, ...]
+    boundaries: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ build
+    @classmethod
+    def from_arrays(
+        cls,
+        points: np.ndarray,
+        cells: np.ndarray,
+        cell_groups: Mapping[str, np.ndarray],
+        facet_groups: Mapping[str, np.ndarray] | None = None,
+        *,
+        scale: float = 1.0,
+    ) -> "Domain":
+        """Build a Domain from raw arrays.
+
+        Parameters
+        ----------
+        points : (npoints, gdim) float
+            Node coordinates (any unit; multiplied by `scale` to get metres).
+        cells : (ncells, 3 or 4) int
+            Triangles (2D) or tetrahedra (3D), indices into `points`.
+        cell_groups : name -> indices into `cells`
+            Must partition the cells: every cell in exactly one group.
+        facet_groups : name -> (nfacets, 2 or 3) int node indices, optional
+            Named boundary or interface facets given by their vertices.
+        scale : float
+            Factor from the coordinate unit to metres (1e-6 for micrometres).
+        """
+        points = np.asarray(points, dtype=float)
+        cells = np.asarray(cells)
+        if cells.ndim != 2 or cells.shape[1] not in (3, 4):
+            raise MeshError(
+                f"cells must be triangles (n, 3) or tetrahedra (n, 4), got shape {cells.shape}."
+            )
+        dim = 2 if cells.shape[1] == 3 else 3
+        if points.shape[1] > dim:
+            extra = points[:, dim:]
+            if np.ptp(extra) > 1e-12 * max(np.ptp(points[:, :dim]), 1e-300):
+                raise MeshError(
+                    f"a {dim}D mesh (cells with {cells.shape[1]} nodes) has points that are not "
+                    "flat in the extra coordinate; 2D meshes must lie in the z = 0 plane."
+                )
+            points = points[:, :dim]
+        if not cell_groups:
+            raise MeshError(
+                "the mesh has no named subdomains. Give every region a physical name, e.g. in "
+                'gmsh: gmsh.model.addPhysicalGroup(2, [surface_tags], name="electrolyte") or in a '
+                '.geo file: Physical Surface("electrolyte") = {1};'
+            )
+        # drop unused nodes, renumber
+        used, inverse = np.unique(cells, return_inverse=True)
+        t = np.ascontiguousarray(inverse.reshape(cells.shape).T, dtype=np.int64)
+        p = (points[used] * scale).T.copy()
+
+        region = np.full(cells.shape[0], -1, dtype=np.int64)
+        names = tuple(cell_groups)
+        for k, name in enumerate(names):
+            idx = np.asarray(cell_groups[name], dtype=np.int64)
+            if np.any(region[idx] >= 0):
+                other = names[int(region[idx][region[idx] >= 0][0])]
+                raise MeshError(
+                    f"subdomains {other!r} and {name!r} share elements; named subdomains must "
+                    "not overlap (give each element exactly one physical volume/surface group)."
+                )
+            region[idx] = k
+        if np.any(region < 0):
+            raise MeshError(
+                f"{int(np.sum(region < 0))} elements belong to no named subdomain; add them to a "
+                "physical group (or drop them from the mesh)."
+            )
+        MeshType = skfem.MeshTri1 if dim == 2 else skfem.MeshTet1
+        mesh = MeshType(p, t, validate=False)
+        # skfem may reorder element vertices but keeps element order
+        local = {}
+        if facet_groups:
+            remap = np.full(int(cells.max()) + 1, -1, dtype=np.int64)
+            remap[used] = np.arange(used.size)
+            fkeys = _facet_keys(mesh.facets.T, mesh.nvertices)
+            order = np.argsort(fkeys)
+            sorted_keys = fkeys[order]
+            for name, fnodes in facet_groups.items():
+                fnodes = np.asarray(fnodes, dtype=np.int64)
+                if fnodes.size == 0:
+                    local[name] = np.zeros(0, dtype=np.int64)
+                    continue
+                if fnodes.max() >= remap.size or np.any(remap[fnodes] < 0):
+                    raise MeshError(f"facet group {name!r} refers to nodes not in any cell.")
+                keys = _facet_keys(remap[fnodes], mesh.nvertices)
+                pos = np.searchsorted(sorted_keys, keys)
+                pos = np.clip(pos, 0, sorted_keys.size - 1)
+                if np.any(sorted_keys[pos] != keys):
+                    raise MeshError(
+                        f"facet group {name!r} has {int(np.sum(sorted_keys[pos] != keys))} facets "
+                        "that are not faces of the volume mesh (non-conforming mesh?)."
+                    )
+                local[name] = np.unique(order[pos])
+        return cls._assemble(mesh, region, names, local)
+
+    @classmethod
+    def _assemble(cls, mesh, region, names, named_facets) -> "Domain":
+        boundaries = dict(named_facets)
+        f2t = mesh.f2t
+        inner = np.nonzero(f2t[1] >= 0)[0]
+        ra, rb = region[f2t[0, inner]], region[f2t[1, inner]]
+        differ = ra != rb
+        fi, ra, rb = inner[differ], ra[differ], rb[differ]
+        lo, hi = np.minimum(ra, rb), np.maximum(ra, rb)
+        for a, b in sorted(set(zip(lo.tolist(), hi.tolist()))):
+            key = interface_name(names[a], names[b])
+            if key not in boundaries:
+                boundaries[key] = fi[(lo == a) & (hi == b)]
+        subdomains = {n: np.nonzero(region == k)[0] for k, n in enumerate(names)}
+        mesh = mesh.with_subdomains(subdomains).with_boundaries(boundaries)
+        frozen = MappingProxyType({k: v for k, v in boundaries.items()})
+        for v in frozen.values():
+            v.setflags(write=False)
+        region.setflags(write=False)
+        return cls(mesh=mesh, region=region, region_names=tuple(names), boundaries=frozen)
+
+    # ----------------------------------------------------------------- access
+    @property
+    def dim(self) -> int:
+        return self.mesh.dim()
+
+    @property
+    def subdomains(self) -> dict[str, np.ndarray]:
+        """Subdomain name -> element indices."""
+        return {n: self.elements(n) for n in self.region_names}
+
+    def elements(self, name: str) -> np.ndarray:
+        """Element indices of subdomain *name* (raises with close matches)."""
+        if name not in self.region_names:
+            raise unknown_name("subdomain", name, self.region_names)
+        return np.nonzero(self.region == self.region_names.index(name))[0]
+
+    def facets(self, name: str) -> np.ndarray:
+        """Facet indices of boundary or interface *name* (raises with close matches)."""
+        if name not in self.boundaries:
+            raise unknown_name("boundary", name, self.boundaries)
+        return self.boundaries[name]
+
+    def interface(self, a: str, b: str) -> np.ndarray:
+        """Facets shared by subdomains *a* and *b* (empty if they do not touch)."""
+        for n in (a, b):
+            if n not in self.region_names:
+                raise unknown_name("subdomain", n, self.region_names)
+        return self.boundaries.get(interface_name(a, b), np.zeros(0, dtype=np.int64))
+
+    @property
+    def interfaces(self) -> list[str]:
+        """Names of the internal interfaces between different subdomains."""
+        return [k for k in self.boundaries if "|" in k]
+
+    @property
+    def bounds(self) -> np.ndarray:
+        """``[[xmin, xmax], [ymin, ymax](, [zmin, zmax])]`` in metres."""
+        return np.stack([self.mesh.p.min(axis=1), self.mesh.p.max(axis=1)], axis=1)
+
+    def element_volumes(self) -> np.ndarray:
+        """Area (2D) or volume (3D) of each element [m^dim]."""
+        p, t = self.mesh.p, self.mesh.t
+        d = self.dim
+        J = np.stack([p[:, t[i + 1]] - p[:, t[0]] for i in range(d)], axis=0)  # (d, d, ne)
+        det = np.abs(np.linalg.det(np.moveaxis(J, -1, 0)))
+        return det / (2.0 if d == 2 else 6.0)
+
+    def volume(self, name: str | None = None) -> float:
+        """Measure of subdomain *name* (or of the whole domain) [m^dim]."""
+        v = self.element_volumes()
+        return float(v.sum() if name is None else v[self.elements(name)].sum())
+
+    def volume_fractions(self) -> dict[str, float]:
+        """Subdomain name -> its share of the domain measure."""
+        v = self.element_volumes()
+        tot = v.sum()
+        return {n: float(v[self.region == k].sum() / tot) for k, n in enumerate(self.region_names)}
+
+    def facet_measure(self, name: str) -> float:
+        """Length (2D) or area (3D) of boundary *name* [m^(dim-1)]."""
+        f = self.facets(name)
+        x = self.mesh.p[:, self.mesh.facets[:, f]]  # (d, nv, nf)
+        if self.dim == 2:
+            return float(np.linalg.norm(x[:, 1] - x[:, 0], axis=0).sum())
+        c = np.cross((x[:, 1] - x[:, 0]).T, (x[:, 2] - x[:, 0]).T)
+        return float(0.5 * np.linalg.norm(c, axis=1).sum())
+
+    def renamed(self, mapping: Mapping[str, str]) -> "Domain":
+        """A copy with subdomains and boundaries renamed by *mapping* (old -> new)."""
+        for k in mapping:
+            if k not in self.region_names and k not in self.boundaries:
+                raise unknown_name("region", k, [*self.region_names, *self.boundaries])
+        names = tuple(mapping.get(n, n) for n in self.region_names)
+        named = {mapping.get(k, k): v.copy() for k, v in self.boundaries.items() if "|" not in k}
+        return Domain._assemble(self.mesh, self.region.copy(), names, named)
+
+    def __repr__(self) -> str:
+        kind = "triangles" if self.dim == 2 else "tetrahedra"
+        return (
+            f"Domain({self.mesh.nelements} {kind}, {self.mesh.nvertices} nodes, "
+            f"subdomains={list(self.region_names)}, boundaries={list(self.boundaries)})"
+        )

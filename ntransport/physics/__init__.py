@@ -1,0 +1,1 @@
+"""Weak forms, one physical term per function. Never imports gmsh, meshio or pyvista."""

@@ -1,0 +1,96 @@
+r"""Electrode kinetics: interchangeable plain functions with one signature.
+
+Each returns a :class:`Kinetics` triple ``(i, di_deta, di_dc)`` so a Newton solver can
+build a consistent Jacobian. Sign convention: ``i > 0`` is anodic (Li -> Li+ + e-,
+stripping; Li+ enters the electrolyte), ``i < 0`` cathodic (plating).
+
+.. math::
+
+    \eta = \phi_s - \phi_l - U, \qquad f = F / (R T)
+
+    i_{BV} = i_0 \left[ e^{\alpha_a f \eta} - \frac{c}{c_{ref}} e^{-\alpha_c f \eta} \right]
+
+A boundary condition takes one of these functions; it never branches on a string.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ..constants import F, R
+
+__all__ = ["Kinetics", "butler_volmer", "tafel", "linear"]
+
+
+class Kinetics(NamedTuple):
+    i: np.ndarray  # current density [A m-2], anodic positive
+    di_deta: np.ndarray  # [A m-2 V-1]
+    di_dc: np.ndarray  # derivative w.r.t. the concentration ratio c/c_ref [A m-2]
+
+
+def butler_volmer(eta, c_ratio=1.0, *, i0, alpha_a=0.5, alpha_c=0.5, T=298.15) -> Kinetics:
+    r"""Concentration-dependent Butler--Volmer kinetics.
+
+    :math:`i = i_0[\exp(\alpha_a f\eta) - (c/c_{ref})\exp(-\alpha_c f\eta)]`.
+
+    Parameters
+    ----------
+    eta : array_like
+        Overpotential [V].
+    c_ratio : array_like
+        Li+ concentration at the surface over its reference value (dimensionless).
+    i0 : float
+        Exchange current density [A m-2].
+    alpha_a, alpha_c : float
+        Anodic and cathodic transfer coefficients.
+    T : float
+        Temperature [K].
+
+    Examples
+    --------
+    >>> k = butler_volmer(0.0, 1.0, i0=1.0)
+    >>> float(k.i)
+    0.0
+    """
+    f = F / (R * T)
+    eta = np.asarray(eta, dtype=float)
+    c_ratio = np.asarray(c_ratio, dtype=float)
+    ea = np.exp(alpha_a * f * eta)
+    ec = np.exp(-alpha_c * f * eta)
+    i = i0 * (ea - c_ratio * ec)
+    di_deta = i0 * f * (alpha_a * ea + alpha_c * c_ratio * ec)
+    di_dc = -i0 * ec * np.ones_like(c_ratio)
+    return Kinetics(i, di_deta, di_dc)
+
+
+def tafel(eta, c_ratio=1.0, *, i0, alpha_a=0.5, alpha_c=0.5, T=298.15) -> Kinetics:
+    r"""High-overpotential (Tafel) limit of Butler--Volmer: only the dominant branch.
+
+    :math:`i = i_0 e^{\alpha_a f\eta}` for :math:`\eta \ge 0`,
+    :math:`i = -i_0 (c/c_{ref}) e^{-\alpha_c f\eta}` for :math:`\eta < 0`.
+    Valid for :math:`|\eta| \gg RT/F`; discontinuous at :math:`\eta = 0`.
+    """
+    f = F / (R * T)
+    eta = np.asarray(eta, dtype=float)
+    c_ratio = np.broadcast_to(np.asarray(c_ratio, dtype=float), eta.shape)
+    ea = np.exp(alpha_a * f * np.maximum(eta, 0.0))
+    ec = np.exp(-alpha_c * f * np.minimum(eta, 0.0))
+    anodic = eta >= 0
+    i = np.where(anodic, i0 * ea, -i0 * c_ratio * ec)
+    di_deta = np.where(anodic, i0 * alpha_a * f * ea, i0 * alpha_c * f * c_ratio * ec)
+    di_dc = np.where(anodic, 0.0, -i0 * ec)
+    return Kinetics(i, di_deta, di_dc)
+
+
+def linear(eta, c_ratio=1.0, *, i0, alpha_a=0.5, alpha_c=0.5, T=298.15) -> Kinetics:
+    r"""Small-overpotential (linearised) kinetics: :math:`i = i_0 (\alpha_a+\alpha_c) f \eta`.
+
+    The charge-transfer resistance is :math:`R_{ct} = RT / ((\alpha_a+\alpha_c) F i_0)`;
+    concentration dependence is ignored.
+    """
+    f = F / (R * T)
+    eta = np.asarray(eta, dtype=float)
+    g = i0 * (alpha_a + alpha_c) * f
+    shape = np.broadcast(eta, np.asarray(c_ratio)).shape
+    return Kinetics(g * eta * np.ones(shape), g * np.ones(shape), np.zeros(shape))
