@@ -54,6 +54,9 @@ class Domain:
         Subdomain names; together with `region` a partition of the elements.
     boundaries : mapping of str to ndarray of int
         Facet indices of each named facet set, internal interfaces included.
+    info : mapping
+        What the builder knows that the mesh does not say: seed, target and realised
+        volume fractions, particle centres and radii, layer thicknesses...
 
     Examples
     --------
@@ -67,6 +70,7 @@ class Domain:
     region: np.ndarray
     region_names: tuple[str, ...]
     boundaries: Mapping[str, np.ndarray] = field(default_factory=dict)
+    info: Mapping[str, object] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ build
     @classmethod
@@ -163,6 +167,11 @@ class Domain:
                     )
                 local[name] = np.unique(order[pos])
         return cls._assemble(mesh, region, names, local)
+
+    def with_info(self, **info) -> "Domain":
+        """A copy whose `info` is updated with *info* (the mesh is shared, immutable)."""
+        return Domain(self.mesh, self.region, self.region_names, self.boundaries,
+                      MappingProxyType({**self.info, **info}))
 
     @classmethod
     def _assemble(cls, mesh, region, names, named_facets) -> "Domain":
