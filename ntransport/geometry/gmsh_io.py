@@ -181,6 +181,7 @@ def read_mesh(path, *, unit="m") -> Domain:
     FileNotFoundError
         The path does not exist.
     """
+    _scale(unit)  # reject a bad unit before any work
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"mesh file {str(path)!r} does not exist.")
@@ -211,6 +212,10 @@ def _from_meshio(path: Path, unit) -> Domain:
     cells = np.concatenate([m.cells[i].data for i in offsets])
 
     sets = dict(m.cell_sets or {})
+    if not sets:  # formats without sets (VTU...) store them as one "a-b-c" index array
+        for key in [k for k in m.cell_data if "-" in k and not k.startswith("gmsh:")]:
+            m.cell_data_to_sets(key)
+        sets = dict(m.cell_sets or {})
     if not sets and "gmsh:physical" in m.cell_data and m.field_data:
         ids = m.cell_data["gmsh:physical"]
         for name, (tag, _) in m.field_data.items():

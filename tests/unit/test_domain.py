@@ -1,0 +1,187 @@
+"""Domain: names, automatic interfaces, measures, immutability, readers."""
+import numpy as np
+import pytest
+
+import ntransport as nt
+from ntransport.errors import ConfigError, MeshError
+from ntransport.geometry import gmsh_session, interface_name
+
+
+def _two_squares():
+    # unit square split at x = 0.5 into "left" and "right", 4 triangles
+    pts = np.array([[0, 0], [0.5, 0], [1, 0], [0, 1], [0.5, 1], [1, 1.0]])
+    cells = np.array([[0, 1, 4], [0, 4, 3], [1, 2, 5], [1, 5, 4]])
+    return nt.Domain.from_arrays(
+        pts, cells, {"left": [0, 1], "right": [2, 3]}, {"bottom": np.array([[0, 1], [1, 2]])}
+    )
+
+
+def test_from_arrays_names_and_interfaces():
+    d = _two_squares()
+    assert d.region_names == ("left", "right")
+    assert set(d.boundaries) == {"bottom", "left|right"}
+    assert d.interface("right", "left").size == 1
+    assert d.facet_measure("left|right") == pytest.approx(1.0, rel=1e-14)
+    assert d.facet_measure("bottom") == pytest.approx(1.0, rel=1e-14)
+    assert d.volume_fractions() == pytest.approx({"left": 0.5, "right": 0.5})
+    assert d.volume() == pytest.approx(1.0)
+    # the skfem mesh carries the same names, so FacetBasis(facets="bottom") works
+    assert set(d.mesh.boundaries) >= {"bottom", "left|right"}
+    assert set(d.mesh.subdomains) == {"left", "right"}
+
+
+def test_scale_converts_to_metres():
+    pts = np.array([[0, 0], [20, 0], [0, 5.0]])
+    d = nt.Domain.from_arrays(pts, np.array([[0, 1, 2]]), {"PEO": [0]}, scale=1e-6)
+    assert d.bounds[0, 1] == pytest.approx(20e-6)
+    assert d.volume() == pytest.approx(0.5 * 20e-6 * 5e-6)
+
+
+def test_unknown_names_suggest_close_match():
+    d = _two_squares()
+    with pytest.raises(KeyError, match="Did you mean 'bottom'"):
+        d.facets("botom")
+    with pytest.raises(KeyError, match="Did you mean 'left'"):
+        d.elements("lefft")
+
+
+def test_arrays_are_read_only_and_info_copies():
+    d = _two_squares()
+    with pytest.raises(ValueError):
+        d.region[0] = 1
+    d2 = d.with_info(seed=1)
+    assert d2.info == {"seed": 1} and d.info == {}
+
+
+def test_renamed():
+    d = _two_squares().renamed({"left": "PE", "bottom": "anode"})
+    assert d.region_names == ("PE", "right")
+    assert set(d.boundaries) == {"anode", "PE|right"}
+
+
+@pytest.mark.parametrize(
+    "groups, match",
+    [
+        ({}, "no named subdomains"),
+        ({"a": [0, 1]}, "belong to no named subdomain"),
+        ({"a": [0, 1, 2], "b": [2, 3]}, "share elements"),
+    ],
+)
+def test_bad_cell_groups(groups, match):
+    pts = np.array([[0, 0], [0.5, 0], [1, 0], [0, 1], [0.5, 1], [1, 1.0]])
+    cells = np.array([[0, 1, 4], [0, 4, 3], [1, 2, 5], [1, 5, 4]])
+    with pytest.raises(MeshError, match=match):
+        nt.Domain.from_arrays(pts, cells, groups)
+
+
+def test_facet_group_not_on_mesh():
+    pts = np.array([[0, 0], [1, 0], [0, 1.0], [1, 1]])
+    with pytest.raises(MeshError, match="not faces of the volume mesh"):
+        nt.Domain.from_arrays(pts, np.array([[0, 1, 2], [1, 3, 2]]), {"a": [0, 1]},
+                              {"diag": np.array([[0, 3]])})
+
+
+def _gmsh_two_layers(gmsh, named=True):
+    a = gmsh.model.occ.addRectangle(0, 0, 0, 20, 1)
+    b = gmsh.model.occ.addRectangle(0, 1, 0, 20, 19)
+    gmsh.model.occ.fragment([(2, a)], [(2, b)])
+    gmsh.model.occ.synchronize()
+    if named:
+        gmsh.model.addPhysicalGroup(2, [a], name="LLZO")
+        gmsh.model.addPhysicalGroup(2, [b], name="PEO")
+        bottom = [t for _, t in gmsh.model.getEntitiesInBoundingBox(-1, -1e-3, -1, 21, 1e-3, 1, 1)]
+        gmsh.model.addPhysicalGroup(1, bottom, name="anode")
+    gmsh.option.setNumber("Mesh.MeshSizeMax", 1.0)
+    gmsh.model.mesh.generate(2)
+
+
+def test_from_gmsh_model_in_one_call():
+    with gmsh_session() as gmsh:
+        _gmsh_two_layers(gmsh)
+        d = nt.from_gmsh(unit="um")
+    assert d.region_names == ("LLZO", "PEO")
+    assert d.volume("LLZO") == pytest.approx(20e-6 * 1e-6, rel=1e-12)
+    assert d.facet_measure("anode") == pytest.approx(20e-6, rel=1e-12)
+    assert d.facet_measure(interface_name("PEO", "LLZO")) == pytest.approx(20e-6, rel=1e-12)
+
+
+@pytest.mark.parametrize("version", [2.2, 4.1])
+def test_read_msh_versions(tmp_path, version):
+    path = tmp_path / f"stack_v{version}.msh"
+    with gmsh_session() as gmsh:
+        _gmsh_two_layers(gmsh)
+        gmsh.option.setNumber("Mesh.MshFileVersion", version)
+        gmsh.write(str(path))
+    d = nt.read_mesh(path, unit="um")
+    assert d.region_names == ("LLZO", "PEO")
+    assert d.volume() == pytest.approx(400e-12, rel=1e-12)
+    assert "anode" in d.boundaries
+
+
+def test_read_geo_meshes_on_the_fly(tmp_path):
+    geo = tmp_path / "box.geo"
+    geo.write_text(
+        "Point(1) = {0,0,0,0.5}; Point(2) = {2,0,0,0.5}; Point(3) = {2,1,0,0.5};"
+        " Point(4) = {0,1,0,0.5};\n"
+        "Line(1) = {1,2}; Line(2) = {2,3}; Line(3) = {3,4}; Line(4) = {4,1};\n"
+        "Curve Loop(1) = {1,2,3,4}; Plane Surface(1) = {1};\n"
+        'Physical Surface("electrolyte") = {1}; Physical Curve("anode") = {1};'
+        ' Physical Curve("cathode") = {3};\n'
+    )
+    d = nt.read_mesh(geo, unit="mm")
+    assert d.region_names == ("electrolyte",)
+    assert d.facet_measure("cathode") == pytest.approx(2e-3, rel=1e-12)
+
+
+def test_read_meshio_vtu_with_cell_sets(tmp_path):
+    import meshio
+
+    pts = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [1, 1, 0.0]])
+    m = meshio.Mesh(pts, [("triangle", np.array([[0, 1, 2], [1, 3, 2]]))],
+                    cell_sets={"a": [np.array([0])], "b": [np.array([1])]})
+    path = tmp_path / "two.vtu"
+    m.write(path)
+    d = nt.read_mesh(path)
+    assert d.region_names == ("a", "b") and "a|b" in d.boundaries
+
+
+def test_mesh_without_names_is_a_clear_error(tmp_path):
+    path = tmp_path / "unnamed.msh"
+    with gmsh_session() as gmsh:
+        _gmsh_two_layers(gmsh, named=False)
+        gmsh.option.setNumber("Mesh.SaveAll", 1)
+        gmsh.write(str(path))
+    with pytest.raises(MeshError, match="no physical groups"):
+        nt.read_mesh(path)
+
+
+def test_read_mesh_bad_inputs(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        nt.read_mesh(tmp_path / "nope.msh")
+    with pytest.raises(ConfigError, match="not a length unit"):
+        nt.read_mesh(_write_tiny_vtu(tmp_path), unit="furlong")
+
+
+def _write_tiny_vtu(tmp_path):
+    import meshio
+
+    pts = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0.0]])
+    m = meshio.Mesh(pts, [("triangle", np.array([[0, 1, 2]]))], cell_sets={"a": [np.array([0])]})
+    path = tmp_path / "tiny.vtu"
+    m.write(path)
+    return path
+
+
+def test_3d_tetrahedra(tmp_path):
+    with gmsh_session() as gmsh:
+        box = gmsh.model.occ.addBox(0, 0, 0, 1, 1, 1)
+        gmsh.model.occ.synchronize()
+        gmsh.model.addPhysicalGroup(3, [box], name="LLZO")
+        bottom = [t for _, t in gmsh.model.getEntitiesInBoundingBox(-1, -1, -1e-3, 2, 2, 1e-3, 2)]
+        gmsh.model.addPhysicalGroup(2, bottom, name="anode")
+        gmsh.option.setNumber("Mesh.MeshSizeMax", 0.3)
+        gmsh.model.mesh.generate(3)
+        d = nt.from_gmsh(unit="um")
+    assert d.dim == 3
+    assert d.volume() == pytest.approx(1e-18, rel=1e-12)
+    assert d.facet_measure("anode") == pytest.approx(1e-12, rel=1e-12)
