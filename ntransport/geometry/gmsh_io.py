@@ -113,11 +113,11 @@ def from_gmsh(*, unit="m", dim: int | None = None) -> Domain:
     if tags.size == 0:
         raise MeshError("the gmsh model has no mesh; call gmsh.model.mesh.generate(dim) first.")
     coords = coords.reshape(-1, 3)
-    tag_order = np.argsort(tags)
-    sorted_tags = tags[tag_order]
+    lookup = np.full(int(tags.max()) + 1, -1, dtype=np.int64)
+    lookup[tags.astype(np.int64)] = np.arange(tags.size)
 
     def to_index(node_tags):
-        return tag_order[np.searchsorted(sorted_tags, node_tags)]
+        return lookup[np.asarray(node_tags, dtype=np.int64)]
 
     def group_elements(d, tag, name):
         blocks = []

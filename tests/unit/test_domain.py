@@ -185,3 +185,20 @@ def test_3d_tetrahedra(tmp_path):
     assert d.dim == 3
     assert d.volume() == pytest.approx(1e-18, rel=1e-12)
     assert d.facet_measure("anode") == pytest.approx(1e-12, rel=1e-12)
+
+
+@pytest.mark.parametrize("refine", [3])
+def test_cached_topology_matches_scikit_fem(refine):
+    """Our integer-key facet build gives exactly scikit-fem's facets, t2f and f2t."""
+    import skfem
+
+    from ntransport.geometry.domain import _cache_topology
+
+    for base in (skfem.MeshTri1.init_sqsymmetric(), skfem.MeshTet1.init_tensor(*[np.linspace(0, 1, 4)] * 3)):
+        m = base.refined(refine if base.dim() == 2 else 1)
+        ref = type(m)(m.p, m.t, validate=False)
+        fast = type(m)(m.p, m.t, validate=False)
+        _cache_topology(fast)
+        np.testing.assert_array_equal(fast.facets, ref.facets)
+        np.testing.assert_array_equal(fast.t2f, ref.t2f)
+        np.testing.assert_array_equal(fast.f2t, ref.f2t)

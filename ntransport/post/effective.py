@@ -1,0 +1,98 @@
+r"""Effective conductivity along the electrode axis, and the classical bounds.
+
+:math:`\sigma_\mathrm{eff} = I L / (V A)`: the conductivity of a homogeneous slab
+with the same electrode separation *L* and electrode (cross-section) area *A* that
+carries the same current *I* at the same voltage *V*. In 2D, *A* is the electrode
+width and *I* is per metre of depth.
+
+The bounds are for isotropic two-phase composites (Hashin & Shtrikman 1962; in 2D
+the same form with ``dim = 2``); Maxwell Garnett (= the HS bound on the side of the
+continuous phase) is the dilute-limit law for non-interacting inclusions.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "electrode_axis", "effective_conductivity", "hashin_shtrikman_bounds",
+    "maxwell_garnett", "wiener_bounds",
+]
+
+
+def _facet_normals(domain, name):
+    mesh = domain.mesh
+    facets = domain.facets(name)
+    x = mesh.p[:, mesh.facets[:, facets]]
+    if domain.dim == 2:
+        tang = x[:, 1] - x[:, 0]
+        n = np.stack([tang[1], -tang[0]])
+    else:
+        n = 0.5 * np.cross((x[:, 1] - x[:, 0]).T, (x[:, 2] - x[:, 0]).T).T
+    return x.mean(axis=1), n  # centroids (dim, nf), area-weighted normals (dim, nf)
+
+
+def electrode_axis(domain, electrodes=("anode", "cathode")):
+    r"""Unit axis, separation and projected area of a pair of electrodes.
+
+    Returns
+    -------
+    axis : (dim,) unit vector from the anode centroid to the cathode centroid.
+    length : float
+        Separation of the electrode planes along `axis` [m].
+    area : float
+        Anode area projected on the plane normal to `axis`,
+        :math:`\sum_f |f|\,|n_f\cdot\hat n|` [m^(dim-1)] (equals its area when flat).
+    """
+    ca, na = _facet_normals(domain, electrodes[0])
+    cc, nc = _facet_normals(domain, electrodes[1])
+    wa = np.linalg.norm(na, axis=0)
+    wc = np.linalg.norm(nc, axis=0)
+    xa = (ca * wa).sum(axis=1) / wa.sum()
+    xc = (cc * wc).sum(axis=1) / wc.sum()
+    d = xc - xa
+    length = float(np.linalg.norm(d))
+    if length == 0.0:
+        raise ValueError(f"electrodes {electrodes} have the same centroid; cannot define an axis.")
+    axis = d / length
+    area = float(np.abs(axis @ na).sum())
+    return axis, length, area
+
+
+def effective_conductivity(total_current: float, voltage: float, length: float,
+                           area: float) -> float:
+    r""":math:`\sigma_\mathrm{eff} = I L/(V A)` [S/m]."""
+    return float(total_current * length / (voltage * area))
+
+
+def wiener_bounds(fractions, sigmas) -> tuple[float, float]:
+    r"""Series (harmonic) and parallel (arithmetic) means: :math:`(\sum f/\sigma)^{-1}, \sum f\sigma`."""
+    f, s = np.asarray(fractions, float), np.asarray(sigmas, float)
+    return float(1.0 / np.sum(f / s)), float(np.sum(f * s))
+
+
+def maxwell_garnett(sigma_m: float, sigma_p: float, fraction: float, *, dim: int) -> float:
+    r"""Maxwell Garnett conductivity of inclusions *p* at *fraction* in matrix *m*.
+
+    .. math::
+
+        \sigma_\mathrm{MG} = \sigma_m\,\frac{\sigma_p + (d-1)\sigma_m + (d-1) f(\sigma_p-\sigma_m)}
+                                          {\sigma_p + (d-1)\sigma_m - f(\sigma_p-\sigma_m)}
+    """
+    k = dim - 1
+    dp = sigma_p - sigma_m
+    return float(sigma_m * (sigma_p + k * sigma_m + k * fraction * dp)
+                 / (sigma_p + k * sigma_m - fraction * dp))
+
+
+def hashin_shtrikman_bounds(sigma_1: float, sigma_2: float, fraction_2: float, *,
+                            dim: int) -> tuple[float, float]:
+    """Lower and upper Hashin–Shtrikman bounds of a two-phase isotropic composite.
+
+    Each bound is the Maxwell Garnett formula with the less (lower bound) or more
+    (upper bound) conductive phase as the matrix.
+    """
+    lo_s, hi_s = sorted((sigma_1, sigma_2))
+    f_hi = fraction_2 if sigma_2 >= sigma_1 else 1.0 - fraction_2
+    lower = maxwell_garnett(lo_s, hi_s, f_hi, dim=dim)
+    upper = maxwell_garnett(hi_s, lo_s, 1.0 - f_hi, dim=dim)
+    return lower, upper

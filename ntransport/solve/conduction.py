@@ -1,0 +1,386 @@
+r"""Steady Ohmic conduction between two electrodes: `solve_conduction`.
+
+Solves
+
+.. math::
+
+    -\nabla\cdot(\sigma\nabla\phi) = 0 \ \text{in}\ \Omega, \qquad
+    \phi = V \ \text{on the anode}, \quad \phi = 0 \ \text{on the cathode}, \qquad
+    j\cdot n = 0 \ \text{elsewhere},
+
+with P1 elements, optionally with resistive interfaces :math:`\Gamma` across which
+the potential jumps, :math:`j\cdot n = G[\![\phi]\!]` (nodes are duplicated on
+:math:`\Gamma`; see :func:`ntransport.solve.assembly.split_interface_nodes`).
+
+Sign convention: ``voltage`` is :math:`\phi_\mathrm{anode}-\phi_\mathrm{cathode}`; a
+positive voltage drives a positive current from anode to cathode through the
+electrolyte (:math:`j = -\sigma\nabla\phi`), as Li+ flows on discharge.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+
+from ..errors import ConfigError, MaterialError, unknown_name
+from ..geometry.domain import interface_name
+from ..physics.conduction import conduction_p1, interface_conductance_p1
+from ..post.currents import current_share as _current_share
+from ..post.effective import effective_conductivity as _sigma_eff
+from ..post.effective import electrode_axis
+from .assembly import (
+    assemble_reduced, boundary_nodes, coo_to_csr, mesh_edge_graph, p1_gradients,
+    split_interface_nodes,
+)
+from .linear import make_solver
+
+__all__ = ["solve_conduction", "ConductionResult", "element_conductivity"]
+
+log = logging.getLogger(__name__)
+
+
+def _check_sigma(arr, where):
+    bad = ~np.isfinite(arr) | (arr <= 0)
+    if np.any(bad):
+        v = float(arr[bad][0])
+        count = f" ({int(bad.sum())} of {arr.size} elements)" if 1 < bad.sum() < arr.size else ""
+        raise MaterialError(
+            f"conductivity of {where} must be finite and > 0 S/m, got {v!r}{count}. Give a "
+            "positive number in S/m (e.g. 0.036 for 0.36 mS/cm), a Material, or a function of "
+            "position returning positive values."
+        )
+    return arr
+
+
+def _value_of(spec, x, temperature, where):
+    """Conductivity of one subdomain at element centroids *x* (dim, n)."""
+    if hasattr(spec, "conductivity"):
+        val = spec.conductivity(temperature)
+    elif callable(spec):
+        val = spec(x)
+    elif isinstance(spec, (int, float, np.floating, np.integer)) and not isinstance(spec, bool):
+        val = float(spec)
+    else:
+        raise MaterialError(
+            f"conductivity of {where} must be a number [S/m], a Material or a callable of "
+            f"position, got {type(spec).__name__} {spec!r}."
+        )
+    try:
+        val = np.broadcast_to(np.asarray(val, dtype=float), (x.shape[1],))
+    except ValueError:
+        raise MaterialError(
+            f"conductivity of {where}: a callable must return one value per point of x "
+            f"(shape (dim, n) -> (n,)), got shape {np.shape(val)} for n = {x.shape[1]}."
+        ) from None
+    return _check_sigma(val, where)
+
+
+def element_conductivity(domain, conductivity, *, temperature=None) -> np.ndarray:
+    """Conductivity of every element [S/m] from a per-subdomain specification.
+
+    Parameters
+    ----------
+    domain : Domain
+    conductivity : mapping, Material, callable or number
+        Mapping subdomain name -> number [S/m], Material (anything with
+        ``.conductivity(T)``) or callable of position; or one such value for the
+        whole domain. Callables get element centroids ``x`` of shape (dim, n) and
+        return n values (a one-point rule: the field is taken constant per element).
+    temperature : float, optional
+        Temperature [K] passed to Material-like values.
+    """
+    x = domain.mesh.p[:, domain.mesh.t].mean(axis=1)
+    sigma = np.empty(domain.mesh.nelements)
+    if not isinstance(conductivity, Mapping):
+        return _value_of(conductivity, x, temperature, "the domain").copy()
+    for name in conductivity:
+        if name not in domain.region_names:
+            raise unknown_name("subdomain", name, domain.region_names)
+    missing = [n for n in domain.region_names if n not in conductivity]
+    if missing:
+        raise MaterialError(
+            f"conductivity is missing for subdomain(s) {missing}; the domain has "
+            f"{list(domain.region_names)}. Give a value for each."
+        )
+    for k, name in enumerate(domain.region_names):
+        idx = np.nonzero(domain.region == k)[0]
+        sigma[idx] = _value_of(conductivity[name], x[:, idx], temperature, f"subdomain {name!r}")
+    return sigma
+
+
+def _interface_values(domain, interface_conductance) -> dict[str, float]:
+    if not interface_conductance:
+        return {}
+    if not isinstance(interface_conductance, Mapping):
+        raise ConfigError(
+            "interface_conductance must map interface names like 'a|b' to S/m2, got "
+            f"{type(interface_conductance).__name__}."
+        )
+    out = {}
+    for key, g in interface_conductance.items():
+        parts = str(key).split("|")
+        name = interface_name(*parts) if len(parts) == 2 else str(key)
+        if name not in domain.interfaces:
+            raise unknown_name("interface", str(key), domain.interfaces)
+        gv = float(g)
+        if not (math.isfinite(gv) and gv > 0):
+            raise MaterialError(
+                f"interface_conductance of {name!r} must be finite and > 0 S/m2, got {g!r} "
+                "(a perfectly conducting interface needs no entry)."
+            )
+        out[name] = gv
+    return out
+
+
+def _check_drive(voltage, current):
+    if (voltage is None) == (current is None):
+        raise ConfigError(
+            "give exactly one of voltage (anode minus cathode potential, V) or current (total "
+            f"current from anode to cathode; A, or A/m in 2D), got voltage={voltage!r}, "
+            f"current={current!r}."
+        )
+    name, value = ("voltage", voltage) if voltage is not None else ("current", current)
+    v = float(value)
+    if not math.isfinite(v) or v == 0:
+        raise ConfigError(f"{name} must be finite and non-zero, got {value!r}.")
+    return name, v
+
+
+def _check_electrodes(domain, electrodes):
+    if isinstance(electrodes, str) or len(electrodes) != 2 or electrodes[0] == electrodes[1]:
+        raise ConfigError(
+            f"electrodes must be two different boundary names (anode, cathode), got {electrodes!r}."
+        )
+    for e in electrodes:
+        if e not in domain.boundaries:
+            raise unknown_name("electrode boundary", e, domain.boundaries)
+        if domain.boundaries[e].size == 0:
+            raise ConfigError(f"electrode boundary {e!r} has no facets.")
+    return tuple(electrodes)
+
+
+@dataclass(frozen=True, eq=False)
+class ConductionResult:
+    """Steady conduction solution.
+
+    Attributes
+    ----------
+    domain : Domain
+    potential : (nnodes,) nodal potential [V]; on a resistive interface, the value on
+        the side of the first subdomain of ``"a|b"``.
+    current_density : (dim, nel) element current density j = -sigma grad(phi) [A m-2].
+    conductivity : (nel,) element conductivity [S/m].
+    total_current : current from anode to cathode [A; A/m in 2D].
+    voltage : anode minus cathode potential [V].
+    effective_conductivity : I L / (V A) along the electrode axis [S/m].
+    current_share : subdomain -> fraction of the volume-integrated axial current.
+    axis, length, area : electrode axis (unit), separation [m], projected area [m^(dim-1)].
+    """
+
+    domain: object
+    potential: np.ndarray
+    current_density: np.ndarray
+    conductivity: np.ndarray
+    total_current: float
+    voltage: float
+    effective_conductivity: float
+    current_share: Mapping[str, float]
+    axis: np.ndarray
+    length: float
+    area: float
+    electrodes: tuple[str, str]
+
+    def fields(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """``(point_data, cell_data)`` with unit-carrying names, ready for `write_vtu`."""
+        d = self.domain
+        jmag = np.linalg.norm(self.current_density, axis=0)
+        point = {"phi [V]": self.potential}
+        cell = {
+            "j [A m-2]": self.current_density,
+            "|j| [A m-2]": jmag,
+            "sigma [S m-1]": self.conductivity,
+            "subdomain": d.region,
+        }
+        return point, cell
+
+    def to_vtk(self, path):
+        """Write the potential, current density, conductivity and subdomains to *path* (.vtu)."""
+        from ..io.vtk import write_vtu
+
+        point, cell = self.fields()
+        return write_vtu(path, self.domain, point_data=point, cell_data=cell)
+
+
+def _interface_local(domain, split, name, g):
+    """Split node ids (2k, nf) and local matrices of the conductance of interface *name*."""
+    mesh = domain.mesh
+    sa, sb = split.pairs[name]
+    facets = domain.facets(name)
+    x = mesh.p[:, mesh.facets[:, facets]]
+    if domain.dim == 2:
+        meas = np.linalg.norm(x[:, 1] - x[:, 0], axis=0)
+    else:
+        meas = 0.5 * np.linalg.norm(np.cross((x[:, 1] - x[:, 0]).T, (x[:, 2] - x[:, 0]).T), axis=1)
+    return np.concatenate([sa, sb]), interface_conductance_p1(meas, g, domain.dim)
+
+
+def _reduce_coo(local, fidx, ud, nfree):
+    """Free-free block and lifting of element-wise local matrices [(nodes, K)]."""
+    rows, cols, vals = [], [], []
+    for nodes, K in local:
+        k = nodes.shape[0]
+        rows.append(np.broadcast_to(nodes[:, None, :], (k, k, nodes.shape[1])).ravel())
+        cols.append(np.broadcast_to(nodes[None, :, :], (k, k, nodes.shape[1])).ravel())
+        vals.append(K.ravel())
+    rows, cols, vals = np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+    rf, cf = fidx[rows], fidx[cols]
+    keep = (rf >= 0) & (cf >= 0)
+    lift = (rf >= 0) & (cf < 0)
+    b = -np.bincount(rf[lift], weights=vals[lift] * ud[cols[lift]], minlength=nfree)
+    return coo_to_csr(rf[keep], cf[keep], vals[keep], (nfree, nfree)), b
+
+
+def _frozen(a):
+    a = np.ascontiguousarray(a)
+    a.setflags(write=False)
+    return a
+
+
+def solve_conduction(
+    domain,
+    conductivity,
+    *,
+    voltage: float | None = None,
+    current: float | None = None,
+    electrodes=("anode", "cathode"),
+    interface_conductance: Mapping[str, float] | None = None,
+    temperature: float | None = None,
+    solver="auto",
+) -> ConductionResult:
+    r"""Steady conduction between two electrodes and the effective conductivity.
+
+    Parameters
+    ----------
+    domain : Domain
+        Mesh with named subdomains and the two electrode boundaries.
+    conductivity : mapping, Material, callable or number
+        Per subdomain: number [S/m], Material (``.conductivity(T)``) or callable of
+        position ``x`` (dim, n) -> S/m; see :func:`element_conductivity`.
+    voltage : float, optional
+        :math:`\phi_\mathrm{anode}-\phi_\mathrm{cathode}` [V].
+    current : float, optional
+        Total current from anode to cathode [A in 3D, A/m of depth in 2D]; the
+        electrodes stay equipotential and the voltage follows. Give exactly one of
+        `voltage` and `current` (there is no default).
+    electrodes : (str, str)
+        Names of the anode and cathode boundaries; every other boundary is insulating.
+    interface_conductance : mapping, optional
+        Interface name ``"a|b"`` -> conductance per area [S/m2] of a layer too thin to
+        mesh; the potential jumps by :math:`j\cdot n/G` across it.
+    temperature : float, optional
+        Temperature [K] for Material conductivities.
+    solver : {"auto", "direct", "amg", "cg"} or solver object
+        See :func:`ntransport.solve.linear.make_solver`.
+
+    Returns
+    -------
+    ConductionResult
+
+    Raises
+    ------
+    KeyError
+        Unknown subdomain, interface or electrode name (close matches suggested).
+    MaterialError
+        Missing subdomain or a conductivity that is not finite and positive.
+    ConfigError
+        Both or neither of `voltage` and `current`.
+    ConvergenceError
+        The linear solver did not converge.
+
+    Examples
+    --------
+    >>> res = solve_conduction(domain, {"PEO": 0.01}, voltage=0.1)   # doctest: +SKIP
+    >>> res.effective_conductivity                                   # doctest: +SKIP
+    0.01
+    """
+    drive, value = _check_drive(voltage, current)
+    electrodes = _check_electrodes(domain, electrodes)
+    sigma = element_conductivity(domain, conductivity, temperature=temperature)
+    gvals = _interface_values(domain, interface_conductance)
+    mesh = domain.mesh
+    dim = domain.dim
+
+    split = split_interface_nodes(domain, list(gvals)) if gvals else None
+    t = split.t if split is not None else mesh.t
+    nnodes = split.nnodes if split is not None else mesh.nvertices
+
+    grads, vol = p1_gradients(mesh.p, mesh.t)
+    Ke = conduction_p1(grads, vol, sigma)
+
+    anode = boundary_nodes(domain, split, electrodes[0])
+    cathode = boundary_nodes(domain, split, electrodes[1])
+    if np.intersect1d(anode, cathode).size:
+        raise ConfigError(
+            f"electrodes {electrodes[0]!r} and {electrodes[1]!r} share nodes; they must not touch."
+        )
+    # unit problem: phi = 1 on the anode, 0 on the cathode (the answer is linear in V)
+    ud = np.zeros(nnodes)
+    ud[anode] = 1.0
+    free = np.ones(nnodes, dtype=bool)
+    free[anode] = False
+    free[cathode] = False
+    fidx = np.full(nnodes, -1, dtype=np.int64)
+    nfree = int(free.sum())
+    fidx[free] = np.arange(nfree)
+    graph = mesh_edge_graph(mesh) if split is None else None  # split: own graph of t
+    A, b = assemble_reduced(t, Ke, fidx, ud, graph=graph)
+    fac_local = [_interface_local(domain, split, name, g) for name, g in gvals.items()]
+    if fac_local:
+        Ai, bi = _reduce_coo(fac_local, fidx, ud, nfree)
+        A, b = A + Ai, b + bi
+
+    kind = make_solver(solver, n=nfree, dim=dim)
+    log.info("conduction: %d unknowns, solver %s", nfree, type(kind).__name__)
+    u = ud.copy()
+    u[free] = kind.factor(A)(b)
+
+    # energy identity: I V = u^T K u (exact for the discrete solution, see module doc)
+    gradu = np.einsum("iae,ie->ae", grads, u[t])
+    energy = float(np.sum(sigma * vol * np.einsum("ae,ae->e", gradu, gradu)))
+    for nodes, Kf in fac_local:
+        un = u[nodes]
+        energy += float(np.einsum("if,ijf,jf->", un, Kf, un))
+    unit_current = energy  # at unit voltage
+
+    if drive == "voltage":
+        V, I = value, value * unit_current
+    else:
+        V, I = value / unit_current, value
+    u *= V
+    j = -sigma * gradu * V
+
+    axis, length, area = electrode_axis(domain, electrodes)
+    if split is not None:
+        _, first = np.unique(split.origin, return_index=True)
+        phi = u[first]
+    else:
+        phi = u
+    share = _current_share(domain, j, axis, volumes=vol)
+    return ConductionResult(
+        domain=domain,
+        potential=_frozen(phi),
+        current_density=_frozen(j),
+        conductivity=_frozen(sigma),
+        total_current=float(I),
+        voltage=float(V),
+        effective_conductivity=_sigma_eff(I, V, length, area),
+        current_share=MappingProxyType(share),
+        axis=_frozen(axis),
+        length=length,
+        area=area,
+        electrodes=electrodes,
+    )

@@ -1,0 +1,158 @@
+r"""Discrete Nernst--Planck--Poisson / electroneutral system: residual and consistent Jacobian.
+
+Unknowns (scaled, :mod:`ntransport.physics.scaling`): nodal concentrations of the mobile
+species, nodal potential, and one global unknown per galvanostatic electrode (its solid
+potential). Residual of species k at node i (lumped mass :math:`m_i`)
+
+.. math::
+
+    m_i(a_0 c_{k,i} + h_{k,i}) + \sum_j F^{SG}_{k,ij} - m_i s_{k,i} - \sum_{\Gamma}a_i\,j_{k,i} = 0
+
+(:mod:`ntransport.physics.nernst_planck` for :math:`F^{SG}`; :math:`j` the boundary influx of
+flux/electrode conditions), with the potential row either Poisson
+(:mod:`ntransport.physics.poisson`) or charge conservation
+(:mod:`ntransport.physics.electroneutral`). Dirichlet rows are replaced by
+:math:`u-u_D`. The sparse pattern is computed once; re-assembly scatters values through a
+cached COO->CSR map (PERFORMANCE-FACTS: half of naive assembly is that conversion).
+"""
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..physics.nernst_planck import sg_flux
+from ..physics.electrode import electrode_current
+from ..physics.electroneutral import eliminated_concentration
+
+__all__ = ["CachedPattern", "NPPSystem"]
+
+
+class CachedPattern:
+    """COO triplets with fixed (rows, cols) -> CSR via a precomputed scatter map."""
+
+    def __init__(self, rows, cols, shape):
+        rows = np.asarray(rows, np.int64)
+        cols = np.asarray(cols, np.int64)
+        key = rows * shape[1] + cols
+        uniq, self.map = np.unique(key, return_inverse=True)
+        self.indices = (uniq % shape[1]).astype(np.int32)
+        r = (uniq // shape[1])
+        self.indptr = np.searchsorted(r, np.arange(shape[0] + 1)).astype(np.int32)
+        self.shape = shape
+        self.nnz = uniq.size
+        self.ncoo = rows.size
+
+    def matrix(self, vals):
+        data = np.bincount(self.map, weights=vals, minlength=self.nnz)
+        return sp.csr_matrix((data, self.indices.copy(), self.indptr.copy()), shape=self.shape)
+
+
+class NPPSystem:
+    """Residual/Jacobian of a discretised problem. Built by :func:`ntransport.solve.npp.discretise`.
+
+    Holds only precomputed, read-only arrays; calling it never changes it except for the
+    lazily built sparsity caches.
+    """
+
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+        self._pattern = None
+
+    # ---------------------------------------------------------------- unknowns
+    def split(self, u):
+        n, M = self.n, self.M
+        c = [u[k * n:(k + 1) * n] for k in range(self.M_unknown)]
+        phi = u[self.M_unknown * n:(self.M_unknown + 1) * n]
+        g = u[(self.M_unknown + 1) * n:]
+        if self.electroneutral:
+            kept_z = [self.z[k] for k in range(M) if k != self.e]
+            ce = eliminated_concentration(self.z[self.e], c, kept_z, self.qfix_nodal)
+            c = c[:self.e] + [ce] + c[self.e:]
+        return c, phi, g
+
+    # ---------------------------------------------------------------- assembly
+    def full_terms(self, u, t, a0, hist):
+        """Unreduced residual blocks and Jacobian COO triplets (full indexing)."""
+        n, M, ng = self.n, self.M, self.ng
+        c, phi, g = self.split(u)
+        if self.electroneutral:
+            # history of the eliminated species from the same closure
+            hk = [hist[k * n:(k + 1) * n] for k in range(M - 1)]
+            kept_z = [self.z[k] for k in range(M) if k != self.e]
+            he = eliminated_concentration(self.z[self.e], hk, kept_z, -a0 * self.qfix_nodal)
+            hist_c = hk[:self.e] + [he] + hk[self.e:]
+        else:
+            hist_c = [hist[k * n:(k + 1) * n] for k in range(M)]
+        ei, ej = self.edges
+        PH = M * n
+        R = np.zeros((M + 1) * n + ng)
+        rows, cols, vals = [], [], []
+
+        def add(r, cc, v):
+            rows.append(r); cols.append(cc); vals.append(v)
+
+        ar = np.arange(n)
+        for k in range(M):
+            off = k * n
+            fl, dci, dcj, dphij = sg_flux(self.W[k], self.z[k], c[k][ei], c[k][ej], phi[ei], phi[ej])
+            Rk = self.m * (a0 * c[k] + hist_c[k])
+            Rk += np.bincount(ei, fl, n) - np.bincount(ej, fl, n)
+            if self.sources[k] is not None:
+                Rk -= self.m * self.sources[k](t)
+            Rk -= self.flux_in[k]
+            R[off:off + n] = Rk
+            add(off + ar, off + ar, self.m * a0)
+            add(off + ei, off + ei, dci); add(off + ei, off + ej, dcj)
+            add(off + ei, PH + ej, dphij); add(off + ei, PH + ei, -dphij)
+            add(off + ej, off + ei, -dci); add(off + ej, off + ej, -dcj)
+            add(off + ej, PH + ej, -dphij); add(off + ej, PH + ei, dphij)
+        if not self.electroneutral:
+            Rp = np.bincount(ei, self.Lam * (phi[ei] - phi[ej]), n) - np.bincount(
+                ej, self.Lam * (phi[ei] - phi[ej]), n)
+            Rp -= self.qfix
+            for k in range(M):
+                Rp -= self.m * self.z[k] * c[k]
+                add(PH + ar, k * n + ar, -self.m * self.z[k])
+            if self.charge_source is not None:
+                Rp -= self.m * self.charge_source(t)
+            R[PH:PH + n] = Rp
+            add(PH + ei, PH + ei, self.Lam); add(PH + ei, PH + ej, -self.Lam)
+            add(PH + ej, PH + ej, self.Lam); add(PH + ej, PH + ei, -self.Lam)
+        # electrodes
+        GO = (M + 1) * n
+        for el in self.electrodes:
+            nodes, a, k = el["nodes"], el["measure"], el["k"]
+            phis = g[el["g"]] if el["g"] is not None else el["bc"].potential_at(t) / self.VT
+            kin = electrode_current(el["bc"], phis * self.VT, phi[nodes] * self.VT,
+                                    c[k][nodes], el["c_ratio_scale"], self.T)
+            ih = kin.i / self.I_scale
+            di_dc = kin.di_dc / el["c_ratio_scale"] / self.I_scale  # per scaled c
+            di_dphil = -kin.di_deta * self.VT / self.I_scale
+            zk = self.z[k]
+            R[k * n + nodes] -= a * ih / zk
+            add(k * n + nodes, k * n + nodes, -a * di_dc / zk)
+            add(k * n + nodes, PH + nodes, -a * di_dphil / zk)
+            if el["g"] is not None:
+                gi = GO + el["g"]
+                add(k * n + nodes, np.full(nodes.size, gi), a * di_dphil / zk)
+                A = el["area"]
+                R[gi] = np.sum(a * ih) / A - el["target"](t) / self.I_scale
+                add(np.full(nodes.size, gi), k * n + nodes, a * di_dc / A)
+                add(np.full(nodes.size, gi), PH + nodes, a * di_dphil / A)
+                add(np.full(nodes.size, gi), np.full(nodes.size, gi), -a * di_dphil / A)
+        return R, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+
+    def residual_jacobian(self, u, t, a0, hist):
+        R, rows, cols, vals = self.full_terms(u, t, a0, hist)
+        nfull = R.size
+        if self._pattern is None or self._pattern.ncoo != rows.size:
+            self._pattern = CachedPattern(rows, cols, (nfull, nfull))
+        J = self._pattern.matrix(vals)
+        if self.electroneutral:
+            J = self.Pr @ J @ self.Pc
+            R = self.Pr @ R
+        # Dirichlet rows: u - u_D
+        if self.dir_idx.size:
+            R[self.dir_idx] = u[self.dir_idx] - self.dir_val
+            J = self.dir_keep @ J + self.dir_eye
+        return R, J.tocsr()

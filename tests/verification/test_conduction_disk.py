@@ -1,0 +1,68 @@
+"""One disk centred in a square cell with insulated sides = a square array of cylinders.
+
+Reference: Perrins, McKenzie & McPhedran, Proc. R. Soc. Lond. A 369, 207 (1979),
+Table 1: area fraction 0.3, sigma_p/sigma_m = 10 -> sigma_eff/sigma_m = 1.652036
+(multipole solution, quoted to 7 digits). By symmetry, the insulated-side unit cell
+with electrodes on two opposite faces is exactly the periodic array.
+"""
+import numpy as np
+import pytest
+
+from ntransport.geometry import from_gmsh, gmsh_session
+from ntransport.solve.conduction import solve_conduction
+
+PERRINS = 1.652036
+
+
+def disk_cell(fraction, h):
+    """Unit cell [-0.5, 0.5]^2 (um) with a centred disk; size h far away, h/4 at the disk."""
+    r = np.sqrt(fraction / np.pi)
+    with gmsh_session() as gmsh:
+        occ = gmsh.model.occ
+        sq = occ.addRectangle(-0.5, -0.5, 0, 1, 1)
+        dk = occ.addDisk(0, 0, 0, r, r)
+        occ.fragment([(2, sq)], [(2, dk)])
+        occ.synchronize()
+        surfs = [e[1] for e in gmsh.model.getEntities(2)]
+        disk = [s for s in surfs if abs(occ.getMass(2, s) - np.pi * r * r) < 1e-6]
+        mat = [s for s in surfs if s not in disk]
+        gmsh.model.addPhysicalGroup(2, disk, name="particles")
+        gmsh.model.addPhysicalGroup(2, mat, name="matrix")
+        for name, y in (("anode", -0.5), ("cathode", 0.5)):
+            cs = [c for _, c in gmsh.model.getEntities(1)
+                  if abs(occ.getCenterOfMass(1, c)[1] - y) < 1e-6]
+            gmsh.model.addPhysicalGroup(1, cs, name=name)
+        circle = [c for _, c in gmsh.model.getBoundary([(2, s) for s in disk], oriented=False)]
+        f = gmsh.model.mesh.field
+        dist = f.add("Distance")
+        f.setNumbers(dist, "CurvesList", circle)
+        f.setNumber(dist, "Sampling", 400)
+        th = f.add("Threshold")
+        f.setNumber(th, "InField", dist)
+        f.setNumber(th, "SizeMin", h / 4)
+        f.setNumber(th, "SizeMax", h)
+        f.setNumber(th, "DistMin", 0.02)
+        f.setNumber(th, "DistMax", 0.2)
+        f.setAsBackgroundMesh(th)
+        gmsh.option.setNumber("Mesh.MeshSizeMax", h)
+        gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", 0)
+        gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
+        gmsh.model.mesh.generate(2)
+        return from_gmsh(unit="um")
+
+
+def test_square_array_of_cylinders_matches_perrins_and_converges():
+    hs = np.array([0.1, 0.05, 0.025])
+    errs = []
+    for h in hs:
+        d = disk_cell(0.3, h)
+        res = solve_conduction(d, {"matrix": 1.0, "particles": 10.0}, voltage=1.0)
+        errs.append(abs(res.effective_conductivity / PERRINS - 1.0))
+    errs = np.array(errs)
+    # the spec's 0.5 % is met by every mesh; the finest is within 1e-4 (measured 8.7e-5)
+    assert np.all(errs < 5e-3)
+    assert errs[-1] < 2e-4
+    # P1 energy error and the polygonal approximation of the circle are both O(h^2);
+    # measured slope 1.87 (pre-asymptotic on the coarsest mesh), so demand > 1.6
+    slope = np.polyfit(np.log(hs), np.log(errs), 1)[0]
+    assert slope > 1.6, (slope, errs)

@@ -1,0 +1,96 @@
+"""Continuum percolation thresholds against Mertens & Moore (2012) / Lorenz & Ziff (2001).
+
+Ensemble and finite-size treatment (both stated in the assertion messages):
+for each box size L (in particle radii) the exact critical reduced density
+eta* of every realisation is found by adding particles one at a time
+(`critical_count`); the mean <eta*>_L is fitted to eta_c + a L^(-1/nu) with
+the universal nu (4/3 in 2D, 0.8765 in 3D), weighted by the standard errors.
+
+2D: L = 24, 48, 96 radii, 120 realisations each (~8 s idle, ~20 s on a busy box).
+3D: L = 20, 28, 40 radii, 80 realisations each (~15 s idle, ~40 s busy).
+Seeds checked while choosing these sizes: 2D phi_c = 0.6757, 0.6784, 0.6721; 3D 0.2860,
+0.2891 (all within 0.0045 of the reference).
+
+Tolerance: the issue asks for the covered fraction within 0.01. The
+statistical standard error of the extrapolated fraction is ~0.003 (2D) and
+~0.0025 (3D), so 0.01 is a ~3-4 sigma band; the raw largest-L mean is also
+checked (it carries the finite-size shift but no extrapolation error).
+"""
+import math
+
+import numpy as np
+
+import pytest
+
+from ntransport.errors import GeometryError
+from ntransport.percolation import Rod, Sphere, Spheroid, estimate_threshold
+from ntransport.percolation.threshold import critical_densities
+
+PHI_DISKS = 0.6763475   # 1 - exp(-1.12808737), Mertens & Moore, PRE 86, 061109 (2012)
+PHI_SPHERES = 0.2895   # 1 - exp(-0.341888), Lorenz & Ziff, J Chem Phys 114, 3659 (2001)
+
+
+def test_overlapping_disks_threshold():
+    est = estimate_threshold(Sphere(1.0, dim=2), [24, 48, 96], 120, rng=11)
+    msg = (f"disks: phi_c={est.fraction:.4f}+-{est.fraction_se:.4f} from <eta*>_L="
+           f"{est.mean.round(4)} at L={est.lengths} (120 realisations each)")
+    print(msg)
+    assert abs(est.fraction - PHI_DISKS) < 0.01, msg
+    assert abs(1 - math.exp(-est.mean[-1]) - PHI_DISKS) < 0.01, msg
+    assert est.fraction_se < 0.005, msg
+
+
+@pytest.mark.slow
+def test_overlapping_spheres_threshold():
+    est = estimate_threshold(Sphere(1.0, dim=3), [20, 28, 40], 80, rng=12)
+    msg = (f"spheres: phi_c={est.fraction:.4f}+-{est.fraction_se:.4f} from <eta*>_L="
+           f"{est.mean.round(4)} at L={est.lengths} (80 realisations each)")
+    print(msg)
+    assert abs(est.fraction - PHI_SPHERES) < 0.01, msg
+    assert abs(1 - math.exp(-est.mean[-1]) - PHI_SPHERES) < 0.01, msg
+    assert est.fraction_se < 0.005, msg
+
+
+def test_elongation_lowers_the_threshold():
+    """Su et al.'s design rule: higher aspect ratio -> lower V_p (2D).
+
+    Bracket from the excluded-area argument (Balberg et al., PRB 30, 3933, 1984):
+    the isotropic excluded area of two convex bodies is ``2A + P^2/(2 pi)``; at the
+    threshold ``n_c <A_ex>`` lies between 3.59 (widthless sticks) and 4.51 (disks,
+    4 eta_c), so for AR-4 ellipses eta_c in [0.627, 0.787]. Measured at L = 40 short
+    radii, 40 realisations (sd of the mean ~0.025); L = 80 and 120 give the same
+    0.69 +- 0.01, so the finite-size shift is small.
+    """
+    disks = critical_densities(Sphere(1.0, dim=2), 40.0, 40, rng=1).mean()
+    ell = critical_densities(Spheroid(1.0, 4.0, dim=2), 40.0, 40, rng=2).mean()
+    rods = critical_densities(Rod(1.0, 4.0, dim=2), 40.0, 40, rng=3).mean()
+    assert ell < disks - 0.25
+    assert rods < disks - 0.25
+    a, b = 4.0, 1.0
+    h = ((a - b) / (a + b)) ** 2
+    perim = math.pi * (a + b) * (1 + 3 * h / (10 + math.sqrt(4 - 3 * h)))  # Ramanujan
+    area = math.pi * a * b
+    ratio = (2 * area + perim ** 2 / (2 * math.pi)) / area  # <A_ex> / A
+    assert 3.59 / ratio < ell < 4.51 / ratio
+
+
+def test_enveloping_shells_suppress_the_metal_network():
+    """Hard insulating shells + tunnelling range 0.6 r (Su et al.'s enveloped metal).
+
+    Cores r = 1 placed by random sequential addition up to 94 % of jamming;
+    the share of realisations with no anode-cathode network at the densest
+    packing grows with the shell thickness (bare cores: ~2/30; shell 0.05 r:
+    ~17/30; shell 0.1 r: ~28/30 at L = 24 r) -- enveloping the metal pushes the
+    threshold beyond reach.
+    """
+    s = Sphere(1.0, dim=2)
+    blocked = []
+    for rex in (1.0, 1.05, 1.1):
+        e = critical_densities(s, 24.0, 30, rng=4, exclusion_radius=rex, gap=0.6)
+        blocked.append(np.isinf(e).mean())
+    assert blocked[0] < 0.25 and blocked[1] > blocked[0] + 0.2 and blocked[2] > 0.75
+
+
+def test_thick_shells_never_percolate():
+    with pytest.raises(GeometryError, match="shells .* prevent percolation"):
+        critical_densities(Sphere(1.0, dim=2), 10.0, 2, exclusion_radius=1.2, rng=0)
