@@ -1,4 +1,18 @@
-"""ntransport: finite-element ion transport in solid-state battery electrolytes."""
+"""ntransport: finite-element ion transport in solid-state battery electrolytes.
+
+The flat API below is curated; each name lives in one small module and is imported on
+first use (PEP 562), so ``import ntransport`` stays light and never loads gmsh,
+pyvista or dask until a function needs them.
+
+Examples
+--------
+>>> import ntransport as nt                                             # doctest: +SKIP
+>>> stack = nt.layered_stack([("LLZO", 2e-6), ("PEO", 18e-6)], width=20e-6)  # doctest: +SKIP
+>>> sol = nt.solve_conduction(stack, {"LLZO": 0.1, "PEO": 0.01}, voltage=0.1)  # doctest: +SKIP
+>>> sol.effective_conductivity                                          # doctest: +SKIP
+"""
+from importlib import import_module
+
 from . import constants
 from .errors import (
     ConfigError,
@@ -8,19 +22,87 @@ from .errors import (
     MeshError,
     NtransportError,
 )
-from .geometry import Domain, from_gmsh, read_mesh
 
 __version__ = "0.1.0"
 
+# public name -> (module, attribute)
+_LAZY = {
+    # geometry and meshes
+    "Domain": ("ntransport.geometry.domain", "Domain"),
+    "read_mesh": ("ntransport.geometry.gmsh_io", "read_mesh"),
+    "from_gmsh": ("ntransport.geometry.gmsh_io", "from_gmsh"),
+    "layered_stack": ("ntransport.geometry.layers", "layered_stack"),
+    "particle_composite": ("ntransport.geometry.composite", "particle_composite"),
+    "ceramic_in_polymer": ("ntransport.geometry.host_guest", "ceramic_in_polymer"),
+    "polymer_in_ceramic": ("ntransport.geometry.host_guest", "polymer_in_ceramic"),
+    "host_guest": ("ntransport.geometry.host_guest", "host_guest"),
+    "aligned_filaments": ("ntransport.geometry.filaments", "aligned_filaments"),
+    "electrode_with_defect": ("ntransport.geometry.defect", "electrode_with_defect"),
+    "electrolyte_above_curve": ("ntransport.geometry.defect", "electrolyte_above_curve"),
+    "BoundaryLayer": ("ntransport.geometry.refinement", "BoundaryLayer"),
+    # materials
+    "materials": ("ntransport.materials", None),
+    "Material": ("ntransport.materials", "Material"),
+    # steady conduction
+    "solve_conduction": ("ntransport.solve.conduction", "solve_conduction"),
+    "ConductionResult": ("ntransport.solve.conduction", "ConductionResult"),
+    # electrochemical transport (Nernst-Planck-Poisson)
+    "kinetics": ("ntransport.physics.kinetics", None),
+    "Species": ("ntransport.physics.species", "Species"),
+    "binary_salt": ("ntransport.physics.species", "binary_salt"),
+    "split_anions": ("ntransport.physics.species", "split_anions"),
+    "FixedPotential": ("ntransport.physics.electrode", "FixedPotential"),
+    "FixedConcentration": ("ntransport.physics.electrode", "FixedConcentration"),
+    "Flux": ("ntransport.physics.electrode", "Flux"),
+    "Blocking": ("ntransport.physics.electrode", "Blocking"),
+    "Electrode": ("ntransport.physics.electrode", "Electrode"),
+    "Galvanostatic": ("ntransport.physics.electrode", "Galvanostatic"),
+    "debye_length": ("ntransport.physics.scaling", "debye_length"),
+    "debye_boundary_layer": ("ntransport.physics.debye", "debye_boundary_layer"),
+    "NPPProblem": ("ntransport.solve.npp_problem", "NPPProblem"),
+    "run_npp": ("ntransport.solve.npp", "run"),
+    "transport_fields": ("ntransport.post.transport", "transport_fields"),
+    "line_profile": ("ntransport.post.transport", "line_profile"),
+    "save_checkpoint": ("ntransport.solve.checkpoint", "save_checkpoint"),
+    "load_checkpoint": ("ntransport.solve.checkpoint", "load_checkpoint"),
+    # moving-interface deposition
+    "BinaryElectrolyte": ("ntransport.physics.binary_electrolyte", "BinaryElectrolyte"),
+    "DepositionProblem": ("ntransport.solve.deposition", "DepositionProblem"),
+    "deposit": ("ntransport.solve.deposition", "deposit"),
+    # Li inventory cells
+    "LiCell": ("ntransport.solve.cell_cycling", "LiCell"),
+    "run_cycling": ("ntransport.solve.cell_cycling", "run_cycling"),
+    # composites, percolation, sweeps
+    "percolation": ("ntransport.percolation", None),
+    "sweep": ("ntransport.sweep", "sweep"),
+    # output
+    "write_vtu": ("ntransport.io.vtk", "write_vtu"),
+    "PVDWriter": ("ntransport.io.vtk", "PVDWriter"),
+    "studies": ("ntransport.studies", None),
+}
+
 __all__ = [
     "constants",
-    "Domain",
-    "from_gmsh",
-    "read_mesh",
     "NtransportError",
     "GeometryError",
     "MeshError",
     "MaterialError",
     "ConfigError",
     "ConvergenceError",
+    *_LAZY,
 ]
+
+
+def __getattr__(name):
+    try:
+        module, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'ntransport' has no attribute {name!r}") from None
+    obj = import_module(module)
+    value = obj if attr is None else getattr(obj, attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

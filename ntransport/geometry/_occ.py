@@ -175,9 +175,10 @@ def constant_size_field(gmsh, dim: int, sizes: dict[int, float], default: float)
 
 def distance_size_field(gmsh, dim: int, tags: list[int], size_near: float, size_far: float,
                         *, dist_near: float, dist_far: float | None = None,
-                        sampling: int = 40) -> None:
+                        sampling: int = 40, background: bool = True) -> int:
     """Background size `size_near` within `dist_near` of the (dim-1)-entities *tags*,
-    growing linearly to `size_far` at `dist_far` (default ``dist_near + 2 size_far``)."""
+    growing linearly to `size_far` at `dist_far` (default ``dist_near + 2 size_far``).
+    Returns the field id; ``background=False`` only creates it (to be combined)."""
     field = gmsh.model.mesh.field
     f = field.add("Distance")
     field.setNumbers(f, "CurvesList" if dim == 2 else "SurfacesList", sorted(tags))
@@ -188,7 +189,9 @@ def distance_size_field(gmsh, dim: int, tags: list[int], size_near: float, size_
     field.setNumber(th, "SizeMax", size_far)
     field.setNumber(th, "DistMin", dist_near)
     field.setNumber(th, "DistMax", dist_near + 2 * size_far if dist_far is None else dist_far)
-    field.setAsBackgroundMesh(th)
+    if background:
+        field.setAsBackgroundMesh(th)
+    return th
 
 
 # options the builders change; restored afterwards so a caller's own gmsh session

@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 from ..errors import GeometryError
-from . import _occ
+from . import _occ, refinement
 from .domain import Domain
 from .gmsh_io import from_gmsh
 from .placement import Particles, _check_aspect, _check_box, _directions, place_particles
@@ -41,6 +41,7 @@ def particle_composite(
     algorithm: int | None = None,
     threads: int = 1,
     smoothing: int = 0,
+    boundary_layer=None,
 ) -> Domain:
     """Particles in a matrix: disks (2D) or spheres (3D), or elongated ones.
 
@@ -99,6 +100,11 @@ def particle_composite(
     smoothing : int
         gmsh ``Mesh.Smoothing`` steps; 0 (default) halves the 2D meshing time for a
         small loss of quality (minimum SICN 0.61 instead of 0.63 on a test composite).
+    boundary_layer : BoundaryLayer or sequence of them, optional
+        Graded refinement next to named boundaries (``"anode"``, ``"cathode"``) and the
+        particle/matrix interfaces (``"interfaces"`` or ``"matrix|particles"``), see
+        :class:`ntransport.geometry.refinement.BoundaryLayer` and
+        :func:`ntransport.physics.debye.debye_boundary_layer`.
 
     Returns
     -------
@@ -167,24 +173,29 @@ def particle_composite(
     alg = _occ.check_algorithm(algorithm, dim)
     t0, c0 = time.perf_counter(), time.process_time()
     with _occ.session(threads=threads) as gmsh:
-        shell, inclusions = _build(gmsh, dim, box, parts, t * _occ.UM, matrix, particles,
-                                   interphase, h,
-                                   fuse_first=overlap and dim == 3 and (a != 1 or shape == "rod"))
+        shell, inclusions, cells, outer = _build(
+            gmsh, dim, box, parts, t * _occ.UM, matrix, particles, interphase, h,
+            fuse_first=overlap and dim == 3 and (a != 1 or shape == "rod"))
         if hm > h and inclusions:  # fine on the particle surfaces, coarse in the matrix
             pts = gmsh.model.getBoundary([(dim, e) for e in inclusions], combined=False,
                                          oriented=False, recursive=True)
             gmsh.model.mesh.setSize(list(set(pts)), h)
+        ids = []
         if shell:  # ~one element across the shell, only near it (floor h/4 in 2D, h/2 in 3D)
             hs = min(h, max(t * _occ.UM, h / (4 if dim == 2 else 2)))
             faces = gmsh.model.getBoundary([(dim, s) for s in shell], combined=False,
                                            oriented=False)
-            _occ.distance_size_field(gmsh, dim, list({abs(f[1]) for f in faces}), hs, hm,
-                                     dist_near=t * _occ.UM)
+            ids.append(_occ.distance_size_field(gmsh, dim, list({abs(f[1]) for f in faces}),
+                                                hs, hm, dist_near=t * _occ.UM,
+                                                background=False))
+        ids += refinement.add_boundary_layer_fields(gmsh, dim, boundary_layer, facets=outer,
+                                                    cells=cells, bulk_size=hm, scale=_occ.UM)
+        refinement.combine_background(gmsh, ids)
         t1, c1 = time.perf_counter(), time.process_time()
         if hm > h:
             gmsh.option.setNumber("Mesh.MeshSizeMin", 0.0)
         _occ.generate(gmsh, dim, algorithm=alg, mesh_size=hm, threads=threads,
-                      smoothing=smoothing, uniform=(hm == h and not shell))
+                      smoothing=smoothing, uniform=(hm == h and not ids))
         t2, c2 = time.perf_counter(), time.process_time()
         domain = from_gmsh(unit="um")
     t3, c3 = time.perf_counter(), time.process_time()
@@ -200,7 +211,8 @@ def particle_composite(
         directions=parts.directions.copy(), image_of=parts.image_of.copy(), aspect_ratio=a,
         shape=parts.shape,
         overlap=bool(overlap), periodic=bool(parts.periodic), shell_thickness=shell_thickness,
-        electrode_axis=dim - 1, mesh_size=h / _occ.UM, matrix_mesh_size=hm / _occ.UM,
+        electrode_axis=dim - 1, boundary_layer=boundary_layer, mesh_size=h / _occ.UM,
+        matrix_mesh_size=hm / _occ.UM,
         algorithm=alg, tiles=_n_tiles(box, h) ** 2 if dim == 2 else 1,
         timings={"cad": t1 - t0, "mesh": t2 - t1, "to_domain": t3 - t2,
                  "cad_cpu": c1 - c0, "mesh_cpu": c2 - c1, "to_domain_cpu": c3 - c2},
@@ -334,9 +346,10 @@ def _build(gmsh, dim, box, parts: Particles, t, matrix, particles, interphase, h
     rest = sorted(inside - core_tags - shell_tags)
     if not rest:
         raise GeometryError("the particles leave no matrix in the box; lower the fraction.")
-    _occ.add_groups(gmsh, dim, {matrix: rest, particles: core, interphase: shell},
-                    _occ.classify_outer(gmsh, dim, box))
-    return shell, shell + core
+    cells = {matrix: rest, particles: core, interphase: shell}
+    outer = _occ.classify_outer(gmsh, dim, box)
+    _occ.add_groups(gmsh, dim, cells, outer)
+    return shell, shell + core, {k: v for k, v in cells.items() if v}, outer
 
 
 def _fused(occ, ents):

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ..errors import GeometryError
-from . import _occ
+from . import _occ, refinement
 from .domain import Domain
 from .gmsh_io import from_gmsh
 
@@ -50,6 +50,7 @@ def layered_stack(
     mesh_size: float | None = None,
     min_elements_across: int = 3,
     algorithm: int | None = None,
+    boundary_layer=None,
     seed=None,
 ) -> Domain:
     """Layers stacked along y (2D) or z (3D) from the anode (bottom) to the cathode (top).
@@ -72,6 +73,10 @@ def layered_stack(
     algorithm : int, optional
         gmsh 2D / 3D algorithm number (default 5 in 2D, 1 in 3D: HXT is slow with the
         per-layer size fields).
+    boundary_layer : BoundaryLayer or sequence of them, optional
+        Graded refinement next to named boundaries/interfaces
+        (:class:`ntransport.geometry.refinement.BoundaryLayer`), e.g. from the Debye
+        length with :func:`ntransport.physics.debye.debye_boundary_layer`.
     seed : ignored
         Accepted for a uniform builder signature (the stack is deterministic).
 
@@ -118,8 +123,14 @@ def layered_stack(
             for _, tag in children:
                 groups.setdefault(name, []).append(tag)
         box = (W, total) if dim == 2 else (W, D, total)
-        _occ.add_groups(gmsh, dim, groups, _occ.classify_outer(gmsh, dim, box))
-        _layer_fields(gmsh, dim, positions, sizes, h, box)
+        outer = _occ.classify_outer(gmsh, dim, box)
+        _occ.add_groups(gmsh, dim, groups, outer)
+        ids = _layer_fields(gmsh, dim, positions, sizes, h, box)
+        ids += refinement.add_boundary_layer_fields(gmsh, dim, boundary_layer, facets=outer,
+                                                    cells=groups, bulk_size=h, scale=_occ.UM)
+        refinement.combine_background(gmsh, ids)
+        gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
+        gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 0)
         gmsh.option.setNumber("Mesh.MeshSizeMax", h)
         _occ.generate(gmsh, dim, algorithm=alg, threads=1)
         domain = from_gmsh(unit="um")
@@ -128,6 +139,7 @@ def layered_stack(
         builder="layered_stack", layers=tuple(items),
         interfaces_at=np.array(positions) / _occ.UM, electrode_axis=dim - 1,
         layer_mesh_size=tuple(s / _occ.UM for s in sizes), mesh_size=h / _occ.UM,
+        boundary_layer=boundary_layer,
     )
 
 
@@ -141,8 +153,9 @@ def _positive(v, name) -> float:
     return x
 
 
-def _layer_fields(gmsh, dim, positions, sizes, h, box):
-    """One Box size field per layer (analytic, cheap); the minimum wins on interfaces."""
+def _layer_fields(gmsh, dim, positions, sizes, h, box) -> list[int]:
+    """One Box size field per layer (analytic, cheap); the minimum wins on interfaces.
+    Returns the field ids (the caller sets their minimum as background)."""
     field = gmsh.model.mesh.field
     ids = []
     eps = 1e-9 * positions[-1]
@@ -158,8 +171,4 @@ def _layer_fields(gmsh, dim, positions, sizes, h, box):
             field.setNumber(f, f"{ax}Min", a)
             field.setNumber(f, f"{ax}Max", b)
         ids.append(f)
-    fmin = field.add("Min")
-    field.setNumbers(fmin, "FieldsList", ids)
-    field.setAsBackgroundMesh(fmin)
-    gmsh.option.setNumber("Mesh.MeshSizeExtendFromBoundary", 0)
-    gmsh.option.setNumber("Mesh.MeshSizeFromPoints", 0)
+    return ids

@@ -105,10 +105,13 @@ class AMGSolver:
         import pyamg
 
         A = sp.csr_matrix(A)
-        # constant near-nullspace is exact for conduction, so no candidate improvement;
-        # 'local' weighting avoids the spectral-radius iteration (-40 % setup, measured)
+        # Tuned on P1 composite matrices (2D 156 k and 3D 50 k unknowns, contrast 10):
+        # the constant near-nullspace is exact for conduction, so no candidate improvement;
+        # 'local' weighting avoids the spectral-radius iteration (-40 % setup); dropping
+        # couplings weaker than 5 % (theta 0.05) halves the CG iterations (30 -> 18 in
+        # 2D, 23 -> 11 in 3D) for -20 % total time.
         ml = pyamg.smoothed_aggregation_solver(
-            A, symmetry="symmetric", strength=("symmetric", {"theta": 0.0}),
+            A, symmetry="symmetric", strength=("symmetric", {"theta": 0.05}),
             smooth=("jacobi", {"omega": 4.0 / 3.0, "weighting": "local"}),
             improve_candidates=None,
             presmoother=("gauss_seidel", {"sweep": "symmetric"}),

@@ -55,7 +55,9 @@ def check_debye_resolution(problem, p_si, geom_si, scaling, boundary_nodes):
             f"up to {h:.3g} m at charged boundaries; need <= {lam / problem.debye_resolution:.3g} m, "
             f"i.e. {h * problem.debye_resolution / lam:.0f}x finer). Use electrostatics="
             "'electroneutral' (valid when the Debye length << the cell), or grade the mesh "
-            "towards the electrodes (e.g. ntransport.studies.npp_mesh.strip(..., h0=debye_length/4)).")
+            "towards the electrodes: build the domain with boundary_layer=ntransport.physics."
+            "debye.debye_boundary_layer(species, permittivity) in layered_stack or "
+            "particle_composite, or ntransport.studies.npp_mesh.strip(..., h0=debye_length/4).")
     return lam
 
 
