@@ -53,39 +53,50 @@ NOMINAL_SALT_NOTE = (
 LLZTO_PMA_INTERFACIAL_SHARE = 0.1235
 
 
+def _unreported_salt(name, sigma, *, T_ref, Ea_eV, t_plus, permittivity, citation, note,
+                     permittivity_source=""):
+    """An electrolyte whose paper gives sigma and t+ (Ea if *Ea_eV* is not None) but
+    neither its salt concentration (nominal, `NOMINAL_SALT_NOTE`) nor its permittivity
+    (typical value, `PERMITTIVITY_NOTE`); *note* says where the rest comes from."""
+    return Material(
+        name, sigma, T_ref=T_ref,
+        activation_energy=None if Ea_eV is None else ev_to_j_per_mol(Ea_eV),
+        transference=t_plus, permittivity=permittivity, citation=citation,
+        note=f"{note} {NOMINAL_SALT_NOTE} {PERMITTIVITY_NOTE}{permittivity_source}",
+    )
+
+
 # ------------------------------------------------------------ Zhu et al. 2023
 @register("LPC")
 def lpc() -> Material:
     """LiTFSI/PVDF-HFP (1:1 by mass), filler-free, Zhu et al. 2023."""
-    return Material(
-        "LPC", 0.12 * MS_PER_CM, T_ref=T25, activation_energy=None, transference=0.42,
-        permittivity=8.4, citation=ZHU_2023,
+    return _unreported_salt(
+        "LPC", 0.12 * MS_PER_CM, T_ref=T25, Ea_eV=None, t_plus=0.42,
+        permittivity=8.4, citation=ZHU_2023, permittivity_source=" (PVDF-HFP ~8-11)",
         note="sigma: text says LPC@2%UCPBA (0.36 mS/cm) is 'approximately three times' LPC, "
         "so ~0.12 mS/cm at RT (25 degC assumed). t+ = 0.42 (Fig. 3, SI Fig. S12). Ea of LPC "
-        "not given individually (CPEs span 0.24-0.33 eV). " + NOMINAL_SALT_NOTE + " "
-        + PERMITTIVITY_NOTE + " (PVDF-HFP ~8-11)",
+        "not given individually (CPEs span 0.24-0.33 eV).",
     )
 
 
 @register("LPC@2%UCPBA")
 def lpc_ucpba() -> Material:
     """LPC with 2 wt% unsaturated-coordination Prussian blue analogue, Zhu et al. 2023."""
-    return Material(
-        "LPC@2%UCPBA", 0.36 * MS_PER_CM, T_ref=T25, activation_energy=ev_to_j_per_mol(0.24),
-        transference=0.60, permittivity=8.4, citation=ZHU_2023,
-        note="0.36 mS/cm at RT (25 degC assumed), Ea 0.24 eV (Fig. 3C-D), t+ 0.6. "
-        + NOMINAL_SALT_NOTE + " " + PERMITTIVITY_NOTE,
+    return _unreported_salt(
+        "LPC@2%UCPBA", 0.36 * MS_PER_CM, T_ref=T25, Ea_eV=0.24, t_plus=0.60,
+        permittivity=8.4, citation=ZHU_2023,
+        note="0.36 mS/cm at RT (25 degC assumed), Ea 0.24 eV (Fig. 3C-D), t+ 0.6.",
     )
 
 
 @register("LPC@2%SCPBA")
 def lpc_scpba() -> Material:
     """LPC with 2 wt% saturated-coordination Prussian blue analogue, Zhu et al. 2023."""
-    return Material(
-        "LPC@2%SCPBA", 0.029 * MS_PER_CM, T_ref=T25, activation_energy=None,
-        transference=0.27, permittivity=8.4, citation=ZHU_2023,
+    return _unreported_salt(
+        "LPC@2%SCPBA", 0.029 * MS_PER_CM, T_ref=T25, Ea_eV=None, t_plus=0.27,
+        permittivity=8.4, citation=ZHU_2023,
         note="0.29e-4 S/cm at RT (25 degC assumed; ionic resistance 325 ohm cm2), t+ 0.27. "
-        "Ea not given individually. " + NOMINAL_SALT_NOTE + " " + PERMITTIVITY_NOTE,
+        "Ea not given individually.",
     )
 
 
@@ -93,47 +104,45 @@ def lpc_scpba() -> Material:
 @register("PVH")
 def pvh() -> Material:
     """PVDF-HFP/LiTFSI microspheres without SiO2, Liu et al. 2025."""
-    return Material(
-        "PVH", 0.37 * MS_PER_CM, T_ref=T25, activation_energy=ev_to_j_per_mol(0.22),
-        transference=0.46 / 2.4, permittivity=8.4, citation=LIU_2025,
+    return _unreported_salt(
+        "PVH", 0.37 * MS_PER_CM, T_ref=T25, Ea_eV=0.22, t_plus=0.46 / 2.4,
+        permittivity=8.4, citation=LIU_2025,
         note="3.7e-4 S/cm at 25 degC, Ea 0.22 eV; t+ = 0.46/2.4 since PVH-in-SiO2's 0.46 is "
-        "'approximately 2.4 times' PVH's. " + NOMINAL_SALT_NOTE + " " + PERMITTIVITY_NOTE,
+        "'approximately 2.4 times' PVH's.",
     )
 
 
 @register("SiO2-in-PVH")
 def sio2_in_pvh() -> Material:
     """Conventional ceramic-in-polymer composite (SiO2 guests in PVH host), Liu et al. 2025."""
-    return Material(
-        "SiO2-in-PVH", 0.59 * MS_PER_CM, T_ref=T25, activation_energy=None,
-        transference=0.46 / 1.4, permittivity=8.4, citation=LIU_2025,
+    return _unreported_salt(
+        "SiO2-in-PVH", 0.59 * MS_PER_CM, T_ref=T25, Ea_eV=None, t_plus=0.46 / 1.4,
+        permittivity=8.4, citation=LIU_2025,
         note="5.9e-4 S/cm at 25 degC; t+ = 0.46/1.4 (PVH-in-SiO2's 0.46 is ~1.4 times it). "
-        "Ea not given in the text. " + NOMINAL_SALT_NOTE + " " + PERMITTIVITY_NOTE,
+        "Ea not given in the text.",
     )
 
 
 @register("PVH-in-SiO2")
 def pvh_in_sio2() -> Material:
     """Inverted polymer-in-ceramic composite (PVH guests in SiO2 host), Liu et al. 2025."""
-    return Material(
-        "PVH-in-SiO2", 1.32 * MS_PER_CM, T_ref=T25, activation_energy=ev_to_j_per_mol(0.17),
-        transference=0.46, permittivity=8.4, citation=LIU_2025,
-        note="1.32e-3 S/cm at 25 degC, Ea 0.17 eV, t+ 0.46. " + NOMINAL_SALT_NOTE + " "
-        + PERMITTIVITY_NOTE,
+    return _unreported_salt(
+        "PVH-in-SiO2", 1.32 * MS_PER_CM, T_ref=T25, Ea_eV=0.17, t_plus=0.46,
+        permittivity=8.4, citation=LIU_2025,
+        note="1.32e-3 S/cm at 25 degC, Ea 0.17 eV, t+ 0.46.",
     )
 
 
 @register("SiO2/PVH interface")
 def sio2_pvh_interface() -> Material:
     """Ceramic/polymer interfacial conduction channel, upper bound quoted by Liu et al."""
-    return Material(
-        "SiO2/PVH interface", 1e-2 * 1e2, T_ref=T30, activation_energy=ev_to_j_per_mol(0.26),
-        transference=0.46, permittivity=8.4, citation=LIU_2025 + " (quoting their ref. [30])",
+    return _unreported_salt(
+        "SiO2/PVH interface", 1e-2 * 1e2, T_ref=T30, Ea_eV=0.26, t_plus=0.46,
+        permittivity=8.4, citation=LIU_2025 + " (quoting their ref. [30])",
         note="'up to 1e-2 S/cm (at 30 degC)': a theoretical upper bound for the interfacial "
         "layer, not a measurement. Ea = 0.26 eV is the DFT Li+ migration barrier at SiO2/PVH "
         "interfaces (Fig. 3g), used as the Arrhenius activation energy (an assumption). "
-        "t+ assumed equal to PVH-in-SiO2 (0.46). "
-        + NOMINAL_SALT_NOTE + " " + PERMITTIVITY_NOTE,
+        "t+ assumed equal to PVH-in-SiO2 (0.46).",
     )
 
 
@@ -141,35 +150,34 @@ def sio2_pvh_interface() -> Material:
 @register("PMA")
 def pma() -> Material:
     """Polymethacrylate-based polymer electrolyte, Li et al. 2026."""
-    return Material(
-        "PMA", 0.07 * MS_PER_CM, T_ref=T20, activation_energy=ev_to_j_per_mol(0.501),
-        transference=0.435, permittivity=4.0, citation=LI_2026,
+    return _unreported_salt(
+        "PMA", 0.07 * MS_PER_CM, T_ref=T20, Ea_eV=0.501, t_plus=0.435,
+        permittivity=4.0, citation=LI_2026,
         note="0.07 mS/cm at 20 degC (the text prints 'mS m-1', a typo given Fig. 2a), "
-        "Ea 0.501 eV, t+ 0.435. " + NOMINAL_SALT_NOTE + " " + PERMITTIVITY_NOTE,
+        "Ea 0.501 eV, t+ 0.435.",
     )
 
 
 @register("LLZTO")
 def llzto() -> Material:
     """Bare Ta-doped LLZO electrolyte as measured by Li et al. 2026 (not dense LLZO)."""
-    return Material(
-        "LLZTO", 0.016 * MS_PER_CM, T_ref=T20, activation_energy=ev_to_j_per_mol(0.369),
-        transference=0.520, permittivity=50.0, citation=LI_2026,
+    return _unreported_salt(
+        "LLZTO", 0.016 * MS_PER_CM, T_ref=T20, Ea_eV=0.369, t_plus=0.520,
+        permittivity=50.0, citation=LI_2026,
+        permittivity_source=" (garnet ~50, order of magnitude)",
         note="0.016 mS/cm at 20 degC, Ea 0.369 eV, t+ 0.520 for the paper's bare LLZTO "
-        "electrolyte (an apparent value including grain boundaries/contacts). "
-        + NOMINAL_SALT_NOTE + " " + PERMITTIVITY_NOTE + " (garnet ~50, order of magnitude)",
+        "electrolyte (an apparent value including grain boundaries/contacts).",
     )
 
 
 @register("LLZTO-PMA")
 def llzto_pma() -> Material:
     """20 wt% LLZTO in PMA, Li et al. 2026; 12.35 % of its conductivity is interfacial."""
-    return Material(
-        "LLZTO-PMA", 0.266 * MS_PER_CM, T_ref=T20, activation_energy=ev_to_j_per_mol(0.331),
-        transference=0.621, permittivity=4.0, citation=LI_2026,
+    return _unreported_salt(
+        "LLZTO-PMA", 0.266 * MS_PER_CM, T_ref=T20, Ea_eV=0.331, t_plus=0.621,
+        permittivity=4.0, citation=LI_2026,
         note="0.266 mS/cm at 20 degC, Ea 0.331 eV; t+ 0.621 (highlights, Fig. 1a) vs 0.632 "
-        "(Sect. 3.2, Fig. 2c). Interfacial share 12.35 % (LLZTO_PMA_INTERFACIAL_SHARE). "
-        + NOMINAL_SALT_NOTE + " " + PERMITTIVITY_NOTE,
+        "(Sect. 3.2, Fig. 2c). Interfacial share 12.35 % (LLZTO_PMA_INTERFACIAL_SHARE).",
     )
 
 

@@ -33,8 +33,9 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..constants import F, N_A, R, T_ZERO_C
+from ..constants import N_A, R, T_ZERO_C
 from ..errors import MaterialError, unknown_name
+from ..physics.nernst_einstein import nernst_einstein_split
 
 __all__ = [
     "Material",
@@ -163,9 +164,8 @@ class Material:
     def diffusivities(self, T: float | None = None) -> tuple[float, float]:
         """Nernst–Einstein (D+, D-) [m2/s] for a 1:1 salt at *T* [K] (default `T_ref`)."""
         T = self.T_ref if T is None else _temperature(T)
-        s = self.conductivity(T)
-        base = s * R * T / (F**2 * self.salt_concentration)
-        return self.transference * base, (1.0 - self.transference) * base
+        return nernst_einstein_split(self.conductivity(T), self.transference,
+                                     self.salt_concentration, T)
 
     def with_(self, **changes) -> "Material":
         """A copy with *changes* applied and validated (this material is unchanged)."""

@@ -26,7 +26,7 @@ from scipy.optimize import curve_fit
 from ..errors import ConfigError, check_positive
 
 __all__ = ["PowerLawFit", "fit_power_law", "conductivity_law", "mixing_rule",
-           "DEFAULT_FIT_3D"]
+           "DEFAULT_FIT_3D", "power_law", "linear_mixing", "check_fractions"]
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,30 @@ def fit_power_law(volume_fraction, sigma, *, v_p=None, realisation=None,
                        v_p is not None, dim)
 
 
+def check_fractions(v, *, name, exc=ConfigError):
+    """*v* as a float array, or raise *exc* naming *name* unless all of it is in [0, 1]."""
+    a = np.asarray(v, float)
+    if not np.all(np.isfinite(a)) or np.any((a < 0) | (a > 1)):
+        raise exc(f"{name} must lie in [0, 1], got {v!r}.")
+    return a
+
+
+def power_law(v, *, sigma0, v_p, n):
+    r"""The bare law :math:`\sigma_0 (v - v_p)^n` for :math:`v > v_p`, 0 otherwise.
+
+    No validation (see `conductivity_law` and
+    :func:`ntransport.physics.interphase.percolation_conductivity`, which check
+    their inputs); *v* is a float array, the result an array of its shape.
+    """
+    above = np.clip(v - v_p, 0.0, None)
+    return np.where(v > v_p, sigma0 * above ** n, 0.0)
+
+
+def linear_mixing(v, *, sigma_metal, sigma_insulator):
+    """The parallel (upper Wiener) mixing rule ``v sigma_M + (1 - v) sigma_NM``, unchecked."""
+    return v * sigma_metal + (1 - v) * sigma_insulator
+
+
 def conductivity_law(v_fm, *, fit: PowerLawFit | None = None, sigma_metal: float = 1.0,
                      sigma_insulator: float = 0.0):
     r"""Electronic conductivity [S/m] of an interphase with metal fraction *v_fm*.
@@ -150,20 +174,15 @@ def conductivity_law(v_fm, *, fit: PowerLawFit | None = None, sigma_metal: float
     fit = DEFAULT_FIT_3D if fit is None else fit
     check_positive(sigma_metal, name="sigma_metal", exc=ConfigError)
     check_positive(sigma_insulator, name="sigma_insulator", allow_zero=True, exc=ConfigError)
-    v = np.asarray(v_fm, float)
-    if not np.all(np.isfinite(v)) or np.any((v < 0) | (v > 1)):
-        raise ConfigError(f"v_fm must lie in [0, 1], got {v_fm!r}.")
-    above = np.clip(v - fit.v_p, 0.0, None)
-    out = np.where(v > fit.v_p, sigma_metal * fit.sigma0 * above ** fit.n, 0.0)
+    v = check_fractions(v_fm, name="v_fm")
+    out = power_law(v, sigma0=sigma_metal * fit.sigma0, v_p=fit.v_p, n=fit.n)
     out = np.maximum(out, sigma_insulator)
     return float(out) if out.ndim == 0 else out
 
 
 def mixing_rule(v_f, *, sigma_metal, sigma_insulator=0.0):
     """Su et al. eqn (1): ``V_f sigma_M + (1 - V_f) sigma_NM`` [S/m]."""
-    v = np.asarray(v_f, float)
     check_positive(sigma_metal, name="sigma_metal", exc=ConfigError)
-    if not np.all(np.isfinite(v)) or np.any((v < 0) | (v > 1)):
-        raise ConfigError(f"v_f must lie in [0, 1], got {v_f!r}.")
-    out = v * sigma_metal + (1 - v) * sigma_insulator
+    v = check_fractions(v_f, name="v_f")
+    out = linear_mixing(v, sigma_metal=sigma_metal, sigma_insulator=sigma_insulator)
     return float(out) if out.ndim == 0 else out

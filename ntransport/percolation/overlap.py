@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GeometryError, check_positive
+from ..geometry.shapes import segment_distance as _segment_distance
 from .sampling import Particles
 from .shapes import Rod, Sphere
 
@@ -79,25 +80,13 @@ def perram_wertheim(r: np.ndarray, Ma: np.ndarray, Mb: np.ndarray,
 def segment_distance(r: np.ndarray, ha: np.ndarray, hb: np.ndarray) -> np.ndarray:
     """Distance between segments ``[-ha, ha]`` and ``r + [-hb, hb]`` (vectorised).
 
-    Ericson, *Real-Time Collision Detection* (2005), ClosestPtSegmentSegment,
-    written with ``s, t`` in [0, 1] along ``P1 = -ha → ha`` and ``P2 = r - hb → r + hb``.
+    The closest points of two segments (Ericson, *Real-Time Collision Detection*, 2005,
+    ClosestPtSegmentSegment) are computed once, by
+    :func:`ntransport.geometry.shapes.segment_distance`; this only turns the half-axis
+    vectors into unit directions and half-lengths (a zero vector is a point).
     """
-    p1, p2 = -ha, r - hb
-    d1, d2 = 2 * ha, 2 * hb
-    w = p1 - p2
-    a = np.einsum("pd,pd->p", d1, d1)
-    e = np.einsum("pd,pd->p", d2, d2)
-    f = np.einsum("pd,pd->p", d2, w)
-    if np.all(a == 0):  # aspect ratio 1: rods are spheres
-        return np.linalg.norm(r, axis=1)
-    c = np.einsum("pd,pd->p", d1, w)
-    b = np.einsum("pd,pd->p", d1, d2)
-    denom = a * e - b * b
+    la, lb = np.linalg.norm(ha, axis=1), np.linalg.norm(hb, axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        s = np.where(denom > 1e-14 * a * e, np.clip((b * f - c * e) / denom, 0, 1), 0.0)
-        t = (b * s + f) / e
-        s = np.where(t < 0, np.clip(-c / a, 0, 1), np.where(t > 1, np.clip((b - c) / a, 0, 1), s))
-        t = np.clip(t, 0, 1)
-    c1 = p1 + s[:, None] * d1
-    c2 = p2 + t[:, None] * d2
-    return np.linalg.norm(c1 - c2, axis=1)
+        ua = np.where(la[:, None] > 0, ha / la[:, None], 0.0)
+        ub = np.where(lb[:, None] > 0, hb / lb[:, None], 0.0)
+    return _segment_distance(np.zeros_like(r, dtype=float), ua, la, r, ub, lb)

@@ -9,12 +9,12 @@ longest to the shortest dimension, so ``AR = 1`` is a disk/sphere.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import GeometryError, check_positive
+from ..geometry.shapes import particle_volume
 
 __all__ = ["Sphere", "Spheroid", "Rod", "check_shape"]
 
@@ -48,8 +48,7 @@ class Sphere:
     @property
     def volume(self) -> float:
         """Area (2D) or volume (3D) of one particle."""
-        r = self.radius
-        return math.pi * r * r if self.dim == 2 else 4.0 / 3.0 * math.pi * r ** 3
+        return float(particle_volume(self.radius, 1.0, "ellipsoid", self.dim))
 
     @property
     def bounding_radius(self) -> float:
@@ -57,11 +56,9 @@ class Sphere:
 
 
 @dataclass(frozen=True)
-class Spheroid:
-    """Ellipse (2D) or prolate spheroid (3D), randomly oriented.
-
-    Semi-axes: ``radius * aspect_ratio`` along the long axis, ``radius`` across it.
-    """
+class _Elongated:
+    """Shared fields and checks of the elongated shapes: ``radius`` across the long
+    axis, ``aspect_ratio`` = longest/shortest dimension, ``dim`` 2 or 3."""
 
     radius: float
     aspect_ratio: float
@@ -73,18 +70,26 @@ class Spheroid:
         _check_dim(self.dim)
 
     @property
+    def bounding_radius(self) -> float:
+        return float(self.radius * self.aspect_ratio)
+
+
+@dataclass(frozen=True)
+class Spheroid(_Elongated):
+    """Ellipse (2D) or prolate spheroid (3D), randomly oriented.
+
+    Semi-axes: ``radius * aspect_ratio`` along the long axis, ``radius`` across it.
+    """
+
+    @property
     def semi_axes(self) -> np.ndarray:
         a = self.radius * self.aspect_ratio
         return np.array([a] + [self.radius] * (self.dim - 1))
 
     @property
     def volume(self) -> float:
-        s = self.semi_axes
-        return math.pi * s.prod() if self.dim == 2 else 4.0 / 3.0 * math.pi * s.prod()
-
-    @property
-    def bounding_radius(self) -> float:
-        return float(self.radius * self.aspect_ratio)
+        """Area (2D) or volume (3D): ``pi r^2 AR`` or ``4/3 pi r^3 AR``."""
+        return float(particle_volume(self.radius, self.aspect_ratio, "ellipsoid", self.dim))
 
     def shape_matrices(self, axes: np.ndarray) -> np.ndarray:
         """``M = a² u uᵀ + b² (I − u uᵀ)`` for unit long axes *axes* (n, dim).
@@ -99,21 +104,12 @@ class Spheroid:
 
 
 @dataclass(frozen=True)
-class Rod:
+class Rod(_Elongated):
     """Spherocylinder (3D) or stadium (2D): a segment swept by a disk of ``radius``.
 
     Total length ``2 * radius * aspect_ratio``; the axis segment has half-length
     ``radius * (aspect_ratio - 1)``.
     """
-
-    radius: float
-    aspect_ratio: float
-    dim: int = 3
-
-    def __post_init__(self):
-        check_positive(self.radius, name="radius", exc=GeometryError)
-        _check_aspect(self.aspect_ratio)
-        _check_dim(self.dim)
 
     @property
     def half_length(self) -> float:
@@ -121,14 +117,8 @@ class Rod:
 
     @property
     def volume(self) -> float:
-        r, h = self.radius, self.half_length
-        if self.dim == 2:
-            return math.pi * r * r + 4.0 * r * h
-        return 4.0 / 3.0 * math.pi * r ** 3 + math.pi * r * r * 2.0 * h
-
-    @property
-    def bounding_radius(self) -> float:
-        return float(self.radius * self.aspect_ratio)
+        """Area (2D) or volume (3D): the two caps (a disk/sphere) plus the swept core."""
+        return float(particle_volume(self.radius, self.aspect_ratio, "rod", self.dim))
 
 
 def check_shape(shape):

@@ -50,6 +50,7 @@ from skfem.helpers import dot, grad
 
 from ..constants import F, R
 from ..errors import MaterialError, check_positive, check_range
+from .nernst_einstein import nernst_einstein_split, nernst_einstein_sum
 
 __all__ = ["BinaryElectrolyte", "conduction", "salt_diffusion", "mass", "diffusion_potential"]
 
@@ -97,7 +98,8 @@ class BinaryElectrolyte:
         """
         kappa = check_positive(conductivity, name="conductivity", exc=MaterialError)
         t = check_range(transference, (1e-6, 1.0), name="transference", exc=MaterialError)
-        total = kappa * R * T / (F ** 2 * check_positive(c_ref, name="c_ref", exc=MaterialError))
+        total = nernst_einstein_sum(
+            kappa, check_positive(c_ref, name="c_ref", exc=MaterialError), T)
         D = 2 * t * (1 - t) * total if t < 1 else total
         return cls(kappa, t, D, float(c_ref), float(T))
 
@@ -110,8 +112,7 @@ class BinaryElectrolyte:
     @property
     def ion_diffusivities(self):
         """(D+, D-) [m²/s] by Nernst--Einstein from κ and t+."""
-        total = self.conductivity * R * self.T / (F ** 2 * self.c_ref)
-        return self.transference * total, (1 - self.transference) * total
+        return nernst_einstein_split(self.conductivity, self.transference, self.c_ref, self.T)
 
     @property
     def diffusion_potential_coefficient(self):

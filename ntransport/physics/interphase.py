@@ -60,6 +60,7 @@ import numpy as np
 
 from ..constants import F
 from ..errors import MaterialError, check_positive, check_range
+from ..percolation.fit import check_fractions, linear_mixing, power_law
 
 __all__ = [
     "V_P_OVERLAPPING_SPHERES",
@@ -104,26 +105,22 @@ def percolation_conductivity(V_FM, *, sigma0, V_p=V_P_OVERLAPPING_SPHERES,
     >>> float(percolation_conductivity(0.1, sigma0=1.0))
     0.0
     """
-    V = np.asarray(V_FM, dtype=float)
-    if np.any(~np.isfinite(V)) or np.any((V < 0) | (V > 1)):
-        raise MaterialError(f"V_FM must lie in [0, 1], got {V_FM!r}.")
+    V = check_fractions(V_FM, name="V_FM", exc=MaterialError)
     check_positive(sigma0, name="sigma0", exc=MaterialError)
     check_range(V_p, (0.0, 1.0), name="V_p", exc=MaterialError)
     check_positive(n, name="n", exc=MaterialError)
     check_positive(sigma_floor, name="sigma_floor", allow_zero=True, exc=MaterialError)
-    above = np.maximum(V - V_p, 0.0)
-    out = np.where(V > V_p, sigma0 * above**n, sigma_floor)
+    # the floor replaces the law only below the threshold (conductivity_law floors both)
+    out = np.where(V > V_p, power_law(V, sigma0=sigma0, v_p=V_p, n=n), sigma_floor)
     return float(out) if out.ndim == 0 else out
 
 
 def mixing_rule_conductivity(V_FM, *, sigma_metal, sigma_nonmetal):
     r"""The paper's eqn (1): :math:`V\sigma_M + (1-V)\sigma_{NM}` (upper Wiener bound)."""
-    V = np.asarray(V_FM, dtype=float)
-    if np.any(~np.isfinite(V)) or np.any((V < 0) | (V > 1)):
-        raise MaterialError(f"V_FM must lie in [0, 1], got {V_FM!r}.")
+    V = check_fractions(V_FM, name="V_FM", exc=MaterialError)
     check_positive(sigma_metal, name="sigma_metal", exc=MaterialError)
     check_positive(sigma_nonmetal, name="sigma_nonmetal", allow_zero=True, exc=MaterialError)
-    out = V * sigma_metal + (1.0 - V) * sigma_nonmetal
+    out = linear_mixing(V, sigma_metal=sigma_metal, sigma_insulator=sigma_nonmetal)
     return float(out) if out.ndim == 0 else out
 
 

@@ -13,8 +13,9 @@ from types import MappingProxyType
 
 import numpy as np
 
-from ..constants import F, R
+from ..constants import R
 from ..errors import ConfigError, MaterialError, unknown_name
+from .nernst_einstein import nernst_einstein_split
 
 __all__ = ["Species", "binary_salt", "split_anions", "nernst_einstein_diffusivities"]
 
@@ -116,8 +117,7 @@ def nernst_einstein_diffusivities(sigma: float, t_plus: float, c: float, T: floa
     """
     if not 0 < t_plus < 1:
         raise MaterialError(f"t_plus must lie in (0, 1), got {t_plus!r}.")
-    Dsum = sigma * R * T / (F**2 * c)
-    return t_plus * Dsum, (1 - t_plus) * Dsum
+    return nernst_einstein_split(sigma, t_plus, c, T)
 
 
 def binary_salt(c0, D_plus, D_minus, *, names=("Li+", "A-")) -> tuple[Species, Species]:

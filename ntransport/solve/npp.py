@@ -114,20 +114,31 @@ def run(problem_or_system, t_end, dt, *, order=2, adaptive=True, rtol=1e-3, atol
                        conservation=cons)
 
 
-def _explain_failure(system, u, exc):
-    """Turn a failed galvanostatic run near depletion into the limiting-current message."""
+def _depleted(system, u, fraction):
+    """``(electrode, c_min)`` of the first galvanostatic electrode whose reacting species
+    fell below *fraction* of its reference scale (scaled units), else None."""
     if system.ng == 0:
-        return
-    c, _, _ = system.split(u)
+        return None
+    c = system.split(u)[0]
     for el in system.electrodes:
         cmin = float(np.min(c[el["k"]][el["nodes"]]))
-        if cmin < 0.05 * el["c_ratio_scale"]:
-            raise ConvergenceError(
-                f"galvanostatic current exceeds what the cell can carry: "
-                f"{system.mobile_names[el['k']]} at electrode {el['bc'].boundary!r} fell to "
-                f"{cmin * system.scaling.concentration:.3g} mol m-3 (depletion: the current is above "
-                f"the limiting current, Sand's time reached). Lower the current. Solver said: {exc}"
-            ) from exc
+        if cmin < fraction * el["c_ratio_scale"]:
+            return el, cmin
+    return None
+
+
+def _explain_failure(system, u, exc):
+    """Turn a failed galvanostatic run near depletion into the limiting-current message."""
+    hit = _depleted(system, u, 0.05)
+    if hit is None:
+        return
+    el, cmin = hit
+    raise ConvergenceError(
+        f"galvanostatic current exceeds what the cell can carry: "
+        f"{system.mobile_names[el['k']]} at electrode {el['bc'].boundary!r} fell to "
+        f"{cmin * system.scaling.concentration:.3g} mol m-3 (depletion: the current is above "
+        f"the limiting current, Sand's time reached). Lower the current. Solver said: {exc}"
+    ) from exc
 
 
 def _target(system, t):
@@ -136,14 +147,12 @@ def _target(system, t):
 
 def _check_depletion(system, u, t):
     """A reacting species depleted at a galvanostatic electrode: the current exceeds the limit."""
-    if system.ng == 0:
+    hit = _depleted(system, u, 1e-6)
+    if hit is None:
         return
-    c, phi, g = system.split(u)
-    for el in system.electrodes:
-        cmin = float(np.min(c[el["k"]][el["nodes"]]))
-        if cmin < 1e-6 * el["c_ratio_scale"]:
-            raise ConvergenceError(
-                f"galvanostatic current {_target(system, t):.4g} A m-2 exceeds what the cell can "
-                f"carry: {system.mobile_names[el['k']]} is depleted at electrode "
-                f"{el['bc'].boundary!r} at t = {t:.4g} s (Sand's time; above the limiting current). "
-                "Lower the current or shorten the run.")
+    el, _ = hit
+    raise ConvergenceError(
+        f"galvanostatic current {_target(system, t):.4g} A m-2 exceeds what the cell can "
+        f"carry: {system.mobile_names[el['k']]} is depleted at electrode "
+        f"{el['bc'].boundary!r} at t = {t:.4g} s (Sand's time; above the limiting current). "
+        "Lower the current or shorten the run.")

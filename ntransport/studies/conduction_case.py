@@ -35,7 +35,8 @@ current share and **voltage loss**
 
 the Joule dissipation in subdomain *i* per unit current (for layers in series, the
 potential drop across the layer); the losses sum to the applied voltage, any rest
-being dissipated on resistive interfaces (reported as region ``interfaces``).
+being dissipated on resistive interfaces (reported as region ``interfaces``); computed by
+:func:`ntransport.post.losses.voltage_losses`.
 """
 from __future__ import annotations
 
@@ -49,6 +50,8 @@ import numpy as np
 from ..config import Either, ListOf, MapOf, Quantity, Section, Tagged, Value
 from ..errors import ConfigError, GeometryError, MaterialError, MeshError, suggest
 from ..io.tables import SummaryTable
+from ..post.losses import voltage_losses
+from ..post.profiles import centre_line_profile
 from .registry import register_study
 
 __all__ = ["SCHEMA", "build_geometry", "resolve_materials", "run_conduction"]
@@ -277,18 +280,6 @@ def resolve_materials(spec: dict, domain, *, path: str = "materials") -> dict:
 
 
 # ------------------------------------------------------------------ post-processing
-def voltage_losses(domain, result) -> dict[str, float]:
-    """Subdomain -> Joule dissipation per unit current [V]; see the module docstring."""
-    j = np.asarray(result.current_density)
-    p = np.einsum("ae,ae->e", j, j) / np.asarray(result.conductivity) * domain.element_volumes()
-    out = {n: float(p[domain.region == k].sum() / result.total_current)
-           for k, n in enumerate(domain.region_names)}
-    rest = result.voltage - sum(out.values())
-    if abs(rest) > 1e-9 * abs(result.voltage):
-        out["interfaces"] = float(rest)
-    return out
-
-
 def _layer_boundaries(spec) -> list[float]:
     if spec["type"] != "layered_stack":
         return []
@@ -360,19 +351,6 @@ def _composite_bounds(name, phases, domain, mats, T, fractions) -> SummaryTable:
                  "S/m")
             .add(name, "hashin_shtrikman_lower", lo, "S/m")
             .add(name, "hashin_shtrikman_upper", hi, "S/m"))
-
-
-def _profile(domain, res, n):
-    from ..io.figures import sample_line
-    from ..post.effective import electrode_axis
-
-    axis, length, _ = electrode_axis(domain, res.electrodes)
-    lo, hi = domain.bounds[:, 0], domain.bounds[:, 1]
-    centre = 0.5 * (lo + hi)
-    k = int(np.argmax(np.abs(axis)))
-    start, end = centre.copy(), centre.copy()
-    start[k], end[k] = (lo[k], hi[k]) if axis[k] > 0 else (hi[k], lo[k])
-    return sample_line(domain, res.potential, start, end, n)
 
 
 # ------------------------------------------------------------------ runner
@@ -476,7 +454,8 @@ def run_conduction(case, out_dir, *, progress=None) -> SummaryTable:
                                          title=f"{label}: current lines", label="|j| [A/m2]")
             tick(f"{name}: streamlines")
         if "profile" in figs:
-            s, v = _profile(domain, res, outputs["profile_points"])
+            s, v = centre_line_profile(domain, res.potential, electrodes=res.electrodes,
+                                       n=outputs["profile_points"])
             profiles[label] = (s * 1e6, v * 1e3)
             bounds[label] = [b * 1e6 for b in _layer_boundaries(c["geometry"])]
             profile_rows += [(name, float(a), float(b)) for a, b in zip(s, v)]

@@ -69,6 +69,18 @@ _LAW = Tagged({
         "n": Value(float, default=N_CONDUCTIVITY_3D),
         "sigma_floor": Quantity("conductivity", default=0.0, nonnegative=True),
     }),
+    # V_p measured here and now by the graph percolation study of ntransport.percolation
+    # (overlapping spheres or spheroids of the given aspect ratio, finite-size
+    # extrapolation over the box sizes `lengths`, in particle radii)
+    "study": Section({
+        "sigma0": Quantity("conductivity", default=5e-4, positive=True),
+        "n": Value(float, default=N_CONDUCTIVITY_3D),
+        "aspect_ratio": Value(float, default=1.0),
+        "lengths": ListOf(Value(float), min_len=2, default=[12.0, 20.0, 28.0]),
+        "realisations": Value(int, default=60),
+        "seed": Value(int, default=0),
+        "sigma_floor": Quantity("conductivity", default=0.0, nonnegative=True),
+    }),
     "mixing": Section({
         "sigma_metal": Quantity("conductivity", positive=True),
         "sigma_nonmetal": Quantity("conductivity", default=0.0, nonnegative=True),
@@ -124,6 +136,27 @@ SCHEMA = Section({
 })
 
 
+def percolation_threshold(spec) -> float:
+    """Metal volume fraction at percolation, from the graph study (not a literature value).
+
+    Overlapping spheres (``aspect_ratio`` 1) or prolate spheroids in 3D; the critical
+    density of each realisation is found exactly on the contact graph and extrapolated
+    to the infinite system over ``lengths`` (see :func:`ntransport.percolation.
+    estimate_threshold`).
+    """
+    from ..percolation import Sphere, Spheroid, estimate_threshold
+
+    a = spec["aspect_ratio"]
+    if not a >= 1.0:
+        raise ConfigError(f"conductivity_law.aspect_ratio must be >= 1, got {a!r}.")
+    shape = Sphere(1.0, dim=3) if a == 1.0 else Spheroid(1.0, a, dim=3)
+    est = estimate_threshold(shape, spec["lengths"], spec["realisations"], rng=spec["seed"])
+    log.info("percolation threshold of the interphase metal: V_p = %.4f +- %.4f "
+             "(%d realisations per box, boxes %s radii)", est.fraction, est.fraction_se,
+             est.n_realisations, list(spec["lengths"]))
+    return float(est.fraction)
+
+
 def sigma_e_law(spec) -> Callable[[float], float]:
     """``sigma_e(V_FM)`` [S/m] from a validated ``conductivity_law`` section.
 
@@ -132,6 +165,11 @@ def sigma_e_law(spec) -> Callable[[float], float]:
     :func:`ntransport.percolation.conductivity_law`; ``mixing``: eqn (1) of the paper.
     """
     kind = spec["type"]
+    if kind == "study":
+        v_p = percolation_threshold(spec)
+        kw = {"sigma0": spec["sigma0"], "V_p": v_p, "n": spec["n"],
+              "sigma_floor": spec["sigma_floor"]}
+        return lambda V: percolation_conductivity(V, **kw)
     if kind == "percolation":
         kw = {k: spec[k] for k in ("sigma0", "V_p", "n", "sigma_floor")}
         return lambda V: percolation_conductivity(V, **kw)

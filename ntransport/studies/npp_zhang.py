@@ -37,8 +37,8 @@ import time
 
 import numpy as np
 
-from ..constants import F, R
 from ..physics.electrode import FixedPotential, Flux
+from ..physics.nernst_einstein import nernst_einstein_sum
 from ..physics.species import Species
 from ..solve.npp import NPPProblem, run
 from .npp_mesh import layered_rectangle
@@ -59,7 +59,7 @@ PLM_LAYERS = (("LLZO", 1.6e-6, 0.1, 0.99), ("PE", 1.0e-6, 0.0025298, 0.22),
 
 def layer_species(layers, *, c0=C0, T=T_DEFAULT, t0=T0_HOST):
     """Li+, free anions and immobilised anions with per-layer D and c0 (see module doc)."""
-    Dsum = {n: s * R * T / (F**2 * c0) for n, _, s, _ in layers}
+    Dsum = {n: nernst_einstein_sum(s, c0, T) for n, _, s, _ in layers}
     Dp = {n: tp * Dsum[n] for n, _, _, tp in layers}
     Dm_normal = {n: Dp[n] * (1 - t0) / t0 for n, *_ in layers}
     Dm, free, fixed = {}, {}, {}
