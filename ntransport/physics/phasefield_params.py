@@ -150,14 +150,20 @@ def moose_normalised_parameters(**overrides) -> ScaledParameters:
 
     kappa = 0.3, L_sigma = 6.25, L_eta = 0.001, barrier W = 2.4, nF/RT = 38.69 V-1,
     sigma_e = 1e6, sigma_l = 1.19 (applied -0.45 V at the electrode is a boundary
-    condition of the study, not a parameter). Not in that list and chosen here:
-    D_l = 1 (time unit l0^2/D_l), D_e/D_l = 3e-3 (Table S1 ratio), c_s/c0 = 76.9
-    and Gamma = nFc_s l0^2/(sigma0 t0) with l0 = 1 um, sigma0 = 1 S m-1,
-    t0 = l0^2/D_l(Table S1) = 4 ms.
+    condition of the study, not a parameter), D_l = 317.9 (their ``M0``).
+
+    Units of that set: l0 = 1 um, t0 = 1 s, sigma0 = 1 S m-1. They follow from its
+    own numbers: the charge-source factor ``ft2`` = 0.0074 equals
+    Gamma = nFc_s l0^2/(sigma0 t0) = 7.42e-3 only for l0 = 1 um, t0 = 1 s, and
+    D_l = 317.9 um2 s-1 = 3.18e-10 m2 s-1 is a liquid-electrolyte diffusivity.
+    L_sigma, L_eta and D_l must be used in the same time unit: the ratio of the
+    interface kinetics to Li+ transport sets whether a seed grows before a low-xi
+    precursor ahead of it becomes unstable. Not in that list and chosen here:
+    D_e/D_l = 3e-3 (Table S1 ratio), c_s/c0 = 76.9 (Li metal, c0 = 1 M).
     """
-    l0, D_l_si, s0 = 1e-6, 2.5e-10, 1.0
-    t0 = l0 ** 2 / D_l_si
-    base = dict(L_sigma=6.25, W=2.4, L_eta=0.001, kappa0=0.3, D_e=3e-3, D_l=1.0,
+    l0, t0, s0 = 1e-6, 1.0, 1.0
+    D_l = 317.9
+    base = dict(L_sigma=6.25, W=2.4, L_eta=0.001, kappa0=0.3, D_e=3e-3 * D_l, D_l=D_l,
                 sigma_e=1e6, sigma_l=1.19, f=38.69, cs_c0=LI_MOLAR_DENSITY / 1000.0,
                 gamma=F * LI_MOLAR_DENSITY * l0 ** 2 / (s0 * t0), alpha=0.5,
                 length=l0, time=t0, conductivity=s0, c0=1000.0,

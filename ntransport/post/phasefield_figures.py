@@ -7,7 +7,8 @@
 
 Runs are :class:`ntransport.studies.dendrites.DendriteRun`-like objects with ``label``,
 ``mesh`` (um), ``skeleton``, ``t``, ``length``, ``tip_velocity``, ``area``,
-``snapshots`` = ((t, xi, c, phi), ...). Times are shown in seconds (t0 = 4 ms).
+``snapshots`` = ((t, xi, c, phi), ...). Times are shown in ms; `time_unit` is the
+scaled time unit in seconds (t0 = 1 s for the normalised MOOSE set).
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def _skeleton_outline(ax, run):
                  alpha=0.35, edgecolors="none")
 
 
-def plot_maps(runs, path, *, time_unit: float = 4e-3, index: int = -1):
+def plot_maps(runs, path, *, time_unit: float = 1.0, index: int = -1):
     """Save a grid: one row per run, columns xi, c/c0, phi, at snapshot `index`."""
     import matplotlib
 
@@ -63,7 +64,7 @@ def plot_maps(runs, path, *, time_unit: float = 4e-3, index: int = -1):
     return Path(path)
 
 
-def plot_histories(runs, path, *, time_unit: float = 4e-3):
+def plot_histories(runs, path, *, time_unit: float = 1.0):
     """Save dendrite length, tip velocity and deposited area vs time."""
     import matplotlib
 
@@ -87,7 +88,7 @@ def plot_histories(runs, path, *, time_unit: float = 4e-3):
     return Path(path)
 
 
-def animate(runs, path, *, time_unit: float = 4e-3, fps: int = 4):
+def animate(runs, path, *, time_unit: float = 1.0, fps: int = 4):
     """GIF of xi for the runs side by side (same number of snapshots not required)."""
     import matplotlib
 
@@ -115,7 +116,7 @@ def animate(runs, path, *, time_unit: float = 4e-3, fps: int = 4):
     return Path(path)
 
 
-def write_pvd(run, path, *, time_unit: float = 4e-3, c0: float = 1000.0):
+def write_pvd(run, path, *, time_unit: float = 1.0, c0: float = 1000.0):
     """ParaView series of a run (SI: metres, seconds, mol m-3, V)."""
     from ..geometry import Domain
     from ..io.vtk import PVDWriter

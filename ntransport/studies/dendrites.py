@@ -4,7 +4,7 @@ Thin facade over :mod:`ntransport.solve.phasefield` (Zhang et al., SI "Simulatio
 dendrite evolution": PE skeleton as filaments perpendicular to the anode). Lengths in
 micrometres = the scaled length unit of the normalised MOOSE parameter set
 (:func:`~ntransport.physics.phasefield_params.moose_normalised_parameters`,
-l0 = 1 um, t0 = 4 ms).
+l0 = 1 um, t0 = 1 s).
 
 Both cases use the same mesh, the same Li layer and seed nucleus; the skeleton case
 marks the filament elements as blocking (no Li growth, Li+ diffusivity and
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class DendriteCase:
-    """One dendrite study (lengths in um, times in t0 = 4 ms units, potential in V)."""
+    """One dendrite study (lengths in um, times in s, potential in V)."""
 
     name: str = "dendrite_skeleton"
     width: float = 12.6
@@ -57,9 +57,9 @@ class DendriteCase:
     omega: float = 4.0
     noise: float = 0.0
     seed: int = 0
-    t_end: float = 60.0
-    dt: float = 0.01
-    dt_max: float = 5.0
+    t_end: float = 0.5
+    dt: float = 2e-3
+    dt_max: float = 0.02
     target_dxi: float = 0.2
     snapshots: int = 24
 
@@ -127,7 +127,7 @@ def initial_field(mesh, case: DendriteCase, ell: float) -> np.ndarray:
 @dataclass(frozen=True, eq=False)
 class DendriteRun:
     """Time series of one case: length [um] (contour top above the Li foil), tip x,
-    tip velocity [um per t0], deposited area [um2], and snapshots (t, xi, c, phi)."""
+    tip velocity [um/s], deposited area [um2], and snapshots (t, xi, c, phi)."""
 
     label: str
     mesh: skfem.Mesh
@@ -148,7 +148,7 @@ class DendriteRun:
         return {"label": self.label, "final_time": float(self.t[-1]),
                 "final_length_um": float(self.length[-1]),
                 "deposited_area_um2": float(self.area[-1] - self.area[0]),
-                "mean_tip_velocity_um_per_t0": float((self.length[-1] - self.length[0])
+                "mean_tip_velocity_um_per_s": float((self.length[-1] - self.length[0])
                                                      / max(self.t[-1] - self.t[0], 1e-300)),
                 "steps": self.steps, "wall_time_s": self.wall_time,
                 "nodes": int(self.mesh.nvertices)}

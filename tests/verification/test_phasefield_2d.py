@@ -34,8 +34,10 @@ def test_lithium_is_conserved_ions_plus_deposit():
 def _grow_seed(delta):
     """Seed of radius 1.5 at uniform potential -0.45 V (Gamma = 0: a floating seed has
     no electronic contact in this single-potential model), c = 1 on the outer boundary,
-    c_s/c0 = 5 so the seed doubles its area in a few time units."""
-    p = moose_normalised_parameters(delta=delta, gamma=0.0, cs_c0=5.0)
+    c_s/c0 = 5 and a slow Li+ supply D_l = 1 (D_e = 3e-3) so the seed grows
+    diffusion-limited and doubles its area in a few time units without filling the box
+    (with the MOOSE D_l = 317.9 it would fill the 8 x 8 box before t = 2)."""
+    p = moose_normalised_parameters(delta=delta, gamma=0.0, cs_c0=5.0, D_l=1.0, D_e=3e-3)
     n, L = 44, 8.0
     m = skfem.MeshTri.init_tensor(np.linspace(-L / 2, L / 2, n + 1),
                                   np.linspace(-L / 2, L / 2, n + 1))
