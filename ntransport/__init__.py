@@ -69,6 +69,10 @@ _LAZY = {
     "BinaryElectrolyte": ("ntransport.physics.binary_electrolyte", "BinaryElectrolyte"),
     "DepositionProblem": ("ntransport.solve.deposition", "DepositionProblem"),
     "deposit": ("ntransport.solve.deposition", "deposit"),
+    # phase-field dendrites
+    "PhaseFieldProblem": ("ntransport.solve.phasefield", "PhaseFieldProblem"),
+    "simulate_phasefield": ("ntransport.solve.phasefield", "simulate"),
+    "phasefield_parameters": ("ntransport.physics.phasefield_params", "moose_normalised_parameters"),
     # Li inventory cells
     "LiCell": ("ntransport.solve.cell_cycling", "LiCell"),
     "run_cycling": ("ntransport.solve.cell_cycling", "run_cycling"),

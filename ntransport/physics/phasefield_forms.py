@@ -108,10 +108,11 @@ def point_state(basis, U, U_old, dt, mobility, liquid, lumped) -> PointState:
         mobility=mobility, liquid=liquid)
 
 
-def _nodal(s: PointState, p: ScaledParameters):
+def _nodal(s: PointState, p: ScaledParameters, eta_shift=None):
     _, dg, d2g = double_well(s.xi, p.W)
     _, dh, d2h = interpolation(s.xi)
-    B, dB_deta, dB_dc = reaction(s.phi, s.c, f=p.f, alpha=p.alpha)
+    eta = s.phi if eta_shift is None else s.phi - eta_shift
+    B, dB_deta, dB_dc = reaction(eta, s.c, f=p.f, alpha=p.alpha)
     return dict(dg=dg, d2g=d2g, dh=dh, d2h=d2h, B=B, dB_deta=dB_deta, dB_dc=dB_dc)
 
 
@@ -124,16 +125,18 @@ def _quadrature(s: PointState, p: ScaledParameters):
                 sigma=p.sigma_e * h + sl * (1 - h), dsigma=(p.sigma_e - sl) * dh)
 
 
-def residual(basis, s: PointState, p: ScaledParameters, *, noise=None, neumann=None):
+def residual(basis, s: PointState, p: ScaledParameters, *, noise=None, neumann=None,
+             eta_shift=None):
     """Residual vector ``[R_xi, R_c, R_phi]``.
 
     Time derivatives, the double well and the reaction use nodal quadrature (row-sum
     lumping: local, positivity-friendly, and the Li balance stays exact because lumped
     and consistent masses have equal row sums). `noise` is a nodal array added to the
     xi source times :math:`h'(\\xi)`; `neumann` the assembled
-    :math:`\\int_{\\Gamma_N} i_{in} v`.
+    :math:`\\int_{\\Gamma_N} i_{in} v`; `eta_shift` a nodal overpotential shift [V]
+    (mechanics: :math:`\\eta\\to\\eta-\\Delta V\\sigma_h/nF`, frozen within the step).
     """
-    k, q = _nodal(s, p), _quadrature(s, p)
+    k, q = _nodal(s, p, eta_shift), _quadrature(s, p)
     ml, mm = s.lumped, s.lumped_mobile
     r_xi = ml * s.xi_rate + mm * (p.L_sigma * k["dg"] + p.L_eta * k["dh"] * k["B"])
     if noise is not None:
@@ -147,11 +150,13 @@ def residual(basis, s: PointState, p: ScaledParameters, *, noise=None, neumann=N
     return np.concatenate([r_xi, r_c, r_phi])
 
 
-def jacobian(basis, s: PointState, p: ScaledParameters, dt: float, *, noise=None):
-    """Exact Jacobian of :func:`residual` as a 3x3 block sparse matrix (CSR)."""
+def jacobian(basis, s: PointState, p: ScaledParameters, dt: float, *, noise=None,
+             eta_shift=None):
+    """Exact Jacobian of :func:`residual` as a 3x3 block sparse matrix (CSR); a given
+    `eta_shift` is a frozen field (its dependence on xi is not linearised)."""
     import scipy.sparse as sp
 
-    k, q = _nodal(s, p), _quadrature(s, p)
+    k, q = _nodal(s, p, eta_shift), _quadrature(s, p)
     ml, mm = s.lumped, s.lumped_mobile
     inv = 1.0 / dt
     d_xx = ml * inv + mm * (p.L_sigma * k["d2g"] + p.L_eta * k["d2h"] * k["B"])

@@ -35,20 +35,26 @@ def _skeleton_outline(ax, run):
 
 
 def plot_maps(runs, path, *, time_unit: float = 1.0, index: int = -1):
-    """Save a grid: one row per run, columns xi, c/c0, phi, at snapshot `index`."""
+    """Save a grid: one row per run, columns xi, c/c0, phi (and the hydrostatic stress
+    sigma_h [MPa] when the runs carry it: mechanics on), at snapshot `index`."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(len(runs), 3, figsize=(12, 3.8 * len(runs)), squeeze=False)
+    ncol = 4 if all(len(getattr(r, "stress", ())) for r in runs) else 3
+    fig, axes = plt.subplots(len(runs), ncol, figsize=(4 * ncol, 3.8 * len(runs)),
+                             squeeze=False)
     for row, run in zip(axes, runs):
         t, xi, c, phi = run.snapshots[index]
         tri = _tri(run.mesh)
         cm = np.where(xi < 0.5, c, np.nan)  # c inside the metal has no meaning
-        for ax, val, name, cmap in ((row[0], xi, "xi (Li metal = 1)", "viridis"),
-                                    (row[1], cm, "c / c0 (electrolyte)", "magma"),
-                                    (row[2], phi, "phi [V]", "coolwarm")):
+        panels = [(row[0], xi, "xi (Li metal = 1)", "viridis"),
+                  (row[1], cm, "c / c0 (electrolyte)", "magma"),
+                  (row[2], phi, "phi [V]", "coolwarm")]
+        if ncol == 4:
+            panels.append((row[3], run.stress[index] / 1e6, "sigma_h [MPa]", "PuOr"))
+        for ax, val, name, cmap in panels:
             im = ax.tripcolor(tri, np.nan_to_num(val, nan=np.nanmin(val)), shading="gouraud",
                               cmap=cmap)
             ax.tricontour(tri, xi, levels=[0.5], colors="w", linewidths=0.8)

@@ -22,6 +22,7 @@ import skfem
 from ..errors import ConfigError, ConvergenceError, MeshError, check_positive, suggest
 from ..physics.phasefield_forms import (jacobian, lumped_masses, point_state, residual,
                                         source)
+from ..physics.phasefield_mechanics import Mechanics, overpotential_shift, solve_elasticity
 from ..physics.phasefield_params import ScaledParameters, interface_width
 
 __all__ = ["PhaseFieldProblem", "PhaseFieldState", "simulate", "check_initial_field",
@@ -53,6 +54,13 @@ class PhaseFieldProblem:
         (nodal standard normal :math:`\\zeta`), 0 to switch off.
     seed : int
         Seed of the noise generator (reproducible runs).
+    mechanics : Mechanics or None
+        Mechano-electrochemical coupling (default off): before each step the plane-strain
+        eigenstrain problem is solved for the current :math:`\\xi` and the overpotential
+        in the reaction term is shifted by :math:`-\\Delta V\\sigma_h/nF`
+        (:mod:`ntransport.physics.phasefield_mechanics`). Operator splitting: the stress
+        is lagged by one step (first-order splitting error O(dt), of the same order as
+        backward Euler), and its dependence on xi is left out of the Newton Jacobian.
     """
 
     mesh: skfem.Mesh
@@ -64,6 +72,7 @@ class PhaseFieldProblem:
     skeleton_factor: float = 1e-4
     noise: float = 0.0
     seed: int = 0
+    mechanics: Mechanics | None = None
 
     def __post_init__(self):
         names = set(self.mesh.boundaries or {})
@@ -83,11 +92,23 @@ class PhaseFieldProblem:
             raise ConfigError(f"skeleton_factor must lie in (0, 1], got "
                               f"{self.skeleton_factor!r} (use 1e-4 for a blocking skeleton).")
         check_positive(self.noise, name="noise", allow_zero=True, exc=ConfigError)
+        if self.mechanics is not None:
+            if not isinstance(self.mechanics, Mechanics):
+                raise ConfigError(f"mechanics must be a Mechanics(...) or None, got "
+                                  f"{type(self.mechanics).__name__}.")
+            if self.mesh.dim() != 2:
+                raise ConfigError(f"mechanics needs a 2D mesh (plane strain), got a "
+                                  f"{self.mesh.dim()}D mesh.")
+            for name in self.mechanics.clamped:
+                if name not in names:
+                    raise ConfigError(f"mechanics.clamped: boundary {name!r} not found in "
+                                      f"the mesh.{suggest(name, names)}")
 
 
 @dataclass(frozen=True, eq=False)
 class PhaseFieldState:
-    """One accepted step: time, nodal fields, the step used and Newton iterations."""
+    """One accepted step: time, nodal fields, the step used and Newton iterations;
+    `stress` the nodal hydrostatic stress [Pa] used in the step (None: mechanics off)."""
 
     t: float
     xi: np.ndarray
@@ -95,6 +116,7 @@ class PhaseFieldState:
     phi: np.ndarray
     dt: float
     iterations: int
+    stress: np.ndarray | None = None
 
 
 def element_size(mesh) -> np.ndarray:
@@ -170,13 +192,13 @@ def _setup(problem: PhaseFieldProblem):
 
 
 def _newton(basis, U_old, U, dt, p, mob, liq, lumped, neumann, free, noise, *, tol,
-            max_iter):
+            max_iter, eta_shift=None):
     """Return (U, iterations) or (None, iterations) if not converged."""
     n = basis.N
     for it in range(1, max_iter + 1):
         s = point_state(basis, U, U_old, dt, mob, liq, lumped)
-        R = residual(basis, s, p, noise=noise, neumann=neumann)
-        J = jacobian(basis, s, p, dt, noise=noise)
+        R = residual(basis, s, p, noise=noise, neumann=neumann, eta_shift=eta_shift)
+        J = jacobian(basis, s, p, dt, noise=noise, eta_shift=eta_shift)
         try:
             du = np.zeros_like(U)
             du[free] = spla.spsolve(J[free][:, free].tocsc(), -R[free])
@@ -246,13 +268,17 @@ def simulate(problem: PhaseFieldProblem, xi0, *, c0=1.0, phi0=None, t_end: float
     rng = np.random.default_rng(problem.seed)
     U = np.concatenate([xi, c, phi])
     t, step = 0.0, 0
+    mech, stress, shift = problem.mechanics, None, None
     while t < t_end * (1 - 1e-12) and step < max_steps:
+        if mech is not None and stress is None:  # staggered: stress of the current xi
+            stress = solve_elasticity(mesh, U[:n], mech, xi_ref=xi).stress
+            shift = overpotential_shift(stress, mech)
         dt = min(dt, t_end - t)
         noise = None
         if problem.noise > 0:
             noise = problem.noise * rng.standard_normal(n) / np.sqrt(dt)
         Unew, its = _newton(basis, U, U.copy(), dt, p, mob, liq, lumped, neumann, free,
-                            noise, tol=tol, max_iter=max_iter)
+                            noise, tol=tol, max_iter=max_iter, eta_shift=shift)
         ok = Unew is not None
         if ok:
             xin = Unew[:n]
@@ -270,7 +296,9 @@ def simulate(problem: PhaseFieldProblem, xi0, *, c0=1.0, phi0=None, t_end: float
         U, t, step = Unew, t + dt, step + 1
         if check_resolution:
             check_interface_resolution(mesh, U[:n], p)
-        yield PhaseFieldState(t, U[:n].copy(), U[n:2 * n].copy(), U[2 * n:].copy(), dt, its)
+        yield PhaseFieldState(t, U[:n].copy(), U[n:2 * n].copy(), U[2 * n:].copy(), dt, its,
+                              stress)
+        stress = None
         fac = min(2.0, max(0.5, 0.9 * target_dxi / max(dxi, 1e-300)))
         if its > 10:
             fac = min(fac, 0.7)

@@ -24,6 +24,7 @@ import numpy as np
 import skfem
 
 from ..errors import ConfigError, suggest
+from ..physics.phasefield_mechanics import Mechanics
 from ..physics.phasefield_params import interface_width, moose_normalised_parameters
 from ..post.phasefield import deposit_area, interface_points
 from ..solve.phasefield import PhaseFieldProblem, element_size, simulate
@@ -62,8 +63,13 @@ class DendriteCase:
     dt_max: float = 0.02
     target_dxi: float = 0.2
     snapshots: int = 24
+    mechanics: Mechanics | None = None  # YAML: `mechanics: true` or a mapping of fields
 
     def __post_init__(self):
+        if self.mechanics is not None and not isinstance(self.mechanics, Mechanics):
+            raise ConfigError(f"mechanics must be a Mechanics(...) or None, got "
+                              f"{self.mechanics!r}; in a case file write `mechanics: true` "
+                              f"or a mapping such as `mechanics: {{E_metal: 4.9e9}}`.")
         for f in ("width", "height", "filament_diameter", "seed_radius", "band",
                   "mesh_size", "t_end", "dt", "dt_max"):
             v = getattr(self, f)
@@ -84,11 +90,44 @@ def load_case(path) -> DendriteCase:
     import yaml
 
     data = yaml.safe_load(Path(path).read_text()) or {}
+    kind = data.pop("study", "dendrites")  # the CLI's study-kind key
+    if kind != "dendrites":
+        raise ConfigError(f"{path}: study {kind!r} is not a dendrite case (study: dendrites).")
     valid = {f.name for f in fields(DendriteCase)}
     for key in data:
         if key not in valid:
             raise ConfigError(f"{path}: unknown key {key!r}.{suggest(key, valid)}")
+    if "mechanics" in data:
+        data["mechanics"] = _mechanics_from_yaml(data["mechanics"], path)
     return DendriteCase(**data)
+
+
+def _mechanics_from_yaml(value, path) -> Mechanics | None:
+    """`mechanics:` of a case file: false/null (off), true (defaults) or a mapping of
+    :class:`~ntransport.physics.phasefield_mechanics.Mechanics` fields."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return Mechanics()
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: mechanics must be true, false or a mapping of "
+                          f"Mechanics fields, got {value!r}.")
+    valid = {f.name for f in fields(Mechanics)}
+    for key in value:
+        if key not in valid:
+            raise ConfigError(f"{path}: unknown mechanics key {key!r}.{suggest(key, valid)}")
+    value = dict(value)
+    for key, v in value.items():
+        if key not in ("clamped", "mixing") and isinstance(v, str):
+            try:  # YAML 1.1 reads 4.9e9 (no dot before e, no sign) as a string
+                value[key] = float(v)
+            except ValueError:
+                raise ConfigError(f"{path}: mechanics.{key} must be a number, got "
+                                  f"{v!r}.") from None
+    if "clamped" in value:
+        c = value["clamped"]
+        value["clamped"] = (c,) if isinstance(c, str) else tuple(c)
+    return Mechanics(**value)
 
 
 def build_mesh(case: DendriteCase):
@@ -127,7 +166,8 @@ def initial_field(mesh, case: DendriteCase, ell: float) -> np.ndarray:
 @dataclass(frozen=True, eq=False)
 class DendriteRun:
     """Time series of one case: length [um] (contour top above the Li foil), tip x,
-    tip velocity [um/s], deposited area [um2], and snapshots (t, xi, c, phi)."""
+    tip velocity [um/s], deposited area [um2], and snapshots (t, xi, c, phi); with
+    mechanics on, ``stress`` holds the nodal hydrostatic stress [Pa] of each snapshot."""
 
     label: str
     mesh: skfem.Mesh
@@ -139,6 +179,7 @@ class DendriteRun:
     snapshots: tuple
     wall_time: float
     steps: int
+    stress: tuple = ()
 
     @property
     def tip_velocity(self) -> np.ndarray:
@@ -168,7 +209,7 @@ def run_case(case: DendriteCase, *, skeleton: bool, mesh=None, skel=None) -> Den
                              concentration={"electrolyte": 1.0},
                              skeleton=skel if skeleton else None,
                              skeleton_factor=case.skeleton_factor, noise=case.noise,
-                             seed=case.seed)
+                             seed=case.seed, mechanics=case.mechanics)
     xi0 = initial_field(mesh, case, ell)
     if skeleton:
         xi0 = np.where(np.isin(np.arange(mesh.nvertices), mesh.t[:, skel].ravel())
@@ -179,13 +220,13 @@ def run_case(case: DendriteCase, *, skeleton: bool, mesh=None, skel=None) -> Den
     # as the diffuse interface (0.02 < xi < 0.98) touches an element coarser than
     # delta_int/4 (the refined band ends), instead of raising inside the solver
     h_ok = element_size(mesh) <= interface_width(p) / 4 * (1 + 1e-9)
-    ts, lengths, tips, areas, snaps = [], [], [], [], []
+    ts, lengths, tips, areas, snaps, stresses = [], [], [], [], [], []
     every = case.t_end / max(case.snapshots, 1)
     next_snap = 0.0
     t0 = time.perf_counter()
     steps = 0
 
-    def record(t, xi, c, phi):
+    def record(t, xi, c, phi, stress=None):
         nonlocal next_snap
         pts = interface_points(mesh, xi)
         k = int(np.argmax(pts[1]))
@@ -195,9 +236,13 @@ def run_case(case: DendriteCase, *, skeleton: bool, mesh=None, skel=None) -> Den
         areas.append(deposit_area(mesh, xi))
         if t >= next_snap - 1e-12:
             snaps.append((t, xi.copy(), c.copy(), phi.copy()))
+            if stress is not None:
+                stresses.append(np.array(stress, copy=True))
             next_snap += every
 
-    record(0.0, xi0, np.ones_like(xi0), phi0)
+    # the initial state is the elastic reference (stress-free up to the confining pressure)
+    stress0 = None if case.mechanics is None else np.full(xi0.size, -case.mechanics.pressure)
+    record(0.0, xi0, np.ones_like(xi0), phi0, stress0)
     last = None
     for s in simulate(prob, xi0, c0=1.0, phi0=phi0, t_end=case.t_end, dt=case.dt,
                       dt_max=case.dt_max, target_dxi=case.target_dxi,
@@ -210,13 +255,16 @@ def run_case(case: DendriteCase, *, skeleton: bool, mesh=None, skel=None) -> Den
             break
         steps += 1
         last = s
-        record(s.t, s.xi, s.c, s.phi)
+        record(s.t, s.xi, s.c, s.phi, s.stress)
     if last is not None and snaps[-1][0] != ts[-1]:
         snaps.append((last.t, last.xi.copy(), last.c.copy(), last.phi.copy()))
+        if last.stress is not None:
+            stresses.append(np.array(last.stress, copy=True))
     return DendriteRun("PEO + PE skeleton" if skeleton else "PEO", mesh,
                        skel if skeleton else None, np.array(ts), np.array(lengths),
                        np.array(tips), np.array(areas), tuple(snaps),
-                       time.perf_counter() - t0, steps)
+                       time.perf_counter() - t0, steps,
+                       tuple(stresses))
 
 
 def run_study(case: DendriteCase) -> dict:
