@@ -81,7 +81,7 @@ from ..constants import F
 from ..errors import ConfigError, MaterialError, check_positive, suggest
 from .phasefield import interpolation
 
-__all__ = ["Mechanics", "ElasticState", "solve_elasticity", "overpotential_shift",
+__all__ = ["Mechanics", "ElasticState", "elasticity_basis", "solve_elasticity", "overpotential_shift",
            "LI_MOLAR_VOLUME"]
 
 LI_MOLAR_VOLUME = 6.941e-3 / 534.0  # M/rho of Li metal [m3 mol-1] = 1.30e-5
@@ -198,19 +198,27 @@ def _solve_free(A, b, Z):
     return spla.spsolve(K, np.concatenate([b, np.zeros(Z.shape[1])]))[:A.shape[0]]
 
 
-def solve_elasticity(mesh, xi, mech: Mechanics, /, *, xi_ref=None) -> ElasticState:
+def elasticity_basis(mesh) -> skfem.Basis:
+    """The P1 vector basis :func:`solve_elasticity` uses; build it once per mesh and pass
+    it as ``basis=`` when solving at every time step."""
+    if mesh.dim() != 2:
+        raise ConfigError(f"mechanics needs a 2D triangular mesh (plane strain), got a "
+                          f"{mesh.dim()}D mesh.")
+    return skfem.Basis(mesh, skfem.ElementVector(skfem.ElementTriP1()), intorder=2)
+
+
+def solve_elasticity(mesh, xi, mech: Mechanics, /, *, xi_ref=None,
+                     basis: skfem.Basis | None = None) -> ElasticState:
     """Solve the plane-strain eigenstrain problem for the phase field `xi` (nodal).
 
     `mesh` is a MeshTri1 (any length unit: strain is dimensionless); stresses are in Pa.
     `xi_ref` (nodal, default 0) is the stress-free reference: the eigenstrain is
-    :math:`\\lambda_V[h(\\xi)-h(\\xi_{ref})]`.
+    :math:`\\lambda_V[h(\\xi)-h(\\xi_{ref})]`. `basis` (from :func:`elasticity_basis`)
+    avoids rebuilding the quadrature data in a time loop.
     """
-    if mesh.dim() != 2:
-        raise ConfigError(f"mechanics needs a 2D triangular mesh (plane strain), got a "
-                          f"{mesh.dim()}D mesh.")
+    if basis is None:
+        basis = elasticity_basis(mesh)
     xi = np.asarray(xi, float)
-    ve = skfem.ElementVector(skfem.ElementTriP1())
-    basis = skfem.Basis(mesh, ve, intorder=2)
     sbasis = basis.with_element(skfem.ElementTriP1())
     h, _, _ = interpolation(np.asarray(sbasis.interpolate(xi)))
     h_ref = 0.0 if xi_ref is None else \

@@ -22,7 +22,8 @@ import skfem
 from ..errors import ConfigError, ConvergenceError, MeshError, check_positive, suggest
 from ..physics.phasefield_forms import (jacobian, lumped_masses, point_state, residual,
                                         source)
-from ..physics.phasefield_mechanics import Mechanics, overpotential_shift, solve_elasticity
+from ..physics.phasefield_mechanics import (Mechanics, elasticity_basis, overpotential_shift,
+                                           solve_elasticity)
 from ..physics.phasefield_params import ScaledParameters, interface_width
 
 __all__ = ["PhaseFieldProblem", "PhaseFieldState", "simulate", "check_initial_field",
@@ -269,9 +270,10 @@ def simulate(problem: PhaseFieldProblem, xi0, *, c0=1.0, phi0=None, t_end: float
     U = np.concatenate([xi, c, phi])
     t, step = 0.0, 0
     mech, stress, shift = problem.mechanics, None, None
+    mech_basis = None if mech is None else elasticity_basis(mesh)  # once, not per step
     while t < t_end * (1 - 1e-12) and step < max_steps:
         if mech is not None and stress is None:  # staggered: stress of the current xi
-            stress = solve_elasticity(mesh, U[:n], mech, xi_ref=xi).stress
+            stress = solve_elasticity(mesh, U[:n], mech, xi_ref=xi, basis=mech_basis).stress
             shift = overpotential_shift(stress, mech)
         dt = min(dt, t_end - t)
         noise = None
