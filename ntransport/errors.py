@@ -32,6 +32,16 @@ class ConvergenceError(NtransportError, RuntimeError):
     """A solver did not converge; the message says what was tried."""
 
 
+class ResultError(NtransportError, ValueError):
+    """A computed result is unusable (NaN/inf in a field, a missing unit): raised where it
+    arises, so it never reaches a file or a figure."""
+
+
+class SecurityError(NtransportError, ValueError):
+    """An input asks for something ntransport refuses to do (run a shell command from a
+    mesh file, write outside the output folder)."""
+
+
 def suggest(name: str, valid: Iterable[str]) -> str:
     """Return ``" Did you mean 'x'?"`` (or the list of valid names) for *name*."""
     valid = sorted(set(valid))

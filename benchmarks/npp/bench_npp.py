@@ -11,7 +11,7 @@ import numpy as np
 from ntransport.geometry import Domain
 from ntransport.physics.electrode import FixedConcentration, FixedPotential
 from ntransport.physics.species import binary_salt
-from ntransport.solve.newton import direct_solver
+from ntransport.solve.linear import DirectSolver
 from ntransport.solve.npp import NPPProblem, discretise, initial_unknowns
 from ntransport.studies import npp_zhang
 import skfem
@@ -27,7 +27,7 @@ def newton_step(n=223):
                     electrostatics="poisson", permittivity=1e5)
     t = time.perf_counter(); sy = discretise(pr); t_setup = time.perf_counter() - t
     u = initial_unknowns(sy)
-    solve = direct_solver()
+    solve = DirectSolver()
     import scipy.sparse as sps
     solve(sps.identity(10, format="csr") * 2.0, np.ones(10))  # load MKL outside the timing
     rng = np.random.default_rng(0)

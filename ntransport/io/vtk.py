@@ -1,9 +1,12 @@
-"""ParaView output: `.vtu` files with named point/cell data and `.pvd` time series.
+"""ParaView output: `.vtu` files with named, unit-carrying arrays and `.pvd` time series.
 
-Field names carry their units (``"phi [V]"``, ``"j [A m-2]"``). Every file also gets
-the integer cell array ``"subdomain"`` (index into ``domain.region_names``). Vectors may be given
-as (dim, n) -- the scikit-fem layout -- or (n, dim); 2D vectors are padded to three
-components so ParaView can draw glyphs and streamlines. Coordinates are in metres.
+Field names carry their units (``"phi [V]"``, ``"j [A m-2]"``). Every file also holds the
+subdomain of each element twice -- the integer ``"subdomain"`` and the text
+``"subdomain_name"`` -- and the table ``subdomain_names`` in its field data, so ParaView
+shows "LLZO", not 3. Vectors may be given as (dim, n) -- the scikit-fem layout -- or
+(n, dim); 2D vectors are padded to three components so ParaView draws glyphs and
+streamlines. Coordinates are metres, or micrometres with ``length_unit="um"`` (the field
+data ``length_unit`` says which). Written with VTK's XML writer (binary, compressed).
 """
 from __future__ import annotations
 
@@ -14,11 +17,12 @@ from xml.sax.saxutils import quoteattr
 
 import numpy as np
 
-__all__ = ["write_vtu", "PVDWriter"]
+__all__ = ["write_vtu", "PVDWriter", "to_pyvista", "LENGTH_UNITS"]
 
 log = logging.getLogger(__name__)
 
-_CELL = {2: "triangle", 3: "tetra"}
+#: accepted ``length_unit`` values -> factor from metres
+LENGTH_UNITS = {"m": 1.0, "um": 1e6, "µm": 1e6}
 
 
 def _as_vtk_array(name, arr, n, where):
@@ -32,13 +36,46 @@ def _as_vtk_array(name, arr, n, where):
             a = a.T
         if a.shape[0] != n:
             raise ValueError(f"{where} {name!r} has shape {a.shape}; expected ({n},), ({n}, k) or (k, {n}).")
-        if a.shape[1] in (2,):
+        if a.shape[1] == 2:
             a = np.column_stack([a, np.zeros(n, dtype=a.dtype)])
         return np.ascontiguousarray(a)
     raise ValueError(f"{where} {name!r} must be 1D or 2D, got shape {a.shape}.")
 
 
-def write_vtu(path, domain, *, point_data=None, cell_data=None) -> Path:
+def _scale(length_unit):
+    try:
+        return LENGTH_UNITS[length_unit]
+    except KeyError:
+        raise ValueError(f"length_unit must be one of {sorted(LENGTH_UNITS)}, got "
+                         f"{length_unit!r}.") from None
+
+
+def to_pyvista(domain, *, point_data=None, cell_data=None, length_unit="m"):
+    """A :class:`pyvista.UnstructuredGrid` of *domain* with the given arrays."""
+    import pyvista as pv
+    from pyvista import CellType
+
+    f = _scale(length_unit)
+    mesh = domain.mesh
+    npts, nel = mesh.nvertices, mesh.nelements
+    pts = np.zeros((npts, 3))
+    pts[:, : domain.dim] = mesh.p.T * f
+    ctype = CellType.TRIANGLE if domain.dim == 2 else CellType.TETRA
+    grid = pv.UnstructuredGrid({ctype: np.ascontiguousarray(mesh.t.T)}, pts)
+    for k, v in (point_data or {}).items():
+        grid.point_data[k] = _as_vtk_array(k, v, npts, "point_data")
+    region = np.asarray(domain.region, dtype=np.int32)
+    names = np.array(domain.region_names)
+    for k, v in (cell_data or {}).items():
+        grid.cell_data[k] = _as_vtk_array(k, v, nel, "cell_data")
+    grid.cell_data["subdomain"] = region
+    grid.cell_data["subdomain_name"] = names[region]
+    grid.field_data["subdomain_names"] = names
+    grid.field_data["length_unit"] = np.array(["um" if f != 1.0 else "m"])
+    return grid
+
+
+def write_vtu(path, domain, *, point_data=None, cell_data=None, length_unit="m") -> Path:
     """Write *domain* and named fields to an XML unstructured-grid file.
 
     Parameters
@@ -48,7 +85,8 @@ def write_vtu(path, domain, *, point_data=None, cell_data=None) -> Path:
     domain : Domain
     point_data : mapping name -> (nnodes,) or vector array, optional
     cell_data : mapping name -> (nel,) or vector array, optional
-        ``"subdomain"`` (region index per element) is always written.
+    length_unit : {"m", "um"}
+        Unit of the written coordinates.
 
     Returns
     -------
@@ -58,27 +96,15 @@ def write_vtu(path, domain, *, point_data=None, cell_data=None) -> Path:
     --------
     >>> write_vtu("out/phi.vtu", domain, point_data={"phi [V]": phi})  # doctest: +SKIP
     """
-    import meshio
-
     path = Path(path)
     if path.suffix != ".vtu":
         path = path.with_name(path.name + ".vtu")
     path.parent.mkdir(parents=True, exist_ok=True)
-    mesh = domain.mesh
-    npts, nel = mesh.nvertices, mesh.nelements
-    pts = np.zeros((npts, 3))
-    pts[:, : domain.dim] = mesh.p.T
-    pdata = {k: _as_vtk_array(k, v, npts, "point_data") for k, v in (point_data or {}).items()}
-    cdata = {"subdomain": np.asarray(domain.region, dtype=np.int32)}
-    for k, v in (cell_data or {}).items():
-        cdata[k] = _as_vtk_array(k, v, nel, "cell_data")
-    m = meshio.Mesh(
-        pts,
-        [(_CELL[domain.dim], np.ascontiguousarray(mesh.t.T))],
-        point_data=pdata,
-        cell_data={k: [v] for k, v in cdata.items()},
-    )
-    meshio.write(path, m, file_format="vtu", binary=True, compression="zlib")
+    grid = to_pyvista(domain, point_data=point_data, cell_data=cell_data,
+                      length_unit=length_unit)
+    tmp = path.with_name(path.name + ".tmp.vtu")
+    grid.save(tmp, binary=True)
+    tmp.replace(path)
     log.info("wrote %s", path)
     return path
 
@@ -86,8 +112,9 @@ def write_vtu(path, domain, *, point_data=None, cell_data=None) -> Path:
 class PVDWriter:
     """Time series for ParaView: one ``.vtu`` per step plus a ``.pvd`` collection.
 
-    The collection is rewritten after every step, so a running simulation can be
-    opened at any time. Step files go to a folder next to the ``.pvd`` named after it.
+    The collection is rewritten (atomically) after every step, so a running simulation
+    can be opened at any time. Step files go to a folder next to the ``.pvd`` named
+    after it.
 
     Examples
     --------
@@ -96,12 +123,14 @@ class PVDWriter:
     ...         pvd.add(t, domain, point_data={"c [mol m-3]": state.c})
     """
 
-    def __init__(self, path):
+    def __init__(self, path, *, length_unit="m"):
         path = Path(path)
         if path.suffix != ".pvd":
             path = path.with_name(path.name + ".pvd")
+        _scale(length_unit)
         self.path = path
         self.folder = path.with_suffix("")
+        self.length_unit = length_unit
         self.steps: list[tuple[float, Path]] = []
 
     def __enter__(self) -> "PVDWriter":
@@ -119,7 +148,8 @@ class PVDWriter:
         if self.steps and t <= self.steps[-1][0]:
             raise ValueError(f"times must increase: got t={t!r} after t={self.steps[-1][0]!r}.")
         f = self.folder / f"{self.folder.name}_{len(self.steps):05d}.vtu"
-        write_vtu(f, domain, point_data=point_data, cell_data=cell_data)
+        write_vtu(f, domain, point_data=point_data, cell_data=cell_data,
+                  length_unit=self.length_unit)
         self.steps.append((t, f))
         self._write_collection()
         return f

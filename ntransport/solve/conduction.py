@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
 
 from ..errors import ConfigError
+from ..solution import Frame, Solution
 from ..physics.conduction import conduction_p1, interface_conductance_p1
 from ..post.currents import current_share as _current_share
 from ..post.effective import effective_conductivity as _sigma_eff
@@ -44,9 +44,11 @@ __all__ = ["solve_conduction", "ConductionResult", "element_conductivity"]
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, eq=False)
-class ConductionResult:
-    """Steady conduction solution.
+class ConductionResult(Solution):
+    """Steady conduction solution: a :class:`~ntransport.solution.Solution` with one frame
+    (``"phi [V]"`` per node; ``"j [A m-2]"``, ``"|j| [A m-2]"``, ``"sigma [S/m]"`` per
+    element) and the scalars ``sigma_eff [S/m]``, ``ASR [ohm m2]``, ``I [A]``,
+    ``V [V]`` and ``current_share [1]`` per subdomain, plus attribute access:
 
     Attributes
     ----------
@@ -58,42 +60,39 @@ class ConductionResult:
     total_current : current from anode to cathode [A; A/m in 2D].
     voltage : anode minus cathode potential [V].
     effective_conductivity : I L / (V A) along the electrode axis [S/m].
+    area_specific_resistance : V A / I = L / sigma_eff [ohm m2].
     current_share : subdomain -> fraction of the volume-integrated axial current.
     axis, length, area : electrode axis (unit), separation [m], projected area [m^(dim-1)].
     """
 
-    domain: object
-    potential: np.ndarray
-    current_density: np.ndarray
-    conductivity: np.ndarray
-    total_current: float
-    voltage: float
-    effective_conductivity: float
-    current_share: Mapping[str, float]
-    axis: np.ndarray
-    length: float
-    area: float
-    electrodes: tuple[str, str]
-
-    def fields(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-        """``(point_data, cell_data)`` with unit-carrying names, ready for `write_vtu`."""
-        d = self.domain
-        jmag = np.linalg.norm(self.current_density, axis=0)
-        point = {"phi [V]": self.potential}
-        cell = {
-            "j [A m-2]": self.current_density,
-            "|j| [A m-2]": jmag,
-            "sigma [S m-1]": self.conductivity,
-            "subdomain": d.region,
-        }
-        return point, cell
-
-    def to_vtk(self, path):
-        """Write the potential, current density, conductivity and subdomains to *path* (.vtu)."""
-        from ..io.vtk import write_vtu
-
-        point, cell = self.fields()
-        return write_vtu(path, self.domain, point_data=point, cell_data=cell)
+    def __init__(self, domain, *, potential, current_density, conductivity, total_current,
+                 voltage, effective_conductivity, current_share, axis, length, area,
+                 electrodes):
+        j = np.asarray(current_density)
+        point = {"phi [V]": potential}
+        cell = {"j [A m-2]": j.T, "|j| [A m-2]": np.linalg.norm(j, axis=0),
+                "sigma [S/m]": conductivity}
+        asr = float(voltage) * float(area) / float(total_current) if total_current else np.inf
+        scalars = {"sigma_eff [S/m]": effective_conductivity, "I [A]": total_current,
+                   "V [V]": voltage, "current_share [1]": dict(current_share)}
+        if np.isfinite(asr):
+            scalars["ASR [ohm m2]"] = asr
+        super().__init__([Frame(0.0, domain, point, cell)], scalars=scalars, model="conduction",
+                         info={"electrodes": list(electrodes), "length [m]": float(length),
+                               "area [m^(dim-1)]": float(area)})
+        self.potential = self["phi [V]"]
+        self.current_density = _frozen(j)
+        self.conductivity = self["sigma [S/m]"]
+        self.total_current = float(total_current)
+        self.voltage = float(voltage)
+        self.effective_conductivity = float(effective_conductivity)
+        self.area_specific_resistance = asr
+        self.current_share = MappingProxyType(dict(current_share))
+        self.axis = _frozen(axis)
+        self.length = float(length)
+        self.area = float(area)
+        self.electrodes = tuple(electrodes)
+        self._lock()
 
 
 def _interface_local(domain, split, name, g):
@@ -252,7 +251,7 @@ def solve_conduction(
         phi = u
     share = _current_share(domain, j, axis, volumes=vol)
     return ConductionResult(
-        domain=domain,
+        domain,
         potential=_frozen(phi),
         current_density=_frozen(j),
         conductivity=_frozen(sigma),

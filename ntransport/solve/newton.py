@@ -1,87 +1,88 @@
-r"""Damped Newton's method with a backtracking line search, written out in plain sight.
+r"""The one Newton iteration of ntransport: damped, with a backtracking line search.
 
 Iteration :math:`J(u_k)\,\delta = -r(u_k)`, :math:`u_{k+1} = u_k + \lambda\delta` with
-:math:`\lambda\in\{1,\tfrac12,\dots\}` the first value that (i) keeps the variables flagged
-``positive`` nonnegative and (ii) decreases the Jacobi-scaled residual norm
-:math:`\|D^{-1}r\|_2`, :math:`D=|\mathrm{diag}\,J(u_0)|`. Convergence: the scaled update
-:math:`\|\lambda\delta\|_\infty` below ``tol`` (unknowns are O(1) after
-:mod:`ntransport.physics.scaling`) with a finite residual.
-Failure raises :class:`ntransport.errors.ConvergenceError` carrying the residual history.
+:math:`\lambda\in\{\lambda_0,\lambda_0/2,\dots\}` the first value that (i) keeps the
+variables flagged ``positive`` nonnegative and (ii) decreases the Jacobi-scaled residual
+norm :math:`\|D^{-1}r\|_2`, :math:`D=|\mathrm{diag}\,J(u_0)|`. :math:`\lambda_0 = 1`, or
+what the ``step_limit(u, du)`` hook allows (e.g. a cap on the change of a phase field).
+Convergence: the scaled update :math:`\|\lambda\delta\|_\infty` below ``tol`` (unknowns are
+O(1) after scaling) with a finite residual.
+
+Linear systems go through :mod:`ntransport.solve.linear` (PARDISO with the symbolic
+analysis reused while the Jacobian's pattern holds). Failure raises
+:class:`ntransport.errors.ConvergenceError` carrying the residual history; the result
+records every iteration (:class:`NewtonResult`).
 """
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
 
 from ..errors import ConvergenceError
+from .linear import DirectSolver
 
-__all__ = ["newton", "NewtonResult", "direct_solver"]
+__all__ = ["newton", "NewtonResult"]
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class NewtonResult:
+    """The converged vector and the iteration record (scaled residual norms, accepted
+    update sizes, line-search factors)."""
+
     u: np.ndarray
     iterations: int
     residuals: list = field(default_factory=list)
     updates: list = field(default_factory=list)
+    damping: list = field(default_factory=list)
 
 
-class _PardisoReuse:
-    """PARDISO (MKL via pypardiso) that keeps the symbolic analysis (METIS ordering) while
-    the sparsity pattern is unchanged: phase 13 on a new pattern, 23 (numeric factorisation
-    + solve) afterwards -- every Newton iteration and time step of a run reuses it."""
-
-    def __init__(self):
-        import pypardiso
-
-        self._s = pypardiso.PyPardisoSolver()
-        self._pattern = None
-
-    def __call__(self, A, b):
-        A = sp.csr_matrix(A)
-        A.sort_indices()
-        same = (self._pattern is not None and self._pattern[0].shape == A.indptr.shape
-                and self._pattern[1].shape == A.indices.shape
-                and np.array_equal(self._pattern[0], A.indptr)
-                and np.array_equal(self._pattern[1], A.indices))
-        self._s._check_A(A)
-        bb = self._s._check_b(A, np.asarray(b, dtype=float))
-        self._s.set_phase(23 if same else 13)
-        x = self._s._call_pardiso(A, bb)
-        if not same:
-            self._pattern = (A.indptr.copy(), A.indices.copy())
-        return x
+def _fmt(xs):
+    return ["%.3e" % x for x in xs]
 
 
-def direct_solver():
-    """Sparse direct solve: PARDISO (pypardiso, METIS ordering, symbolic analysis reused
-    while the pattern is fixed) if installed, else SuperLU with COLAMD ordering."""
-    try:
-        return _PardisoReuse()
-    except ImportError:  # pragma: no cover - fallback
-        import scipy.sparse.linalg as spla
-
-        def solve(A, b):
-            return spla.splu(sp.csc_matrix(A), permc_spec="COLAMD").solve(b)
-    return solve
-
-
-def newton(fun, u0, *, tol=1e-10, maxiter=25, positive=None, solve=None, min_step=1 / 64):
-    """Solve ``r(u) = 0``; ``fun(u) -> (r, J)`` with J sparse.
+def newton(fun, u0, *, tol=1e-10, maxiter=25, positive=None, solver=None, min_step=1 / 64,
+           step_limit: Callable | None = None, linear_solve: Callable | None = None):
+    """Solve ``r(u) = 0`` where ``fun(u) -> (r, J)`` with J sparse.
 
     Parameters
     ----------
-    positive : bool ndarray, optional
+    fun : callable
+        Residual and Jacobian at *u*.
+    u0 : array
+        Initial guess (not modified).
+    tol : float
+        Convergence when the accepted update's max-norm falls below it.
+    maxiter : int
+        Iterations before :class:`ConvergenceError`.
+    positive : bool array, optional
         Entries that must stay >= 0 (concentrations); steps are damped to keep them so.
+    solver : object with ``factor(A)``, optional
+        A :mod:`ntransport.solve.linear` solver; default a new :class:`DirectSolver`.
+        Pass the same instance across calls to keep PARDISO's symbolic analysis.
+    min_step : float
+        Smallest line-search factor before giving up.
+    step_limit : callable ``(u, du) -> float``, optional
+        Largest factor the update may take (e.g. to cap the change of a bounded field).
+    linear_solve : callable ``(J, b) -> x``, optional
+        Replaces the factorisation (for block-structured Jacobians with their own solver).
+
+    Returns
+    -------
+    NewtonResult
     """
-    solve = solve or direct_solver()
+    solver = solver if solver is not None else DirectSolver()
+    solve = linear_solve or (lambda A, b: solver.factor(A)(b))
     u = np.array(u0, dtype=float)
     r, J = fun(u)
+    if not np.all(np.isfinite(r)):
+        raise ConvergenceError("Newton: the residual at the initial guess is not finite "
+                               f"({int(np.sum(~np.isfinite(r)))} NaN/inf entries): check the "
+                               "inputs and the initial state.")
     d = np.abs(J.diagonal())
     d[d == 0] = 1.0
     merit = np.linalg.norm(r / d)
@@ -89,9 +90,9 @@ def newton(fun, u0, *, tol=1e-10, maxiter=25, positive=None, solve=None, min_ste
     for it in range(1, maxiter + 1):
         du = solve(J, -r)
         if not np.all(np.isfinite(du)):
-            raise ConvergenceError(f"Newton: linear solve returned non-finite values at iteration {it}; "
-                                   f"scaled residual history {res.residuals}.")
-        lam = 1.0
+            raise ConvergenceError(f"Newton: linear solve returned non-finite values at iteration "
+                                   f"{it}; scaled residual history {_fmt(res.residuals)}.")
+        lam = 1.0 if step_limit is None else float(min(1.0, step_limit(u, du)))
         while True:
             un = u + lam * du
             ok = positive is None or np.all(un[positive] >= 0)
@@ -105,16 +106,18 @@ def newton(fun, u0, *, tol=1e-10, maxiter=25, positive=None, solve=None, min_ste
             if lam < min_step:
                 res.residuals.append(float(merit))
                 raise ConvergenceError(
-                    f"Newton: line search failed at iteration {it} (step < {min_step}); "
-                    f"scaled residual history {['%.3e' % x for x in res.residuals]}.")
+                    f"Newton: line search failed at iteration {it} (step factor < {min_step:g}"
+                    f"{'' if ok else '; the full step would make a concentration negative'}); "
+                    f"scaled residual history {_fmt(res.residuals)}.")
         u, r, J, merit = un, rn, Jn, mn
         step = float(lam * np.max(np.abs(du)))
         res.residuals.append(float(merit))
         res.updates.append(step)
+        res.damping.append(lam)
         log.debug("newton it %d: lambda=%.3g |du|=%.3e merit=%.3e", it, lam, step, merit)
         if step < tol:
             res.u, res.iterations = u, it
             return res
     raise ConvergenceError(
         f"Newton did not converge in {maxiter} iterations; scaled residual history "
-        f"{['%.3e' % x for x in res.residuals]}, last updates {['%.2e' % x for x in res.updates[-3:]]}.")
+        f"{_fmt(res.residuals)}, last updates {['%.2e' % x for x in res.updates[-3:]]}.")

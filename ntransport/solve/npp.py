@@ -17,12 +17,13 @@ from types import MappingProxyType
 import numpy as np
 
 from ..errors import ConvergenceError, check_positive
-from .newton import direct_solver, newton
+from .linear import DirectSolver
+from .newton import newton
 from .npp_discretise import check_debye_resolution, discretise, initial_unknowns
 from .npp_monitor import conservation_monitor
 from .npp_problem import NPPProblem, NPPState
 from .npp_system import NPPSystem
-from .timestep import StepperState, bdf_steps
+from .stepping import StepperState, bdf_steps
 
 __all__ = ["NPPProblem", "NPPState", "discretise", "run", "to_state", "initial_unknowns",
            "check_debye_resolution", "conservation_monitor"]
@@ -78,7 +79,7 @@ def run(problem_or_system, t_end, dt, *, order=2, adaptive=True, rtol=1e-3, atol
     system = problem_or_system if isinstance(problem_or_system, NPPSystem) else discretise(
         problem_or_system, scaling=scaling)
     sc = system.scaling
-    solve = direct_solver()
+    solver = DirectSolver()
     positive = np.zeros(system.nu, bool)
     positive[:system.M_unknown * system.n] = True
     last = {}
@@ -88,7 +89,7 @@ def run(problem_or_system, t_end, dt, *, order=2, adaptive=True, rtol=1e-3, atol
         u_guess[system.dir_idx] = system.dir_val
         t_si = t_new_hat * sc.time
         res = newton(lambda u: system.residual_jacobian(u, t_si, a0, hist), u_guess,
-                     tol=newton_tol, maxiter=newton_maxiter, positive=positive, solve=solve)
+                     tol=newton_tol, maxiter=newton_maxiter, positive=positive, solver=solver)
         last.update(a0=a0, hist=hist)
         _check_depletion(system, res.u, t_si)
         return res.u, res.iterations

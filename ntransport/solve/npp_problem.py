@@ -11,7 +11,7 @@ from ..errors import ConfigError, check_positive, unknown_name
 from ..physics.electrode import (Blocking, Electrode, FixedConcentration, FixedPotential, Flux,
                                  Galvanostatic)
 from ..physics.species import Species
-from .timestep import StepperState
+from .stepping import StepperState
 
 __all__ = ["NPPProblem", "NPPState"]
 

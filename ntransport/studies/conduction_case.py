@@ -54,7 +54,7 @@ from ..post.losses import voltage_losses
 from ..post.profiles import centre_line_profile
 from .registry import register_study
 
-__all__ = ["SCHEMA", "build_geometry", "resolve_materials", "run_conduction"]
+__all__ = ["SCHEMA", "build_geometry", "resolve_materials", "run_conduction", "check_conduction"]
 
 log = logging.getLogger(__name__)
 
@@ -289,35 +289,31 @@ def _layer_boundaries(spec) -> list[float]:
 
 def _case_rows(name, spec, domain, mats, res, T) -> SummaryTable:
     tab = SummaryTable()
-    dim = domain.dim
     i_mean = res.total_current / res.area
-    cur_unit = "A/m" if dim == 2 else "A"
-    tab = (tab.add(name, "temperature", T, "K")
+    tab = (tab.add(name, "temperature", T - 273.15, "°C")
               .add(name, "voltage", res.voltage, "V")
-              .add(name, "current_density", i_mean, "A/m2")
-              .add(name, "total_current" + ("_per_depth" if dim == 2 else ""),
-                   res.total_current, cur_unit)
-              .add(name, "thickness", res.length, "m")
-              .add(name, "effective_conductivity", res.effective_conductivity, "S/m")
-              .add(name, "area_specific_resistance", res.voltage / i_mean, "ohm m2")
+              .add_si(name, "current_density", i_mean, "A/m2")
+              .add_si(name, "thickness", res.length, "m")
+              .add_si(name, "effective_conductivity", res.effective_conductivity, "S/m")
+              .add_si(name, "area_specific_resistance", res.voltage / i_mean, "ohm m2")
               .add(name, "n_elements", domain.mesh.nelements, "1")
               .add(name, "n_nodes", domain.mesh.nvertices, "1"))
     if spec["type"] == "layered_stack":
         series = res.length / sum(lay["thickness"] / mats[lay["name"]].conductivity(T)
                                   for lay in spec["layers"])
-        tab = tab.add(name, "series_conductivity", series, "S/m")
+        tab = tab.add_si(name, "series_conductivity", series, "S/m")
         total = {}
         for lay in spec["layers"]:  # layers sharing a name form one subdomain
             total[lay["name"]] = total.get(lay["name"], 0.0) + lay["thickness"]
         for region, t in total.items():
-            tab = tab.add(name, "layer_thickness", t, "m", region)
+            tab = tab.add_si(name, "layer_thickness", t, "m", region)
     fractions = domain.volume_fractions()
     phases = _host_and_guest(spec, domain)
     if phases is not None:
         tab = tab + _composite_bounds(name, phases, domain, mats, T, fractions)
     losses = voltage_losses(domain, res)
     for region in domain.region_names:
-        tab = (tab.add(name, "conductivity", mats[region].conductivity(T), "S/m", region)
+        tab = (tab.add_si(name, "conductivity", mats[region].conductivity(T), "S/m", region)
                   .add(name, "volume_fraction", fractions[region], "1", region)
                   .add(name, "current_share", res.current_share[region], "1", region)
                   .add(name, "voltage_loss", losses[region], "V", region)
@@ -347,10 +343,10 @@ def _composite_bounds(name, phases, domain, mats, T, fractions) -> SummaryTable:
     f = fractions[phases[1]]
     lo, hi = hashin_shtrikman_bounds(sm, sp, f, dim=domain.dim)
     return (SummaryTable()
-            .add(name, "maxwell_garnett_conductivity", maxwell_garnett(sm, sp, f, dim=domain.dim),
-                 "S/m")
-            .add(name, "hashin_shtrikman_lower", lo, "S/m")
-            .add(name, "hashin_shtrikman_upper", hi, "S/m"))
+            .add_si(name, "maxwell_garnett_conductivity",
+                    maxwell_garnett(sm, sp, f, dim=domain.dim), "S/m")
+            .add_si(name, "hashin_shtrikman_lower", lo, "S/m")
+            .add_si(name, "hashin_shtrikman_upper", hi, "S/m"))
 
 
 # ------------------------------------------------------------------ runner
@@ -378,100 +374,126 @@ def _cases(data) -> dict:
                      "physics": None, "label": None}}
 
 
-@register_study("conduction", schema=SCHEMA)
-def run_conduction(case, out_dir, *, progress=None) -> SummaryTable:
+def _material_record(name, m, T) -> dict:
+    """A resolved material for run.json: the values used and where they come from."""
+    from ..constants import F
+
+    return {"material": m.name, "conductivity_used [S/m]": m.conductivity(T),
+            "temperature [K]": T, "conductivity_ref [S/m]": m.conductivity_ref,
+            "T_ref [K]": m.T_ref,
+            "activation_energy [eV]": None if m.activation_energy is None
+            else m.activation_energy / F,
+            "transference [1]": m.transference, "citation": m.citation,
+            "note": getattr(m, "note", "")}
+
+
+def _prepare(data, name, c, base):
+    """Geometry and materials of one case (what ``check`` resolves too)."""
+    where = f"cases.{name}" if data["cases"] is not None else ""
+    at = (where + ".") if where else ""
+    phys = _merged_physics(data["physics"], c["physics"])
+    if phys["voltage"] is None and phys["current_density"] is None:
+        raise ConfigError(f"{at}physics: give one of 'voltage' (e.g. '10 mV') or "
+                          "'current_density' (e.g. '0.5 mA/cm^2').")
+    domain = build_geometry(c["geometry"], path=at + "geometry", base_dir=base)
+    mats = resolve_materials(c["materials"], domain, path=at + "materials")
+    try:
+        sigma = {k: m.conductivity(phys["temperature"]) for k, m in mats.items()}
+    except MaterialError as exc:
+        raise ConfigError(f"{at}materials: {exc}") from exc
+    return at, phys, domain, mats, sigma
+
+
+def check_conduction(case) -> None:
+    """Resolve geometry (meshing it) and materials of every case, without solving."""
+    data = case.data
+    for name, c in _cases(data).items():
+        _prepare(data, name, c, case.base_dir)
+
+
+@register_study("conduction", schema=SCHEMA, check=check_conduction)
+def run_conduction(case, *, progress=True, checkpoints=None):
     """Steady conduction: effective conductivity, ASR, voltage loss per layer, maps."""
-    from ..io import figures
+    from ..io import style
+    from ..io.artifacts import slug
+    from ..io.tables import DataTable
+    from .progress import bar
+    from .result import StudyResult
 
     data = case.data
     cases = _cases(data)
     outputs = data["outputs"]
-    base = case.source.parent if case.source is not None else None
-    out = Path(out_dir)
     figs = set(outputs["figures"])
-    steps_per_case = 3 + (len(figs - {"profile", "voltage_loss"}))
-    total = len(cases) * steps_per_case + 1
-    done = 0
+    result = StudyResult(case.name, SummaryTable())
+    profiles, bounds, losses, prof_tables = {}, {}, {}, []
+    with bar(2 * len(cases), desc=f"{case.name}: conduction", unit="step",
+             enabled=progress) as pb:
+        for name, c in cases.items():
+            at, phys, domain, mats, sigma = _prepare(data, name, c, case.base_dir)
+            T = phys["temperature"]
+            log.info("%s: meshed %s", name, domain)
+            pb.update(1)
+            drive = {"voltage": phys["voltage"]}
+            if phys["current_density"] is not None:
+                from ..post.effective import electrode_axis
 
-    def tick(msg):
-        nonlocal done
-        done += 1
-        log.info(msg)
-        if progress is not None:
-            progress(done, total, msg)
-
-    table = SummaryTable()
-    profiles, bounds, losses = {}, {}, {}
-    profile_rows = []
-    for name, c in cases.items():
-        where = f"cases.{name}" if data["cases"] is not None else ""
-        at = (where + ".") if where else ""
-        phys = _merged_physics(data["physics"], c["physics"])
-        if phys["voltage"] is None and phys["current_density"] is None:
-            raise ConfigError(f"{at}physics: give one of 'voltage' (e.g. '10 mV') or "
-                              "'current_density' (e.g. '0.5 mA/cm^2').")
-        domain = build_geometry(c["geometry"], path=at + "geometry", base_dir=base)
-        tick(f"{name}: meshed {domain}")
-        mats = resolve_materials(c["materials"], domain, path=at + "materials")
-        T = phys["temperature"]
-        try:
-            sigma = {k: m.conductivity(T) for k, m in mats.items()}
-        except MaterialError as exc:
-            raise ConfigError(f"{at}materials: {exc}") from exc
-        drive = {"voltage": phys["voltage"]}
-        if phys["current_density"] is not None:
-            from ..post.effective import electrode_axis
-
-            _, _, area = electrode_axis(domain, tuple(phys["electrodes"]))
-            drive = {"current": phys["current_density"] * area}
-        try:
-            res = _solver()(domain, sigma, electrodes=tuple(phys["electrodes"]),
-                            interface_conductance=phys["interface_conductance"] or None,
-                            solver=phys["solver"], **drive)
-        except (KeyError, MaterialError) as exc:
-            raise ConfigError(f"{at}physics: {exc}") from exc
-        tick(f"{name}: solved, sigma_eff = {res.effective_conductivity:.4g} S/m")
-        losses[c["label"] or name] = {k: 1e3 * v for k, v in voltage_losses(domain, res).items()}
-        table = table + _case_rows(name, c["geometry"], domain, mats, res, T)
-        if outputs["vtu"]:
-            res.to_vtk(out / f"{name}.vtu")
-        tick(f"{name}: wrote VTU")
-        label = c["label"] or name
-        if "potential_map" in figs:
-            figures.plot_map(domain, res.potential * 1e3, out / f"{name}_potential.png",
-                             title=f"{label}: potential", label="phi [mV]")
-            tick(f"{name}: potential map")
-        jmag = np.linalg.norm(res.current_density, axis=0)
-        if "current_map" in figs:
-            figures.plot_map(domain, jmag, out / f"{name}_current.png",
-                             title=f"{label}: current density", label="j magnitude [A/m2]",
-                             cmap="inferno")
-            tick(f"{name}: current map")
-        if "streamlines" in figs:
-            if domain.dim == 2:
-                figures.plot_streamlines(domain, res.current_density,
-                                         out / f"{name}_streamlines.png", background=jmag,
-                                         title=f"{label}: current lines", label="|j| [A/m2]")
-            tick(f"{name}: streamlines")
-        if "profile" in figs:
-            s, v = centre_line_profile(domain, res.potential, electrodes=res.electrodes,
-                                       n=outputs["profile_points"])
-            profiles[label] = (s * 1e6, v * 1e3)
-            bounds[label] = [b * 1e6 for b in _layer_boundaries(c["geometry"])]
-            profile_rows += [(name, float(a), float(b)) for a, b in zip(s, v)]
+                _, _, area = electrode_axis(domain, tuple(phys["electrodes"]))
+                drive = {"current": phys["current_density"] * area}
+            try:
+                res = _solver()(domain, sigma, electrodes=tuple(phys["electrodes"]),
+                                interface_conductance=phys["interface_conductance"] or None,
+                                solver=phys["solver"], **drive)
+            except (KeyError, MaterialError) as exc:
+                raise ConfigError(f"{at}physics: {exc}") from exc
+            log.info("%s: sigma_eff = %.4g S/m", name, res.effective_conductivity)
+            pb.update(1)
+            label = c["label"] or name
+            key = slug(name)
+            losses[label] = {k: 1e3 * v for k, v in voltage_losses(domain, res).items()}
+            result.summary = result.summary + _case_rows(name, c["geometry"], domain, mats,
+                                                         res, T)
+            result.parameters[name] = {
+                "temperature [K]": T, "drive": {k: v for k, v in drive.items()},
+                "materials": {r: _material_record(r, m, T) for r, m in mats.items()},
+                "geometry": dict(c["geometry"]), "mesh": {"elements": domain.mesh.nelements,
+                                                          "nodes": domain.mesh.nvertices}}
+            if outputs["vtu"]:
+                result.solutions[key] = res
+            maps = [f for f in ("potential_map", "current_map") if f in figs]
+            if maps:
+                fig, axes = style.new_figure(len(maps), ncols=len(maps))
+                jmag = res["|j|"]
+                for ax, f in zip(axes, maps):
+                    if f == "potential_map":
+                        style.field_map(ax, domain, res.potential * 1e3, label="φ [mV]",
+                                        kind="sequential", title=f"{label}: potential")
+                    else:
+                        pos = jmag[jmag > 0]
+                        spans = pos.size and pos.max() > 30 * max(pos.min(), 1e-300)
+                        style.field_map(ax, domain, 0.1 * jmag, label="|j| [mA/cm²]",
+                                        kind="log" if spans else "sequential",
+                                        title=f"{label}: current density")
+                        if "streamlines" in figs:
+                            style.streamlines(ax, domain, res.current_density.T)
+                result.figures[f"{key}_maps"] = fig
+            if "profile" in figs:
+                s, v = centre_line_profile(domain, res.potential, electrodes=res.electrodes,
+                                           n=outputs["profile_points"])
+                profiles[label] = (s * 1e6, v * 1e3)
+                bounds[label] = [b * 1e6 for b in _layer_boundaries(c["geometry"])]
+                prof_tables.append(DataTable({"case": np.full(s.size, name),
+                                              "distance from anode [µm]": s * 1e6,
+                                              "phi [V]": v}))
     if profiles:
-        figures.plot_profile(profiles, out / "potential_profile.png",
-                             xlabel="distance from anode along the centre line [um]",
-                             ylabel="potential phi [mV]",
-                             title=data["title"] or "Potential along the centre line",
-                             boundaries=bounds)
-        with (out / "potential_profile.csv").open("w", encoding="utf-8") as fh:
-            fh.write("case,distance_from_anode [m],phi [V]\n")
-            fh.writelines(f"{c},{a!r},{b!r}\n" for c, a, b in profile_rows)
+        fig, (ax,) = style.new_figure(1, panel=(5.5, 3.6))
+        style.line_plot(ax, profiles, xlabel="distance from the anode along the centre line [µm]",
+                        ylabel="potential φ [mV]", boundaries=bounds,
+                        title=data["title"] or "Potential along the centre line")
+        result.figures["potential_profile"] = fig
+        result.tables["potential_profile"] = DataTable.concat(prof_tables)
     if "voltage_loss" in figs:
-        figures.plot_stacked_bars(losses, out / "voltage_loss.png",
-                                  xlabel="ohmic voltage loss [mV]",
-                                  title="Voltage lost in each region (Joule dissipation / I)")
-    table.to_csv(out / "summary.csv")
-    tick("wrote summary.csv")
-    return table
+        fig, (ax,) = style.new_figure(1, panel=(6.0, 0.9 + 0.55 * len(losses)))
+        style.stacked_bars(ax, losses, xlabel="ohmic voltage loss [mV]",
+                           title="Voltage lost in each region (Joule dissipation / I)")
+        result.figures["voltage_loss"] = fig
+    return result

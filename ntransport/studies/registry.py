@@ -1,25 +1,37 @@
-"""Registry of study kinds: each kind has a strict case-file schema and a runner.
+"""Registry of study kinds: each kind has a strict case-file schema and a ``run`` function.
 
 A case file names its kind in the top-level ``study`` key; the rest of the file is
-validated against that kind's schema. Other modules add kinds from their own files::
+validated against that kind's schema. A study module registers itself::
 
     from ntransport.config import Section, Quantity
     from ntransport.studies.registry import register_study
+    from ntransport.studies.result import StudyResult
 
     SCHEMA = Section({"temperature": Quantity("temperature", default=298.15), ...})
 
     @register_study("nernst_planck", schema=SCHEMA, doc="transient NPP in a stack")
-    def run(case, out_dir, *, progress=None):
-        ...                      # build, solve, write files into out_dir
-        return SummaryTable(rows)
+    def run(case, *, progress=True, checkpoints=None) -> StudyResult:
+        ...                      # build, solve; never writes files
+        return StudyResult(case.name, summary, solutions=..., figures=...)
 
-The runner receives a validated :class:`Case` and an output directory, may call
-``progress(done, total, message)`` to report stages (the CLI draws the bar), and
-returns a :class:`~ntransport.io.tables.SummaryTable`.
+``run`` receives a validated :class:`Case`; ``progress`` switches the tqdm bars
+(``tqdm.auto``: terminal or notebook); ``checkpoints`` is a
+:class:`~ntransport.solve.checkpoint.CheckpointStore` (or None) that transient studies
+save to and resume from. The CLI and the notebooks call the same function;
+:func:`run_case` adds the output folder protocol (:class:`~ntransport.io.artifacts.RunFolder`)
+and ``run.json``.
+
+Every case file may carry a top-level ``reduced:`` mapping of overrides applied when the
+case is loaded with ``reduced=True`` (``ntransport run --reduced``; the test suite) and a
+``name:`` used for the output files.
 """
 from __future__ import annotations
 
+import copy
 import importlib
+import logging
+import os
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,12 +41,16 @@ from ..config import Section, load_yaml, validate
 from ..errors import ConfigError, suggest
 
 __all__ = ["Case", "StudyKind", "register_study", "study_kinds", "get_study", "load_case",
-           "run_case"]
+           "run_case", "run_study", "check_case", "REDUCED_ENV"]
+
+log = logging.getLogger(__name__)
 
 # every module of this package is imported on first lookup, so a module that calls
 # register_study() is found without editing a list here
 _PACKAGE = "ntransport.studies"
 _FAILED: dict[str, str] = {}
+#: environment variable that makes load_case default to the reduced size (notebooks in tests)
+REDUCED_ENV = "NTRANSPORT_REDUCED"
 
 
 @dataclass(frozen=True)
@@ -45,33 +61,54 @@ class StudyKind:
     schema: Section
     run: Callable
     doc: str = ""
+    check: Callable | None = None
 
 
 @dataclass(frozen=True)
 class Case:
-    """A validated case: the study kind, its data (SI floats, defaults filled), source."""
+    """A validated case: the study kind, its data (SI floats, defaults filled), source.
+
+    ``raw`` is the input as written (before units were converted); ``reduced`` says
+    whether the case file's ``reduced:`` overrides were applied.
+    """
 
     kind: str
     data: Mapping
     source: Path | None = None
     name: str = "case"
+    reduced: bool = False
+    raw: Mapping | None = None
 
     def __getitem__(self, key):
         return self.data[key]
+
+    def get(self, key, default=None):
+        return self.data.get(key, default)
+
+    @property
+    def base_dir(self) -> Path | None:
+        """Folder of the case file (relative mesh paths are resolved against it)."""
+        return None if self.source is None else self.source.parent
 
 
 _KINDS: dict[str, StudyKind] = {}
 
 
-def register_study(name: str, *, schema: Section, doc: str = "", replace: bool = False):
-    """Decorator registering ``run(case, out_dir, *, progress=None) -> SummaryTable``."""
+def register_study(name: str, *, schema: Section, doc: str = "", replace: bool = False,
+                   check: Callable | None = None):
+    """Decorator registering ``run(case, *, progress=True, checkpoints=None) -> StudyResult``.
+
+    *check* (optional) is ``check(case) -> None``: it resolves everything ``run`` would
+    resolve before solving (material names, mesh files, derived sizes) and raises
+    ConfigError for what ``run`` would refuse; ``ntransport check`` calls it."""
     if not isinstance(schema, Section):
         raise TypeError(f"schema of study {name!r} must be a config.Section, got {schema!r}.")
 
     def deco(fn):
         if name in _KINDS and not replace:
             raise ConfigError(f"study kind {name!r} is already registered.")
-        _KINDS[name] = StudyKind(name, schema, fn, doc or (fn.__doc__ or "").strip().split("\n")[0])
+        _KINDS[name] = StudyKind(name, schema, fn, doc or (fn.__doc__ or "").strip().split("\n")[0],
+                                 check)
         return fn
 
     return deco
@@ -83,7 +120,7 @@ def _load_builtins():
     pkg = importlib.import_module(_PACKAGE)
     for info in pkgutil.iter_modules(pkg.__path__):
         name = f"{_PACKAGE}.{info.name}"
-        if info.name == "registry" or name in _FAILED:
+        if info.name in ("registry", "result", "progress") or name in _FAILED:
             continue
         try:
             importlib.import_module(name)
@@ -100,33 +137,126 @@ def study_kinds() -> dict[str, StudyKind]:
 def get_study(name: str) -> StudyKind:
     """The kind *name*; unknown names raise with the closest match."""
     kinds = study_kinds()
-    if name not in kinds:
+    if not isinstance(name, str) or name not in kinds:
         broken = "".join(f" Study module {m} failed to import ({e})." for m, e in _FAILED.items())
         raise ConfigError(f"study: unknown study kind {name!r}.{suggest(str(name), kinds)}"
                           + broken)
     return kinds[name]
 
 
-def load_case(source, *, name: str | None = None) -> Case:
+def _merge(base: dict, over: Mapping, path="reduced") -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, Mapping) and isinstance(out.get(k), Mapping):
+            out[k] = _merge(dict(out[k]), v, f"{path}.{k}")
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def load_case(source, *, name: str | None = None, reduced: bool | None = None) -> Case:
     """Read and validate a case from a YAML path or an already-parsed mapping.
 
     The top-level ``study`` key selects the kind (default ``"conduction"``); every other
-    key is checked against that kind's schema.
+    key is checked against that kind's schema. ``reduced=None`` takes the size from the
+    environment variable ``NTRANSPORT_REDUCED`` (set by the test suite for notebooks).
     """
+    from ..io.artifacts import check_name
+
     path = None
     if isinstance(source, Mapping):
-        data = dict(source)
+        data = copy.deepcopy(dict(source))
     else:
         path = Path(source)
         data = load_yaml(path)
+    raw = copy.deepcopy(data)
+    if reduced is None:
+        reduced = os.environ.get(REDUCED_ENV, "").strip().lower() in ("1", "true", "yes")
+    over = data.pop("reduced", None)
+    if over is not None and not isinstance(over, Mapping):
+        raise ConfigError(f"reduced: expected a mapping of overrides for the reduced size, "
+                          f"got {over!r}.")
+    if reduced and over:
+        data = _merge(data, over)
+    case_name = data.pop("name", None)
+    if case_name is not None and not isinstance(case_name, str):
+        raise ConfigError(f"name: expected a string, got {case_name!r}.")
     kind = get_study(data.pop("study", "conduction"))
+    if over:  # the overrides must be valid keys too, even when not applied
+        validate(_merge(dict(data), over), kind.schema)
     valid = validate(data, kind.schema)
-    case_name = name or (path.stem if path is not None else kind.name)
-    return Case(kind.name, MappingProxyType(valid), path, case_name)
+    case_name = name or case_name or (path.stem if path is not None else kind.name)
+    check_name(case_name, what="case name")
+    return Case(kind.name, MappingProxyType(valid), path, case_name, bool(reduced),
+                MappingProxyType(raw))
 
 
-def run_case(case: Case, out_dir, *, progress: Callable | None = None):
-    """Run *case* with its kind's runner, writing into *out_dir*; return the summary."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    return get_study(case.kind).run(case, out, progress=progress)
+def check_case(case: Case) -> None:
+    """Resolve what ``run`` would resolve, without solving (``ntransport check``)."""
+    kind = get_study(case.kind)
+    if kind.check is not None:
+        kind.check(case)
+
+
+def run_study(case: Case, *, progress: bool = True, checkpoints=None):
+    """Run *case* with its kind's ``run`` and return the :class:`StudyResult` (no files)."""
+    from .result import StudyResult
+
+    result = get_study(case.kind).run(case, progress=progress, checkpoints=checkpoints)
+    if not isinstance(result, StudyResult):
+        raise TypeError(f"study {case.kind!r} returned {type(result).__name__}, not a StudyResult.")
+    return result
+
+
+def run_case(case: Case, out_dir, *, progress: bool = True, resume: bool = False,
+             argv=None, length_unit: str = "m"):
+    """Run *case* and write its artifact set into *out_dir* (the CLI's ``run``).
+
+    Results appear in *out_dir* only if the run succeeds; a failed run leaves ``run.log``
+    with the error (and checkpoints for ``resume=True``). Returns the StudyResult.
+    """
+    from ..io.artifacts import RunFolder, run_info, write_json
+    from ..solve.checkpoint import CheckpointStore
+
+    t0, started = time.perf_counter(), time.time()
+    with RunFolder(out_dir, resume=resume) as rf:
+        handler = _log_to(rf.out / "run.log", append=resume)
+        try:
+            log.info("case %s (study %s, %s size) -> %s", case.source or case.name, case.kind,
+                     "reduced" if case.reduced else "full", rf.out.resolve())
+            store = CheckpointStore(rf.checkpoints, resume=resume)
+            result = run_study(case, progress=progress, checkpoints=store)
+            files = result.save(rf.partial, length_unit=length_unit)
+            wall = time.perf_counter() - t0
+            info = run_info(case, result, wall_time=wall, started=started,
+                            files=[f.relative_to(rf.partial) for f in files], argv=argv)
+            write_json(rf.partial / "run.json", info)
+            for note in result.notes:
+                log.info("note: %s", note)
+            log.info("finished in %.1f s\n%s", wall, result.summary.to_markdown())
+            rf.commit()
+        except BaseException as exc:
+            log.error("run failed after %.1f s: %s: %s", time.perf_counter() - t0,
+                      type(exc).__name__, exc, exc_info=not isinstance(exc, KeyboardInterrupt))
+            raise
+        finally:
+            _unlog(handler)
+    return result
+
+
+def _log_to(path: Path, *, append: bool = False):
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    fh = logging.FileHandler(path, mode="a" if append else "w", encoding="utf-8")
+    fh.setFormatter(fmt)
+    fh.setLevel(logging.INFO)
+    root = logging.getLogger("ntransport")
+    if root.level == logging.NOTSET or root.level > logging.INFO:
+        root.setLevel(logging.INFO)
+    root.addHandler(fh)
+    return fh
+
+
+def _unlog(handler):
+    root = logging.getLogger("ntransport")
+    root.removeHandler(handler)
+    handler.close()

@@ -1,5 +1,6 @@
 """`ntransport run CASE.yaml`: end-to-end on tiny meshes, numbers checked in the CSV."""
 import csv
+import json
 
 import numpy as np
 import pytest
@@ -107,38 +108,43 @@ def test_run_mesh_file_case_writes_outputs_and_exact_series_numbers(msh_case, tm
     assert main(["run", str(msh_case), "--out", str(out), "--quiet"]) == 0
     files = {p.name for p in out.iterdir()}
     assert {"stack.vtu", "stack_at_current.vtu", "potential_profile.png",
-            "potential_profile.csv", "summary.csv", "run.log"} <= files
-    assert "sigma_eff" in capsys.readouterr().out
+            "potential_profile.csv", "summary.csv", "run.log", "run.json"} <= files
+    assert "effective_conductivity = " in capsys.readouterr().out
     tab = SummaryTable.from_csv(out / "summary.csv")
     with (out / "summary.csv").open() as fh:
         assert next(csv.reader(fh)) == ["case", "quantity", "region", "value", "unit"]
     L = sum(T)
     s_exact = _series(T, SIG)
     # P1 reproduces the piecewise-linear series solution exactly: only round-off remains
-    assert tab.value("stack", "effective_conductivity") == pytest.approx(s_exact, rel=1e-9)
-    assert tab.value("stack", "thickness") == pytest.approx(L, rel=1e-12)
+    # (summary units: mS/cm = 10 S/m, um, ohm cm2 = 1e4 ohm m2, mA/cm2 = 0.1 A/m2)
+    assert tab.row("stack", "effective_conductivity").unit == "mS/cm"
+    assert tab.value("stack", "effective_conductivity") == pytest.approx(10 * s_exact, rel=1e-9)
+    assert tab.value("stack", "thickness") == pytest.approx(1e6 * L, rel=1e-9)  # CSV: 10 significant digits
     asr = sum(t / s for t, s in zip(T, SIG))
-    assert tab.value("stack", "area_specific_resistance") == pytest.approx(asr, rel=1e-9)
+    assert tab.value("stack", "area_specific_resistance") == pytest.approx(1e4 * asr, rel=1e-9)
     for t, s, n in zip(T, SIG, NAMES):
         # series: the voltage divides as t_i/sigma_i, the axial-current share is t_i/L
         assert tab.value("stack", "voltage_loss", n) == pytest.approx(0.01 * (t / s) / asr,
                                                                       rel=1e-9)
         assert tab.value("stack", "current_share", n) == pytest.approx(t / L, rel=1e-9)
-        assert tab.value("stack", "conductivity", n) == pytest.approx(s, rel=1e-12)
-    # current-driven case: V = i * ASR with i = 3 A/m2
-    assert tab.value("stack_at_current", "current_density") == pytest.approx(3.0, rel=1e-12)
+        assert tab.value("stack", "conductivity", n) == pytest.approx(10 * s, rel=1e-9)  # CSV: 10 significant digits
+    # current-driven case: V = i * ASR with i = 3 A/m2 = 0.3 mA/cm2
+    assert tab.value("stack_at_current", "current_density") == pytest.approx(0.3, rel=1e-9)  # CSV: 10 significant digits
     assert tab.value("stack_at_current", "voltage") == pytest.approx(3.0 * asr, rel=1e-9)
     # the potential profile is the exact piecewise-linear one
     prof = np.genfromtxt(out / "potential_profile.csv", delimiter=",", skip_header=1,
                          dtype=None, encoding="utf-8")
-    z = np.array([r[1] for r in prof if r[0] == "stack"])
+    z = np.array([r[1] for r in prof if r[0] == "stack"]) * 1e-6  # um -> m
     phi = np.array([r[2] for r in prof if r[0] == "stack"])
     drop = np.cumsum([0.0] + [0.01 * (t / s) / asr for t, s in zip(T, SIG)])
     exact = 0.01 - np.interp(z, np.cumsum([0.0, *T]), drop)
-    # round-off, plus the end samples pulled 1e-12 L inside the mesh by sample_line
-    assert np.abs(phi - exact).max() < 1e-10 * 0.01
+    # the CSV carries 10 significant digits (phi and the distance in um)
+    assert np.abs(phi - exact).max() < 1e-9 * 0.01
     log = (out / "run.log").read_text()
     assert "finished" in log and "effective_conductivity" in log
+    info = json.loads((out / "run.json").read_text())
+    assert info["status"] == "ok" and info["case"]["study"] == "conduction"
+    assert "numpy" in info["versions"] and info["wall_time_s"] > 0
 
 
 def test_layered_stack_case_reports_series_conductivity(tmp_path, monkeypatch):
@@ -158,11 +164,12 @@ def test_layered_stack_case_reports_series_conductivity(tmp_path, monkeypatch):
 
     sig = [materials.get(m).conductivity(333.15) for m in ("Li-IL@MOF", "PE/PEO", "LLZO")]
     exact = _series((3e-6, 7e-6, 2.6e-6), sig)
-    assert tab.value("case", "series_conductivity") == pytest.approx(exact, rel=1e-12)
-    assert tab.value("case", "effective_conductivity") == pytest.approx(exact, rel=1e-9)
+    assert tab.value("case", "series_conductivity") == pytest.approx(10 * exact, rel=1e-9)  # CSV: 10 significant digits
+    assert tab.value("case", "effective_conductivity") == pytest.approx(10 * exact, rel=1e-9)
     total = sum(tab.value("case", "voltage_loss", n) for n in ("MOF", "PE", "LLZO"))
-    assert total == pytest.approx(tab.value("case", "voltage"), rel=1e-12)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.csv"]
+    assert total == pytest.approx(tab.value("case", "voltage"), rel=1e-9)  # CSV: 10 significant digits
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [
+        "run.json", "run.log", "summary.csv"]
 
 
 def test_real_layered_stack_sandwich_end_to_end(tmp_path):
@@ -180,15 +187,15 @@ def test_real_layered_stack_sandwich_end_to_end(tmp_path):
     }))
     out = tmp_path / "out"
     assert main(["run", str(case), "--out", str(out), "-q"]) == 0
-    assert {"case.vtu", "case_potential.png", "potential_profile.png"} <= {
+    assert {"case.vtu", "case_maps.png", "potential_profile.png"} <= {
         p.name for p in out.iterdir()}
     tab = SummaryTable.from_csv(out / "summary.csv")
     t, s = (2e-6, 1e-6, 3e-6), (0.01, 0.1, 0.01)
     exact = _series(t, s)
     # conforming mesh at the interfaces: P1 is exact for the 1D solution (round-off only)
-    assert tab.value("case", "effective_conductivity") == pytest.approx(exact, rel=1e-9)
-    assert tab.value("case", "series_conductivity") == pytest.approx(exact, rel=1e-12)
-    assert tab.value("case", "layer_thickness", "PEO") == pytest.approx(5e-6, rel=1e-12)
+    assert tab.value("case", "effective_conductivity") == pytest.approx(10 * exact, rel=1e-9)
+    assert tab.value("case", "series_conductivity") == pytest.approx(10 * exact, rel=1e-9)  # CSV: 10 significant digits
+    assert tab.value("case", "layer_thickness", "PEO") == pytest.approx(5.0, rel=1e-9)  # CSV: 10 significant digits
     asr = sum(a / b for a, b in zip(t, s))
     assert tab.value("case", "voltage_loss", "LLZO") == pytest.approx(0.02 * 1e-5 / asr,
                                                                       rel=1e-9)
@@ -197,7 +204,7 @@ def test_real_layered_stack_sandwich_end_to_end(tmp_path):
 
     grid = pv.read(out / "case.vtu")
     assert "phi [V]" in grid.point_data and "j [A m-2]" in grid.cell_data
-    assert grid.point_data["phi [V]"].max() == pytest.approx(0.02, rel=1e-12)
+    assert grid.point_data["phi [V]"].max() == pytest.approx(0.02, rel=1e-9)  # CSV: 10 significant digits
 
 
 def test_interface_conductance_adds_its_resistance_and_loss(tmp_path, monkeypatch):
@@ -213,7 +220,7 @@ def test_interface_conductance_adds_its_resistance_and_loss(tmp_path, monkeypatc
     })
     tab = run_case(case, tmp_path)
     asr = 1e-6 / 0.1 + 2e-6 / 0.02 + 1 / G           # series + the interface resistance
-    assert tab.value("case", "area_specific_resistance") == pytest.approx(asr, rel=1e-9)
+    assert tab.value("case", "area_specific_resistance") == pytest.approx(1e4 * asr, rel=1e-9)
     # Joule losses: layers i t/sigma, the rest (i/G) dissipated on the interface
     assert tab.value("case", "voltage_loss", "B") == pytest.approx(10 * 2e-6 / 0.02, rel=1e-9)
     assert tab.value("case", "voltage_loss", "interfaces") == pytest.approx(10 / G, rel=1e-9)
@@ -278,4 +285,4 @@ def test_shipped_case_files_validate():
         case = load_case(root / name)
         assert case.kind == "conduction" and case.data["cases"]
     plm = load_case(root / "peo_vs_plm.yaml").data["cases"]["PLM"]["geometry"]
-    assert sum(lay["thickness"] for lay in plm["layers"]) == pytest.approx(12.6e-6, rel=1e-12)
+    assert sum(lay["thickness"] for lay in plm["layers"]) == pytest.approx(12.6e-6, rel=1e-9)  # CSV: 10 significant digits

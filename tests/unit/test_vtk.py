@@ -28,7 +28,7 @@ def two_layers(dim):
 def test_conduction_result_to_vtk_opens_with_named_arrays(tmp_path, dim):
     d = two_layers(dim)
     res = solve_conduction(d, {"PEO": 0.01, "LLZO": 0.1}, voltage=1.0)
-    path = res.to_vtk(tmp_path / "cond")  # suffix added
+    path = res.to_vtu(tmp_path / "cond")  # suffix added
     assert path.name == "cond.vtu"
     grid = pv.read(path)
     assert grid.n_points == d.mesh.nvertices and grid.n_cells == d.mesh.nelements
@@ -37,9 +37,11 @@ def test_conduction_result_to_vtk_opens_with_named_arrays(tmp_path, dim):
     assert j.shape == (d.mesh.nelements, 3)  # 2D vectors padded to 3 components for ParaView
     assert np.allclose(j[:, :dim], res.current_density.T)
     assert np.array_equal(grid.cell_data["subdomain"], d.region)
-    assert np.allclose(grid.cell_data["sigma [S m-1]"], res.conductivity)
-    m = meshio.read(path)
-    assert set(m.cell_data) >= {"subdomain", "j [A m-2]", "|j| [A m-2]", "sigma [S m-1]"}
+    assert np.allclose(grid.cell_data["sigma [S/m]"], res.conductivity)
+    assert set(grid.cell_data) >= {"subdomain", "j [A m-2]", "|j| [A m-2]", "sigma [S/m]"}
+    # ParaView users see the subdomain names, not integers
+    assert list(grid.field_data["subdomain_names"]) == list(d.region_names)
+    assert list(grid.cell_data["subdomain_name"][:1]) == [d.region_names[d.region[0]]]
 
 
 def test_write_vtu_accepts_both_vector_layouts_and_rejects_wrong_sizes(tmp_path):

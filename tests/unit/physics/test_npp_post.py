@@ -59,7 +59,7 @@ def test_convergence_error_reports_time_step_and_history():
     d = strip(L, n=10)
     pr = NPPProblem(d, binary_salt(c0, Dp, Dm),
                     [Electrode("anode", i0=10.0, potential=0.5), Electrode("cathode", i0=10.0)])
-    with pytest.raises(ConvergenceError, match=r"time stepping failed at t = 0 s: step size .*"
+    with pytest.raises(ConvergenceError, match=r"time stepping failed at t = 0 s .*step size fell.*"
                                                r"residual history"):
         next(run(pr, t_end=100.0, dt=10.0, newton_maxiter=1, dt_min=5.0))
 
