@@ -246,7 +246,11 @@ def edge_graph(t: np.ndarray) -> EdgeGraph:
     b = np.concatenate([t[j] for _, j in pairs]).astype(np.int64)
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     n = int(t.max()) + 1
-    uniq, inv = np.unique(lo * n + hi, return_inverse=True)
+    from ..geometry.domain import _group_keys
+
+    keys = lo * n + hi
+    order, starts, inv = _group_keys(keys)
+    uniq = keys[order[starts]]
     graph = EdgeGraph(edges=np.stack([uniq // n, uniq % n]), t2e=inv.reshape(len(pairs), nel))
     _GRAPHS[key] = (weakref.ref(t), graph)
     weakref.finalize(t, _GRAPHS.pop, key, None)
@@ -258,21 +262,21 @@ def mesh_edge_graph(mesh) -> EdgeGraph:
 
     In 2D the mesh facets are the edges (``mesh.facets``, ``mesh.t2f``; a `Domain`
     has built them already to find its interfaces); in 3D ``mesh.edges``/``mesh.t2e``
-    are computed once and cached on the mesh. The local vertex pair of each row is
-    identified by checking it on every element, so no skfem ordering is assumed.
+    are built once per mesh with integer keys
+    (:func:`ntransport.geometry.domain.mesh_edges`) and cached on it. Row *k* of the
+    element-to-edge map belongs to the local vertex pair ``refdom.edges[k]``
+    (``refdom.facets[k]`` in 2D) by construction, so ``LOCAL_PAIRS`` is matched against
+    the reference element, never against the mesh data.
     """
+    from ..geometry.domain import mesh_edges
+
     t = mesh.t
-    edges, t2e = (mesh.facets, mesh.t2f) if mesh.dim() == 2 else (mesh.edges, mesh.t2e)
-    rows = []
-    for i, j in LOCAL_PAIRS[t.shape[0]]:
-        lo, hi = np.minimum(t[i], t[j]), np.maximum(t[i], t[j])
-        for k in range(t2e.shape[0]):
-            e = edges[:, t2e[k]]
-            if np.array_equal(np.minimum(e[0], e[1]), lo) and np.array_equal(np.maximum(e[0], e[1]), hi):
-                rows.append(k)
-                break
-        else:  # pragma: no cover - a mesh whose edge map is not per-element consistent
-            return edge_graph(t)
+    edges, t2e = mesh_edges(mesh)
+    ref = mesh.elem.refdom.facets if mesh.dim() == 2 else mesh.elem.refdom.edges
+    row = {tuple(sorted(pair)): k for k, pair in enumerate(ref)}
+    rows = [row[pair] for pair in LOCAL_PAIRS[t.shape[0]]]
+    if rows == list(range(len(rows))):
+        return EdgeGraph(edges=edges, t2e=t2e)
     return EdgeGraph(edges=edges, t2e=t2e[rows])
 
 

@@ -1,0 +1,93 @@
+"""Shared helpers for the benchmark drivers: environment record, timing, memory floor.
+
+Benchmarks are run on a shared machine: every driver interleaves the codes it compares
+(A B A B ...) and reports the minimum and the median of the repeats; `environment()`
+records the thread settings and the load average so a reader can judge the noise.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def set_threads(n: int) -> None:
+    """Pin BLAS/OpenMP/MKL thread pools to *n* (call before importing numpy users)."""
+    for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[v] = str(n)
+
+
+def environment(**extra) -> dict:
+    """Versions, thread variables, load average and commit, for the JSON results."""
+    import importlib.metadata as md
+
+    versions = {}
+    for pkg in ("numpy", "scipy", "scikit-fem", "pyamg", "pypardiso", "gmsh", "ngsolve", "dask"):
+        try:
+            versions[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            pass
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True, cwd=ROOT).stdout.strip()
+    return dict(
+        date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        python=sys.version.split()[0], machine=platform.machine(), cpus=os.cpu_count(),
+        commit=commit, versions=versions,
+        threads={v: os.environ.get(v) for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                                                  "OPENBLAS_NUM_THREADS")},
+        loadavg_start=list(os.getloadavg()), **extra,
+    )
+
+
+def stats(times) -> dict:
+    """min / median / all of a list of seconds."""
+    return dict(min=min(times), median=statistics.median(times), times=list(times))
+
+
+def peak_rss_gb() -> float:
+    """Peak resident memory of this process so far [GB]."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+
+
+def current_rss_gb() -> float:
+    """Current resident memory of this process [GB] (Linux /proc)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e9
+
+
+def memory_bandwidth(n_bytes: int = 400_000_000, repeats: int = 5) -> dict:
+    """Single-thread memory bandwidth [GB/s] (max over repeats, arrays >> cache).
+
+    * ``read``: ``np.add.reduce`` of a float64 array (bytes read);
+    * ``copy``: ``b[:] = a`` counting read + write (STREAM convention, no write-allocate).
+    The **floor** used for SpMV/CG is the larger of the two: the fastest this core can
+    stream data, so a ratio against it is an upper bound on the slowdown.
+    """
+    n = n_bytes // 8
+    a = np.random.default_rng(0).random(n)
+    b = np.empty_like(a)
+    read, copy = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        np.add.reduce(a)
+        read.append(a.nbytes / (time.perf_counter() - t0) / 1e9)
+        t0 = time.perf_counter()
+        b[:] = a
+        copy.append(2 * a.nbytes / (time.perf_counter() - t0) / 1e9)
+    return dict(read_GBps=max(read), copy_GBps=max(copy), floor_GBps=max(max(read), max(copy)))
+
+
+def spmv_bytes(A) -> int:
+    """Minimum bytes one CSR SpMV y = A x must move: values + column indices + row
+    pointers + x read once + y written once."""
+    return (A.data.nbytes + A.indices.nbytes + A.indptr.nbytes
+            + A.shape[1] * A.data.itemsize + A.shape[0] * A.data.itemsize)
