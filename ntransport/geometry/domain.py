@@ -73,8 +73,19 @@ def _group_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     begins, ``inverse[i]`` is the rank of ``keys[i]`` among the distinct values. One
     argsort: what ``np.unique(return_index=True, return_inverse=True)`` does, without its
     stable sort for the first occurrences."""
-    order = np.argsort(keys)
-    sk = keys[order]
+    order = sk = None
+    if keys.dtype == np.int64 and keys.size:
+        kbits = int(keys.max()).bit_length()
+        pbits = max(int(keys.size - 1).bit_length(), 1)
+        if kbits + pbits <= 63 and keys.min() >= 0:
+            # key and position packed in one int64: np.sort (SIMD) is ~4x faster than
+            # np.argsort on this machine (6 M edge keys: 0.09 s against 0.33 s)
+            packed = np.sort((keys << pbits) | np.arange(keys.size, dtype=np.int64))
+            order = packed & ((1 << pbits) - 1)
+            sk = packed >> pbits
+    if order is None:
+        order = np.argsort(keys)
+        sk = keys[order]
     new = np.empty(sk.size, dtype=bool)
     new[:1] = True
     np.not_equal(sk[1:], sk[:-1], out=new[1:])

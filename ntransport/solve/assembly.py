@@ -55,11 +55,17 @@ def p1_gradients(p: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         g[2, 0], g[2, 1] = -e[0][1] / det, e[0][0] / det
         vol = 0.5 * np.abs(det)
     elif dim == 3:
-        c12 = np.cross(e[1].T, e[2].T).T
-        c20 = np.cross(e[2].T, e[0].T).T
-        c01 = np.cross(e[0].T, e[1].T).T
-        det = np.einsum("ae,ae->e", e[0], c12)
-        g[1], g[2], g[3] = c12 / det, c20 / det, c01 / det
+        def cross(u, v, out):  # row-wise cross product on (3, nel) arrays
+            np.subtract(u[1] * v[2], u[2] * v[1], out=out[0])
+            np.subtract(u[2] * v[0], u[0] * v[2], out=out[1])
+            np.subtract(u[0] * v[1], u[1] * v[0], out=out[2])
+
+        cross(e[1], e[2], g[1])
+        cross(e[2], e[0], g[2])
+        cross(e[0], e[1], g[3])
+        det = e[0][0] * g[1, 0] + e[0][1] * g[1, 1] + e[0][2] * g[1, 2]
+        inv = 1.0 / det
+        g[1:] *= inv
         vol = np.abs(det) / 6.0
     else:
         raise ValueError(f"P1 gradients need a 2D or 3D mesh, got dimension {dim}.")

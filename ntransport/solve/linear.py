@@ -10,7 +10,9 @@ reused for every right-hand side with the same matrix.
   every Newton iteration and time step of a run pays only the numeric factorisation
   (measured 5.4x faster than SuperLU on the phase-field Jacobian, PERFORMANCE-FACTS).
   Elsewhere SuperLU (scipy) with COLAMD ordering -- portable, slower, same answers.
-* :class:`AMGSolver` -- CG preconditioned by a smoothed-aggregation AMG V-cycle (pyamg),
+* :class:`AMGSolver` -- CG preconditioned by a smoothed-aggregation AMG V-cycle
+  (:mod:`ntransport.solve.amg`: pyamg's compiled aggregation and Gauss-Seidel kernels,
+  CSR levels, optional single-precision hierarchy and reuse across Newton/time steps),
   for large SPD systems (in 3D the fill-in of any LU explodes).
 * :class:`CGSolver` -- Jacobi-preconditioned CG (tests and comparison).
 
@@ -185,8 +187,9 @@ class DirectSolver:
         return self.factor(A)(b)
 
 
-def _cg(A, b, M, rtol, maxiter, name):
-    """Preconditioned CG that raises with the residual reached."""
+def _cg(A, b, M, rtol, maxiter, name, record=None):
+    """Preconditioned CG that raises with the residual reached (iterations appended to
+    *record*)."""
     if not np.all(np.isfinite(b)):
         raise ConvergenceError(f"{name}: the right-hand side holds NaN/inf.")
     bnorm = float(np.linalg.norm(b))
@@ -199,6 +202,8 @@ def _cg(A, b, M, rtol, maxiter, name):
 
     x, info = spla.cg(A, b, rtol=rtol, atol=0.0, maxiter=maxiter, M=M, callback=count)
     res = float(np.linalg.norm(b - A @ x)) / bnorm
+    if record is not None:
+        record.append(its[0])
     if info != 0 or not np.isfinite(res) or res > 10 * rtol:
         raise ConvergenceError(
             f"{name} did not converge: relative residual {res:.3e} after {its[0]} iterations "
@@ -208,9 +213,12 @@ def _cg(A, b, M, rtol, maxiter, name):
     return x
 
 
-@dataclass(frozen=True)
+_PRECISIONS = {"double": np.float64, "single": np.float32}
+_REUSE = ("none", "prolongators", "all")
+
+
 class AMGSolver:
-    """CG preconditioned by a smoothed-aggregation AMG V-cycle (pyamg).
+    """CG preconditioned by a smoothed-aggregation AMG V-cycle (:mod:`.amg`).
 
     Parameters
     ----------
@@ -221,36 +229,105 @@ class AMGSolver:
         ~1e-11 at rtol = 1e-8 on 1 M-element meshes (NGSolve agreement, benchmarks/).
     maxiter : int
         CG iterations before :class:`ConvergenceError` is raised.
+    theta : float
+        Strength threshold of the aggregation: couplings weaker than
+        ``theta * sqrt(a_ii a_jj)`` are ignored. 0.05 halves the CG iterations of P1
+        composites against 0 (benchmarks/amg).
+    sweeps : int
+        Gauss-Seidel sweeps before (forward) and after (backward) each coarse correction.
+    max_coarse : int
+        Size of the coarsest level (solved exactly by Cholesky).
+    precision : {"single", "double"}
+        Precision of the hierarchy and V-cycle. ``"single"`` halves the preconditioner's
+        memory traffic; CG itself runs in double, so the solution's accuracy is set by
+        `rtol` alone. If a single-precision run fails to converge, the solve is
+        repeated with a double-precision hierarchy (logged) before an error is raised.
+    reuse : {"none", "prolongators", "all"}
+        What a later ``factor`` call on a matrix with the *same sparsity pattern* keeps:
+        nothing; the prolongators (coarse matrices recomputed as :math:`P^TAP`, no
+        aggregation); or the whole preconditioner (any SPD preconditioner keeps CG
+        correct -- only the iteration count can grow; for Newton and time steps whose
+        coefficients change a little).
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> A = sp.diags([-1.0, 2.0, -1.0], [-1, 0, 1], shape=(2000, 2000), format="csr")
+    >>> x = AMGSolver(rtol=1e-10).factor(A)(np.ones(2000))
+    >>> bool(np.linalg.norm(A @ x - 1.0) < 1e-8 * np.sqrt(2000))
+    True
     """
 
-    rtol: float = 1e-8
-    maxiter: int = 500
+    def __init__(self, rtol: float = 1e-8, maxiter: int = 500, *, theta: float = 0.05,
+                 sweeps: int = 1, max_coarse: int = 500, precision: str = "single",
+                 reuse: str = "none"):
+        if precision not in _PRECISIONS:
+            raise ConfigError(f"AMGSolver: precision must be 'single' or 'double', got "
+                              f"{precision!r}.{suggest(str(precision), _PRECISIONS)}")
+        if reuse not in _REUSE:
+            raise ConfigError(f"AMGSolver: reuse must be one of {_REUSE}, got {reuse!r}."
+                              f"{suggest(str(reuse), _REUSE)}")
+        for name, v, lo in (("rtol", rtol, 0.0), ("theta", theta, -1e-300)):
+            if not (isinstance(v, (int, float)) and np.isfinite(v) and v > lo and v < 1):
+                raise ConfigError(f"AMGSolver: {name} must be a number in "
+                                  f"{'(0, 1)' if name == 'rtol' else '[0, 1)'}, got {v!r}.")
+        for name, v in (("maxiter", maxiter), ("sweeps", sweeps), ("max_coarse", max_coarse)):
+            if not (isinstance(v, (int, np.integer)) and v >= 1):
+                raise ConfigError(f"AMGSolver: {name} must be an integer >= 1, got {v!r}.")
+        self.rtol, self.maxiter = float(rtol), int(maxiter)
+        self.theta, self.sweeps, self.max_coarse = float(theta), int(sweeps), int(max_coarse)
+        self.precision, self.reuse = precision, reuse
+        self._kept = None  # (indptr, indices, hierarchy, preconditioner) for reuse
+        self.setups = 0  # full hierarchy builds (aggregation), for tests and benchmarks
+        self.iterations = []  # CG iterations of every solve
+
+    def __repr__(self):
+        return (f"AMGSolver(rtol={self.rtol:g}, maxiter={self.maxiter}, theta={self.theta:g}, "
+                f"sweeps={self.sweeps}, max_coarse={self.max_coarse}, "
+                f"precision={self.precision!r}, reuse={self.reuse!r})")
+
+    def _preconditioner(self, A, precision):
+        from .amg import VCycle, build_hierarchy, galerkin_update
+
+        kept = self._kept
+        same = (kept is not None and self.reuse != "none" and kept[4] == precision
+                and kept[0].shape == A.indptr.shape and kept[1].shape == A.indices.shape
+                and np.array_equal(kept[0], A.indptr) and np.array_equal(kept[1], A.indices))
+        if same and self.reuse == "all":
+            return kept[3]
+        if same:
+            h = galerkin_update(kept[2], A)
+        else:
+            h = build_hierarchy(A, theta=self.theta, max_coarse=self.max_coarse)
+            self.setups += 1
+        M = VCycle(h, sweeps=self.sweeps, dtype=_PRECISIONS[precision])
+        if self.reuse != "none":
+            self._kept = (A.indptr.copy(), A.indices.copy(), h, M, precision)
+        return M
 
     def factor(self, A):
-        import pyamg
-
+        """Build (or reuse) the AMG hierarchy of the SPD matrix *A*; return ``solve(b)``."""
         A = _check_matrix(A, "AMG-CG")
-        # Tuned on P1 composite matrices (2D 156 k and 3D 50 k unknowns, contrast 10):
-        # the constant near-nullspace is exact for conduction, so no candidate improvement;
-        # 'local' weighting avoids the spectral-radius iteration (-40 % setup); dropping
-        # couplings weaker than 5 % (theta 0.05) halves the CG iterations (30 -> 18 in
-        # 2D, 23 -> 11 in 3D) for -20 % total time.
-        ml = pyamg.smoothed_aggregation_solver(
-            A, symmetry="symmetric", strength=("symmetric", {"theta": 0.05}),
-            smooth=("jacobi", {"omega": 4.0 / 3.0, "weighting": "local"}),
-            improve_candidates=None,
-            presmoother=("gauss_seidel", {"sweep": "symmetric"}),
-            postsmoother=("gauss_seidel", {"sweep": "symmetric"}),
-            max_coarse=500,
-        )
-        for level in ml.levels:  # scalar problem: CSR kernels beat pyamg's 1x1-block BSR ones
-            level.A = sp.csr_matrix(level.A)
-            if hasattr(level, "P"):
-                level.P, level.R = sp.csr_matrix(level.P), sp.csr_matrix(level.R)
-        M = ml.aspreconditioner(cycle="V")
+        M = self._preconditioner(A, self.precision)
 
         def solve_(b):
-            return _cg(A, np.asarray(b, dtype=float), M, self.rtol, self.maxiter, "AMG-CG")
+            b = np.asarray(b, dtype=float)
+            its = []
+            try:
+                x = _cg(A, b, M.aslinearoperator(), self.rtol, self.maxiter, "AMG-CG", its)
+            except ConvergenceError:
+                if self.precision == "double":
+                    raise
+                log.info("AMG-CG with a single-precision hierarchy did not converge; "
+                         "retrying in double precision")
+                try:
+                    x = _cg(A, b, self._preconditioner(A, "double").aslinearoperator(),
+                            self.rtol, self.maxiter, "AMG-CG", its)
+                except ConvergenceError as exc:
+                    raise ConvergenceError(f"{exc} (tried single- and double-precision AMG "
+                                           "hierarchies)") from None
+            self.iterations.append(its[-1] if its else 0)
+            return x
 
         return solve_
 

@@ -1,0 +1,178 @@
+"""AMG-CG levers on the 1 M-element conduction systems, against the memory-bandwidth floor.
+
+For the 2D (0.96 M triangles) and 3D (1.0 M tetrahedra) composite systems of
+``benchmarks/conduction`` this times, interleaved (every variant once per round, rounds
+repeated), the AMG setup and the CG solve to rtol 1e-8 of:
+
+* ``pyamg-previous``: the former ``AMGSolver`` (pyamg ``smoothed_aggregation_solver``,
+  1x1-BSR setup, symmetric Gauss-Seidel, ``aspreconditioner``);
+* variants of the current one (:mod:`ntransport.solve.amg`): strength theta, Gauss-Seidel
+  sweeps, coarsest size, single/double precision hierarchy;
+* reuse across Newton/time steps: a second matrix with the same pattern (coefficients
+  changed by up to 10 %) with ``reuse="prolongators"`` and ``reuse="all"``.
+
+The floor: one SpMV of the fine matrix moves at least ``spmv_bytes(A)`` (values,
+indices, row pointers, x, y); at the measured single-thread bandwidth ``BW`` a CG of
+``k`` iterations cannot take less than ``k * spmv_bytes / BW``. ``ratio_to_floor`` is
+the CG time over that (the issue's definition), ``spmv_equivalents`` the CG time over one
+SpMV at the floor (independent of the iteration count).
+
+    OMP_NUM_THREADS=1 nice -n 5 python benchmarks/amg/levers.py --dims 2 3 --repeats 3
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from common import environment, memory_bandwidth, set_threads, spmv_bytes, stats  # noqa: E402
+
+set_threads(1)
+
+import numpy as np  # noqa: E402
+import scipy.sparse as sp  # noqa: E402
+
+from systems import system  # noqa: E402
+
+RTOL = 1e-8
+
+
+def previous_pyamg(A):
+    """The AMGSolver of commit 7befe97 (for the 'before' row)."""
+    import pyamg
+
+    ml = pyamg.smoothed_aggregation_solver(
+        A, symmetry="symmetric", strength=("symmetric", {"theta": 0.05}),
+        smooth=("jacobi", {"omega": 4.0 / 3.0, "weighting": "local"}), improve_candidates=None,
+        presmoother=("gauss_seidel", {"sweep": "symmetric"}),
+        postsmoother=("gauss_seidel", {"sweep": "symmetric"}), max_coarse=500)
+    for level in ml.levels:
+        level.A = sp.csr_matrix(level.A)
+        if hasattr(level, "P"):
+            level.P, level.R = sp.csr_matrix(level.P), sp.csr_matrix(level.R)
+    return ml.aspreconditioner(cycle="V"), ml.operator_complexity()
+
+
+def ours(A, **kw):
+    from ntransport.solve.amg import VCycle, build_hierarchy
+
+    prec = kw.pop("precision", "double")
+    sweeps = kw.pop("sweeps", 1)
+    h = build_hierarchy(A, **kw)
+    M = VCycle(h, sweeps=sweeps, dtype=np.float32 if prec == "single" else np.float64)
+    return M.aslinearoperator(), M.operator_complexity
+
+
+VARIANTS = {
+    "pyamg-previous": previous_pyamg,
+    "csr theta0.05 sweeps1 double": lambda A: ours(A),
+    "csr theta0.05 sweeps1 single": lambda A: ours(A, precision="single"),
+    "csr theta0.05 sweeps2 single": lambda A: ours(A, precision="single", sweeps=2),
+    "csr theta0 sweeps1 single": lambda A: ours(A, precision="single", theta=0.0),
+    "csr theta0.1 sweeps1 single": lambda A: ours(A, precision="single", theta=0.1),
+    "csr theta0.05 coarse100 single": lambda A: ours(A, precision="single", max_coarse=100),
+    "csr theta0.05 coarse2000 single": lambda A: ours(A, precision="single", max_coarse=2000),
+}
+
+
+def cg(A, b, M):
+    import scipy.sparse.linalg as spla
+
+    its = [0]
+    x, info = spla.cg(A, b, rtol=RTOL, atol=0.0, M=M, maxiter=1000,
+                      callback=lambda _: its.__setitem__(0, its[0] + 1))
+    res = float(np.linalg.norm(b - A @ x) / np.linalg.norm(b))
+    return its[0], res
+
+
+def time_spmv(A, n=20):
+    x = np.ones(A.shape[1])
+    y = np.empty(A.shape[0])
+    best = np.inf
+    for _ in range(n):
+        t0 = time.perf_counter()
+        y = A @ x
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def reuse_rows(A, b, rng):
+    """Second matrix with the same pattern (a Newton/time step): AMGSolver with reuse."""
+    from ntransport.solve.linear import AMGSolver
+
+    A2 = A.copy()
+    A2.data = A.data * (1 + 0.1 * rng.random(A.nnz))
+    A2 = (A2 + A2.T) * 0.5  # keep it symmetric
+    A2 = sp.csr_matrix(A2)
+    A2.sort_indices()
+    out = {}
+    for mode in ("none", "prolongators", "all"):
+        s = AMGSolver(reuse=mode)
+        s.factor(A2)  # the first step
+        t0 = time.perf_counter()
+        solve = s.factor(A)  # the next step, same pattern
+        t1 = time.perf_counter()
+        solve(b)
+        t2 = time.perf_counter()
+        out[mode] = dict(setup=t1 - t0, solve=t2 - t1, iterations=s.iterations[-1])
+    return out
+
+
+def run_dim(dim, repeats, bw):
+    A, b = system(dim)
+    nbytes = spmv_bytes(A)
+    floor_spmv = nbytes / (bw * 1e9)
+    spmv = time_spmv(A)
+    rec = dict(dim=dim, n=A.shape[0], nnz=int(A.nnz), spmv_bytes=int(nbytes),
+               spmv_seconds=spmv, spmv_floor_seconds=floor_spmv,
+               spmv_over_floor=spmv / floor_spmv, variants={}, reuse=[])
+    raw = {k: dict(setup=[], solve=[]) for k in VARIANTS}
+    rng = np.random.default_rng(0)
+    for r in range(repeats):
+        for name, make in VARIANTS.items():
+            t0 = time.perf_counter()
+            M, oc = make(A)
+            t1 = time.perf_counter()
+            its, res = cg(A, b, M)
+            t2 = time.perf_counter()
+            raw[name]["setup"].append(t1 - t0)
+            raw[name]["solve"].append(t2 - t1)
+            raw[name].update(iterations=its, residual=res, operator_complexity=oc)
+            print(f"{dim}D round {r} {name:34s} setup {t1 - t0:5.2f} s  CG {t2 - t1:5.2f} s  "
+                  f"{its:3d} its  OC {oc:.2f}", flush=True)
+        rec["reuse"].append(reuse_rows(A, b, rng))
+    for name, v in raw.items():
+        solve = stats(v["solve"])
+        floor = v["iterations"] * floor_spmv
+        rec["variants"][name] = dict(
+            setup=stats(v["setup"]), solve=solve, iterations=v["iterations"],
+            residual=v["residual"], operator_complexity=v["operator_complexity"],
+            floor_seconds=floor, ratio_to_floor=solve["min"] / floor,
+            spmv_equivalents=solve["min"] / floor_spmv,
+            per_iteration_spmv_equivalents=solve["min"] / floor / 1.0)
+    return rec
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dims", type=int, nargs="+", default=[2, 3])
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args(argv)
+    env = environment()
+    bw = memory_bandwidth()
+    print("bandwidth", bw, flush=True)
+    out = dict(environment=env, bandwidth=bw, rtol=RTOL,
+               results=[run_dim(d, args.repeats, bw["floor_GBps"]) for d in args.dims])
+    import os
+
+    out["environment"]["loadavg_end"] = list(os.getloadavg())
+    (HERE / "results.json").write_text(json.dumps(out, indent=2))
+    print(f"wrote {HERE / 'results.json'}")
+
+
+if __name__ == "__main__":
+    main()
