@@ -202,3 +202,47 @@ def test_cached_topology_matches_scikit_fem(refine):
         np.testing.assert_array_equal(fast.facets, ref.facets)
         np.testing.assert_array_equal(fast.t2f, ref.t2f)
         np.testing.assert_array_equal(fast.f2t, ref.f2t)
+
+
+@pytest.mark.parametrize("make", ["tensor", "ball"])
+def test_mesh_edges_match_scikit_fem(make):
+    """Integer-key edges and t2e are scikit-fem's own arrays (so P2 bases agree)."""
+    import skfem
+
+    from ntransport.geometry.domain import mesh_edges
+
+    base = (skfem.MeshTet1.init_tensor(*[np.linspace(0, 1, 5)] * 3) if make == "tensor"
+            else skfem.MeshTet1.init_ball().refined(2))
+    ref = type(base)(base.p, base.t, validate=False)
+    fast = type(base)(base.p, base.t, validate=False)
+    e, t2e = mesh_edges(fast)
+    np.testing.assert_array_equal(e, ref.edges)
+    np.testing.assert_array_equal(t2e, ref.t2e)
+    assert fast.edges is e  # cached on the mesh
+
+
+def test_group_keys_packed_and_argsort_paths_agree():
+    from ntransport.geometry.domain import _group_keys
+
+    rng = np.random.default_rng(0)
+    small = rng.integers(0, 1000, 5000)  # packs into one int64
+    big = small.astype(np.int64) + 2 ** 50  # does not: argsort path
+    for keys in (small, big):
+        order, starts, inverse = _group_keys(keys)
+        uniq, inv_ref = np.unique(keys, return_inverse=True)
+        np.testing.assert_array_equal(keys[order[starts]], uniq)
+        np.testing.assert_array_equal(inverse, inv_ref)
+        assert np.all(np.diff(keys[order]) >= 0)
+
+
+def test_edge_graph_from_reference_element_matches_pair_search():
+    """mesh_edge_graph maps LOCAL_PAIRS to skfem's rows by the reference element; the
+    result equals the graph built from scratch by sorting vertex pairs."""
+    import skfem
+
+    from ntransport.solve.assembly import edge_graph, mesh_edge_graph
+
+    for m in (skfem.MeshTri1.init_circle(3), skfem.MeshTet1.init_ball().refined(1)):
+        g1, g2 = mesh_edge_graph(m), edge_graph(m.t)
+        np.testing.assert_array_equal(g1.edges, g2.edges)
+        np.testing.assert_array_equal(g1.t2e, g2.t2e)
