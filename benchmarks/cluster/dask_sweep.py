@@ -7,7 +7,8 @@ about one second), over a grid of particle fractions x realisations. Timed:
 * ``serial``: a plain loop calling the point function in this process;
 * ``local processes``: ``ntransport.sweep(..., n_workers=N)`` (a process pool);
 * ``dask LocalCluster``: ``ntransport.sweep(..., scheduler=cluster.scheduler_address)``
-  with ``N`` worker processes of one thread each (cluster start-up timed separately).
+  with ``N`` worker processes of one thread each (cluster start-up and the workers'
+  first imports timed separately).
 
 The speed-up is serial / sweep wall time. Needs the ``cluster`` extra
 (``pip install "ntransport[cluster]"``).
@@ -38,6 +39,11 @@ def point(volume_fraction, seed):
     res = solve_conduction(d, {"matrix": 1.0, "particles": 10.0}, voltage=1.0)
     return {"sigma_eff [S m-1]": res.effective_conductivity,
             "elements": float(d.mesh.nelements)}
+
+
+def _warm():
+    import ntransport.geometry  # noqa: F401
+    import ntransport.solve.conduction  # noqa: F401
 
 
 def main(argv=None):
@@ -72,6 +78,12 @@ def main(argv=None):
         t0 = time.perf_counter()
         cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
                                dashboard_address=None)
+        # what a long-lived cluster has done once: workers import the stack (the first
+        # task on a cold worker would otherwise pay ~5-10 s of imports)
+        from distributed import Client
+
+        with Client(cluster.scheduler_address) as c:
+            c.run(_warm)
         out["cluster_start_seconds"] = time.perf_counter() - t0
         try:
             t0 = time.perf_counter()

@@ -27,14 +27,11 @@ VARIANTS = {
     2: {
         "Delaunay(5), 1 thread": dict(algorithm=5, threads=1),
         "Delaunay(5), 2 threads": dict(algorithm=5, threads=2),
-        "Frontal-Delaunay(6), 2 threads": dict(algorithm=6, threads=2),
     },
     3: {
         "HXT(10), optimize, 1 thread": dict(algorithm=10, threads=1, optimize=True),
         "HXT(10), optimize, 2 threads": dict(algorithm=10, threads=2, optimize=True),
         "HXT(10), no gmsh optimize, 2 threads": dict(algorithm=10, threads=2, optimize=False),
-        "Delaunay(1), no gmsh optimize, 2 threads": dict(algorithm=1, threads=2,
-                                                         optimize=False),
     },
 }
 
