@@ -26,7 +26,7 @@ def domain_of(a):
         {b: a[f"facets_{b}"] for b in ("anode", "cathode", "sides") if f"facets_{b}" in a})
 
 
-def assemble(domain):
+def assemble(domain, sigma=None):
     """(A, b) of the unit-voltage conduction problem with Dirichlet nodes eliminated."""
     from ntransport.physics.conduction import conduction_p1
     from ntransport.solve.assembly import (assemble_reduced, boundary_nodes, mesh_edge_graph,
@@ -34,7 +34,7 @@ def assemble(domain):
     from ntransport.solve.conduction_inputs import element_conductivity
 
     mesh = domain.mesh
-    sigma = element_conductivity(domain, SIGMA)
+    sigma = element_conductivity(domain, sigma or SIGMA)
     grads, vol = p1_gradients(mesh.p, mesh.t)
     Ke = conduction_p1(grads, vol, sigma)
     anode, cathode = (boundary_nodes(domain, None, n) for n in ("anode", "cathode"))
@@ -47,14 +47,16 @@ def assemble(domain):
     return assemble_reduced(mesh.t, Ke, fidx, ud, graph=mesh_edge_graph(mesh))
 
 
-def system(dim, size="full", seed=0, workdir=DEFAULT_WORKDIR):
-    """Cached (A, b) of one benchmark mesh."""
-    path = Path(workdir) / f"system_{dim}d_{size}_s{seed}.npz"
+def system(dim, size="full", seed=0, workdir=DEFAULT_WORKDIR, particles=10.0):
+    """Cached (A, b) of one benchmark mesh (particle conductivity *particles* S/m)."""
+    tag = "" if particles == 10.0 else f"_p{particles:g}"
+    path = Path(workdir) / f"system_{dim}d_{size}_s{seed}{tag}.npz"
     if path.exists():
         z = np.load(path)
         A = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
         return A, z["b"]
     ensure(dim, size, seed, workdir)
-    A, b = assemble(domain_of(load(dim, size, seed, workdir)))
+    A, b = assemble(domain_of(load(dim, size, seed, workdir)),
+                    {"matrix": 1.0, "particles": particles})
     np.savez(path, data=A.data, indices=A.indices, indptr=A.indptr, shape=A.shape, b=b)
     return A, b
