@@ -18,6 +18,8 @@ from .errors import (
     ConfigError,
     ConvergenceError,
     GeometryError,
+    ResultError,
+    SecurityError,
     MaterialError,
     MeshError,
     NtransportError,
@@ -27,6 +29,19 @@ __version__ = "0.1.0"
 
 # public name -> (module, attribute)
 _LAZY = {
+    # subpackages (nt.geometry.layered_stack, nt.io.style, ...)
+    "geometry": ("ntransport.geometry", None),
+    "physics": ("ntransport.physics", None),
+    "solve": ("ntransport.solve", None),
+    "post": ("ntransport.post", None),
+    "io": ("ntransport.io", None),
+    # results and studies
+    "Solution": ("ntransport.solution", "Solution"),
+    "Frame": ("ntransport.solution", "Frame"),
+    "StudyResult": ("ntransport.studies.result", "StudyResult"),
+    "load_case": ("ntransport.studies.registry", "load_case"),
+    "run_case": ("ntransport.studies.registry", "run_case"),
+    "run_study": ("ntransport.studies.registry", "run_study"),
     # geometry and meshes
     "Domain": ("ntransport.geometry.domain", "Domain"),
     "read_mesh": ("ntransport.geometry.gmsh_io", "read_mesh"),
@@ -82,6 +97,7 @@ _LAZY = {
     # output
     "write_vtu": ("ntransport.io.vtk", "write_vtu"),
     "PVDWriter": ("ntransport.io.vtk", "PVDWriter"),
+    "style": ("ntransport.io.style", None),
     "studies": ("ntransport.studies", None),
 }
 
@@ -93,6 +109,8 @@ __all__ = [
     "MaterialError",
     "ConfigError",
     "ConvergenceError",
+    "ResultError",
+    "SecurityError",
     *_LAZY,
 ]
 
