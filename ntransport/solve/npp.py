@@ -229,7 +229,8 @@ def _limit_note(system, el) -> str:
     ilim = limiting_current(system, el)
     if ilim is None:
         return ""
-    target = abs(el["target"](1e300)) if el["g"] is not None else None
+    galv = [e for e in system.electrodes if e["g"] is not None]
+    target = abs(galv[0]["target"](1e300)) if galv else None
     ratio = f" ({target / ilim:.3g}x of it)" if target else ""
     return (f" The limiting current is about {ilim:.4g} A m-2 (binary-electrolyte estimate "
             f"2FDc/((1-t+)L)){ratio}.")

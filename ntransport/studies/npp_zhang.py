@@ -285,20 +285,6 @@ def _parse_depletion(reason):
     return float(reason.rsplit("t = ", 1)[1].split(" s")[0])
 
 
-def _solver():
-    """One DirectSolver per process for the study's runs (creating a PARDISO handle is
-    expensive: pypardiso searches the file system for MKL)."""
-    global _SOLVER
-    if _SOLVER is None:
-        from ..solve.linear import DirectSolver
-
-        _SOLVER = DirectSolver()
-    return _SOLVER
-
-
-_SOLVER = None
-
-
 def _transient(problem, *, key, t_end, dt, times, events, voltage, checkpoints, progress,
                desc, dt_max=None, rtol=1e-3):
     """Run one problem to ``t_end`` (or an event) with checkpoints; returns (Solution, last
@@ -322,7 +308,7 @@ def _transient(problem, *, key, t_end, dt, times, events, voltage, checkpoints, 
     reason = None if start is None else start.event
     with TimeBar(t_end, desc=desc, t0=t0, enabled=progress) as bar:
         for state in run(system, t_end, dt, start=start, stop_times=times, events=ev,
-                         progress=bar.to, dt_max=dt_max, rtol=rtol, solver=_solver()):
+                         progress=bar.to, dt_max=dt_max, rtol=rtol):
             rec.add(state)
             reason = state.event
             if checkpoints is not None and (checkpoints.due(state.step) or state.event):
@@ -435,7 +421,7 @@ def zero_current_check(layers, species, *, data, T, steps=5):
     dt = 1e-3 * H**2 / Dmax
     vmax = rate = drift = 0.0
     c_start = None
-    for st in run(pr, t_end=steps * dt, dt=dt, adaptive=False, solver=_solver()):
+    for st in run(pr, t_end=steps * dt, dt=dt, adaptive=False):
         cs = np.concatenate([st.concentrations[s.name] for s in pr.mobile])
         if c_start is None:
             from ..solve.npp import discretise, initial_unknowns, to_state
