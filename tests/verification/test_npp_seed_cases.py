@@ -97,7 +97,7 @@ def test_layered_cell_is_in_equilibrium_at_zero_current(plm):
         # dc/dt at round-off: the drift over the check is ~1e-16 of the concentrations
         assert r.value(name, "zero_current_max_drift") < 1e-12 * 20.0  # mol/L, c <= 19 mol/L
     # the Donnan potentials of the PE and MOF layers relative to LLZO are tens of mV
-    assert 0.01 < r.value("PLM", "donnan_potential", "PE") < 0.2
+    assert 0.01 < r.value("PLM", "equilibrium_layer_potential", "PE") < 0.2
 
 
 def test_zero_current_check_directly():
