@@ -367,6 +367,7 @@ def run(case, *, progress=True, checkpoints=None):
     res.parameters["host_transference t0 [1]"] = data["host_transference"]
     res.parameters["salt_concentration [mol m-3]"] = data["salt_concentration"]
     res.parameters["concentrations"] = data["concentrations"]
+    res.parameters["sources"] = _sources(data)
     res.notes.append(
         f"One temperature for every layer: {T - 273.15:.1f} degC; each layer's sigma is taken "
         "there by its activation energy (materials without one are used at their T_ref only).")
@@ -411,6 +412,41 @@ def run(case, *, progress=True, checkpoints=None):
         _poisson_comparison(res, data, setup, finals.get("flux"), checkpoints=checkpoints,
                             progress=progress)
     return res
+
+
+def _sources(data):
+    """Where every driving and model parameter comes from (run.json)."""
+    fc = data["full_cell"]
+    out = {
+        "temperature [K]": (data["temperature"], "assumption: the SI cycles its LFP cells at "
+                            "60 degC; one temperature for every layer"),
+        "width [m]": (data["width"], "paper (100 x 20 um and 20 x 5.6 um domains)"
+                      if data["comparison"] != "full_cell" else "assumption (2D strip)"),
+        "layer thicknesses": ("see electrolytes", "paper for the totals (20 um, 5.6 um, 12.6 um); "
+                              "the split into layers is an assumption (case file)"),
+        "voltage [V]": (data["voltage"], "paper: 'overpotential difference ... 0.01 V'"),
+        "flux [mol m-2 s-1]": (data["flux"], "paper: 'Li+ flux on the boundary ... 0.01'"),
+        "exchange_current [A m-2]": (data["exchange_current"], "assumption: reversible Li "
+                                     "electrodes for the 0.01 V reading (no kinetics in the paper)"),
+        "host_transference t0 [1]": (data["host_transference"], "t+ of PEO/LiTFSI (library, "
+                                     "literature): the 'normal' anion diffusivity"),
+        "salt_concentration [mol m-3]": (data["salt_concentration"], "literature (EO:Li ~ 20), "
+                                         "see `ntransport materials PEO/LiTFSI`"),
+        "anion split": ("free/immobilised by t+", "assumption: free anions keep D- = D+(1-t0)/t0"),
+        "depletion_fraction [1]": (data["depletion_fraction"], "definition of 'depleted' (choice)"),
+        "permittivity": ("per material", "typical literature values (material notes)"),
+    }
+    if fc is not None:
+        out["full_cell"] = {
+            "c_rate [1]": (fc["c_rate"], "paper: cycling at 0.5 C and 60 degC (Figs. S30-S31)"),
+            "one_c_current [A m-2]": (fc["one_c_current"], "paper's loading 2.0 mg/cm2 x 170 "
+                                      "mAh/g (LiFePO4 theoretical capacity)"),
+            "cathode_potential [V]": (fc["cathode_potential"], "literature: LiFePO4 plateau "
+                                      "(Padhi et al., J. Electrochem. Soc. 144, 1188 (1997))"),
+            "i0_anode [A m-2]": (fc["i0_anode"], "assumption (~30 ohm cm2 charge transfer)"),
+            "i0_cathode [A m-2]": (fc["i0_cathode"], "assumption"),
+        }
+    return out
 
 
 def zero_current_check(layers, species, *, data, T, steps=5):
