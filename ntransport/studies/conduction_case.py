@@ -513,13 +513,13 @@ def run_conduction(case, *, progress=True, checkpoints=None):
                 for ax, f in zip(axes, maps):
                     if f == "potential_map":
                         style.field_map(ax, domain, res.potential * 1e3, label="φ [mV]",
-                                        kind="sequential", title=f"{label}: potential")
+                                        kind="sequential", title=f"{label}: φ")
                     else:
                         pos = jmag[jmag > 0]
                         spans = pos.size and pos.max() > 30 * max(pos.min(), 1e-300)
                         style.field_map(ax, domain, 0.1 * jmag, label="|j| [mA/cm²]",
                                         kind="log" if spans else "sequential",
-                                        title=f"{label}: current density")
+                                        title=f"{label}: |j|")
                         if "streamlines" in figs:
                             style.streamlines(ax, domain, res.current_density.T)
                 result.figures[f"{key}_maps"] = fig
