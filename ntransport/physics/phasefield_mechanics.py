@@ -192,8 +192,10 @@ def moduli(h, mech: Mechanics):
     lm, mm = _lame(mech.E_metal, mech.nu)
     le, me = _lame(mech.E_electrolyte, mech.nu)
     km, ke = lm + mm, le + me  # plane-strain (2D) bulk moduli
-    k = ke + h / (1.0 / (km - ke) + (1 - h) / (ke + me))
-    mu = me + h / (1.0 / (mm - me) + (1 - h) * (ke + 2 * me) / (2 * me * (ke + me)))
+    # h / (1/(km-ke) + (1-h)/(ke+me)), written without dividing by km - ke
+    k = ke + h * (km - ke) * (ke + me) / ((ke + me) + (1 - h) * (km - ke))
+    beta = (ke + 2 * me) / (2 * me * (ke + me))
+    mu = me + h * (mm - me) / (1.0 + (1 - h) * beta * (mm - me))
     return k - mu, mu
 
 

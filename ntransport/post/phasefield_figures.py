@@ -53,7 +53,7 @@ def maps(sols, *, frame: int = -1):
                 else np.asarray(f[key]) for f in fr.values() if key in f]
         vals = [v for v in vals if v.size] or [np.zeros(1)]
         rng[key] = (min(v.min() for v in vals), max(v.max() for v in vals))
-    fig, axes = style.new_figure(len(labels) * len(cols), ncols=len(cols), panel=(3.3, 3.0))
+    fig, axes = style.new_figure(len(labels) * len(cols), ncols=len(cols), panel=(2.9, 2.6))
     for i, k in enumerate(labels):
         f = fr[k]
         for j, key in enumerate(cols):
@@ -135,7 +135,8 @@ def animation(sols, meta=None) -> bytes:
     n = max(len(s.frames) for s in sols.values())
 
     def draw(k):
-        fig, axes = style.new_figure(len(labels), ncols=len(labels), panel=(3.4, 3.0))
+        fig, axes = style.new_figure(len(labels), ncols=len(labels), panel=(2.6, 2.4))
+        fig.set_dpi(60)  # an animation preview; the PVD series holds the full fields
         for ax, lab in zip(axes, labels):
             f = sols[lab].frames[min(k, len(sols[lab].frames) - 1)]
             style.field_map(ax, f.domain, f["xi [1]"], label="ξ", kind="sequential", vmin=0.0,

@@ -129,11 +129,12 @@ class PhaseFieldProblem:
 
     def __post_init__(self):
         if not isinstance(self.domain, Domain):
-            raise ConfigError(f"domain must be an ntransport Domain (lengths in metres), got "
-                              f"{type(self.domain).__name__}; build one with "
-                              "ntransport.geometry.boxes.box(...).")
+            raise ConfigError(f"domain must be an ntransport Domain holding a 2D mesh in metres, "
+                              f"got {type(self.domain).__name__}; build one with "
+                              "ntransport.geometry.boxes.box(...) (or boxes.column for 1D).")
         if self.domain.dim != 2:
-            raise ConfigError(f"the phase-field model needs a 2D domain, got {self.domain.dim}D.")
+            raise ConfigError(f"the phase-field model needs a 2D mesh, got a {self.domain.dim}D "
+                              "domain.")
         object.__setattr__(self, "scaled", scaled_parameters(self.params))
         names = set(self.domain.boundaries)
         for arg in ("potential", "current", "concentration"):
