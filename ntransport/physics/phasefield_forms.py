@@ -146,16 +146,18 @@ def gradient_energy(m: P1Mesh, xi, p, mobility):
     Returns ``(r, K)`` with ``K`` (nel, 3, 3): :math:`\partial r_i/\partial\xi_k` per
     element.
     """
-    G = m.grads  # (nel, 3, 2)
-    xe = xi[m.t]  # (3, nel)
-    gxi = np.stack([(G[:, :, d] * xe.T).sum(axis=1) for d in range(2)])  # (2, nel)
+    Gx, Gy = m.grads[:, :, 0], m.grads[:, :, 1]  # (nel, 3)
+    xe = xi[m.t].T  # (nel, 3)
+    gxi = np.stack([(Gx * xe).sum(axis=1), (Gy * xe).sum(axis=1)])  # (2, nel)
     J, dJ = gradient_flux(gxi, kappa0=p.kappa0, delta=p.delta, omega=p.omega,
                           theta0=p.theta0)
     a = mobility * p.L_sigma * m.vol
-    re = a[:, None] * (G[:, :, 0] * J[0][:, None] + G[:, :, 1] * J[1][:, None])  # (nel, 3)
-    r = np.bincount(m.t.T.ravel(), weights=re.ravel(), minlength=m.n)
-    GA = np.matmul(G, np.moveaxis(dJ, -1, 0))  # (nel, 3, 2): G dJ
-    K = a[:, None, None] * np.matmul(GA, np.transpose(G, (0, 2, 1)))
+    re = a[:, None] * (Gx * J[0][:, None] + Gy * J[1][:, None])  # (nel, 3)
+    r = np.bincount(m.t.ravel(), weights=re.T.ravel(), minlength=m.n)
+    # K_ik = a sum_ab G_ia dJ_ab G_kb, the four (a, b) terms as broadcast products
+    Ax = (a * dJ[0, 0])[:, None] * Gx + (a * dJ[0, 1])[:, None] * Gy  # sum_b dJ_xb G_kb
+    Ay = (a * dJ[1, 0])[:, None] * Gx + (a * dJ[1, 1])[:, None] * Gy
+    K = Gx[:, :, None] * Ax[:, None, :] + Gy[:, :, None] * Ay[:, None, :]
     return r, K
 
 

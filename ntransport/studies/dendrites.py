@@ -183,7 +183,9 @@ def build_run(data, label, spec_run):
         fil = evenly_spaced_filaments(c["width"], s["filaments"], diameter=s["diameter"],
                                       gap_anode=s["gap_anode"], height=c["height"])
     spec = BoxSpec(c["width"], c["height"], h_fine, filaments=fil)
-    band0 = min(c["height"], c["li_layer"] + c["seed_radius"] + 4 * width + 2 * width)
+    # fine band: the seed's interface (tail to xi = 0.02 ~ 1 width), the margin (1 width)
+    # and room to grow (1 width) before the first remesh
+    band0 = min(c["height"], c["li_layer"] + c["seed_radius"] + 3 * width)
     mech = None
     if spec_run["mechanics"]:
         m = data["mechanics"]
@@ -198,7 +200,8 @@ def build_run(data, label, spec_run):
                              potential={"cathode": 0.0},
                              concentration={"cathode": p.c0},
                              skeleton=("PE",) if fil is not None else (),
-                             skeleton_factor=tf, mechanics=mech, remesh=spec)
+                             skeleton_factor=tf, mechanics=mech, remesh=spec,
+                             remesh_margin=width, remesh_step=3 * width)
     xi0, holder = initial_field(data)
     holder["value"] = ell
     opts = dict(t_end=spec_run["duration"] or data["drive"]["duration"],
