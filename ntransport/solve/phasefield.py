@@ -37,27 +37,27 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..errors import ConfigError, ConvergenceError, MeshError, check_positive, suggest
-from ..geometry.boxes import BoxSpec, longest_edges
+from ..errors import ConfigError, ConvergenceError, check_positive, suggest
+from ..geometry.boxes import BoxSpec
 from ..geometry.domain import Domain
-from ..physics.phasefield_forms import (allen_cahn_local, edge_transport, element_mean_h,
-                                        gradient_energy, p1_mesh)
 from ..physics.phasefield_mechanics import Mechanics, overpotential_shift
 from ..physics.phasefield_params import (PhaseFieldParameters, ScaledParameters,
                                          interface_width, nondimensionalise)
-from .assembly import CSRPattern
 from .linear import DirectSolver
 from .newton import newton
+from .phasefield_system import (PhaseFieldSystem, check_initial_field,
+                                check_interface_resolution, deposit_area, interface_points,
+                                tip_height, transfer_nodal)
 from .stepping import StepperState, bdf_steps, restarted
 
 __all__ = ["PhaseFieldProblem", "PhaseFieldState", "run", "solve", "scaled_parameters",
            "check_initial_field", "check_interface_resolution", "interface_points",
-           "tip_height", "deposit_area"]
+           "tip_height", "deposit_area", "HISTORY_KEYS", "PhaseFieldSystem"]
 
 log = logging.getLogger(__name__)
 
@@ -239,276 +239,6 @@ class PhaseFieldState:
         return self.stepper.event
 
 
-# ---------------------------------------------------------------- small geometry helpers
-def check_initial_field(xi0, n: int) -> np.ndarray:
-    """Return `xi0` as a float array of length `n`, or raise if outside [0, 1]."""
-    xi0 = np.asarray(xi0, dtype=float)
-    if xi0.shape != (n,):
-        raise ValueError(f"xi0 must have one value per mesh node ({n},), got {xi0.shape}.")
-    if not np.all(np.isfinite(xi0)):
-        raise ValueError("xi0 contains NaN or inf values.")
-    lo, hi = float(xi0.min()), float(xi0.max())
-    if lo < 0.0 or hi > 1.0:
-        raise ValueError(f"xi0 must lie in [0, 1] (0 electrolyte, 1 Li metal), got values "
-                         f"in [{lo:.6g}, {hi:.6g}]; clip it with np.clip(xi0, 0, 1).")
-    return xi0
-
-
-def check_interface_resolution(domain: Domain, xi, width: float, *,
-                               elements_across: int = 4) -> None:
-    """Raise MeshError unless elements holding the interface (0.02 < xi < 0.98 on the
-    element) have longest edges <= ``width/elements_across`` [m]."""
-    h_req = width / elements_across
-    xe = np.asarray(xi)[domain.mesh.t]
-    at = (xe.max(axis=0) > 0.02) & (xe.min(axis=0) < 0.98)
-    if not at.any():
-        return
-    h = longest_edges(domain)[at].max()
-    if h > h_req * (1 + 1e-9):
-        raise MeshError(
-            f"interface unresolved by the mesh: elements holding the interface are up to "
-            f"h = {h * 1e6:.4g} um long, but the diffuse interface (10-90 % width "
-            f"2 artanh(0.8) sqrt(2 kappa_min/W) = {width * 1e6:.4g} um) needs >= "
-            f"{elements_across} elements across: refine there to element size <= "
-            f"{h_req * 1e6:.4g} um.")
-
-
-def interface_points(domain_or_mesh, xi, level: float = 0.5) -> np.ndarray:
-    """(2, n) points where the P1 field crosses `level` on mesh edges (mesh units)."""
-    mesh = getattr(domain_or_mesh, "mesh", domain_or_mesh)
-    xi = np.asarray(xi)
-    a, b = mesh.facets if mesh.dim() == 2 else mesh.edges
-    fa, fb = xi[a] - level, xi[b] - level
-    cut = fa * fb < 0
-    s = fa[cut] / (fa[cut] - fb[cut])
-    return mesh.p[:, a[cut]] + s * (mesh.p[:, b[cut]] - mesh.p[:, a[cut]])
-
-
-def tip_height(domain, xi) -> float:
-    """Highest y of the xi = 1/2 contour [m] (0 if there is none)."""
-    pts = interface_points(domain, xi)
-    return float(pts[1].max()) if pts.shape[1] else 0.0
-
-
-def deposit_area(domain, xi) -> float:
-    r""":math:`\int\xi\,dA` [m2 per m depth] (exact for P1)."""
-    m = domain.mesh if hasattr(domain, "mesh") else domain
-    p, t = m.p, m.t
-    det = ((p[0, t[1]] - p[0, t[0]]) * (p[1, t[2]] - p[1, t[0]])
-           - (p[0, t[2]] - p[0, t[0]]) * (p[1, t[1]] - p[1, t[0]]))
-    return float(np.sum(0.5 * np.abs(det) * np.asarray(xi)[t].mean(axis=0)))
-
-
-def _boundary_nodes(domain: Domain, name: str) -> np.ndarray:
-    return np.unique(domain.mesh.facets[:, domain.facets(name)].ravel())
-
-
-# ---------------------------------------------------------------- the discrete system
-class _System:
-    """The discrete equations of one problem on one domain (rebuilt on a remesh)."""
-
-    def __init__(self, problem: PhaseFieldProblem, domain: Domain):
-        sp = problem.scaled
-        self.p, self.domain = sp, domain
-        mesh = domain.mesh
-        self.m = m = p1_mesh(mesh.p / sp.length, mesh.t)
-        n, nel = m.n, m.nel
-        self.n = n
-        skel = np.zeros(nel, bool)
-        for name in problem.skeleton:
-            if name in domain.region_names:
-                skel[domain.elements(name)] = True
-        self.mobility = (~skel).astype(float)
-        self.liquid = np.where(skel, problem.skeleton_factor, 1.0)
-        self.lumped = m.lumped
-        d1 = 3
-        self.lumped_mobile = np.bincount(m.t.ravel(), weights=np.repeat(
-            (m.vol * self.mobility / d1)[None, :], d1, 0).ravel(), minlength=n)
-        self.ratio = (1.0 - sp.t_plus) / sp.t_plus  # D-/D+
-        self.metal = float(problem.metal_potential)
-        # boundary conditions
-        self.neumann = np.zeros(n)
-        for name, i_in in problem.current.items():
-            f = mesh.facets[:, domain.facets(name)]
-            L = np.linalg.norm(mesh.p[:, f[0]] - mesh.p[:, f[1]], axis=0) / sp.length
-            val = float(i_in) * sp.length / sp.conductivity  # scaled current density [V]
-            np.add.at(self.neumann, f[0], 0.5 * L * val)
-            np.add.at(self.neumann, f[1], 0.5 * L * val)
-        dofs, vals = [], []
-        self.phi_nodes = {}
-        for name, v in problem.concentration.items():
-            nodes = _boundary_nodes(domain, name)
-            dofs.append(n + nodes)
-            vals.append(np.full(nodes.size, float(v) / sp.c0))
-        for name, v in problem.potential.items():
-            nodes = _boundary_nodes(domain, name)
-            self.phi_nodes[name] = nodes
-            dofs.append(2 * n + nodes)
-            vals.append(np.full(nodes.size, float(v)))
-        self.fixed = np.concatenate(dofs).astype(np.int64) if dofs else np.zeros(0, np.int64)
-        self.fixed_values = np.concatenate(vals) if vals else np.zeros(0)
-        self.c_fixed = np.concatenate([d - n for d in dofs[:len(problem.concentration)]]) \
-            if problem.concentration else np.zeros(0, np.int64)
-        self._pattern()
-
-    # -------------------------------------------------------------- sparsity pattern
-    def _pattern(self):
-        """Sparsity pattern of the Jacobian over the solved unknowns, built once per mesh.
-
-        Triplet groups, in the order :meth:`equations` fills them: the gradient-energy
-        element blocks; nodal couplings; the edge fluxes in the rows of R_c (anion) and
-        R_phi (charge) against the columns c_a, c_b, phi_a, phi_b; the xi-derivatives of
-        the edge coefficients. A single-ion conductor (t+ = 1) keeps c = c0 exactly
-        (m dc/dt = 0), so c is not solved for and its rows and columns are left out.
-        """
-        m, n = self.m, self.n
-        t, (ea, eb) = m.t, m.edges
-        self.salt = self.ratio > 0.0
-        X, C, P = 0, n, 2 * n
-        active = np.ones(3 * n, bool)
-        if not self.salt:
-            active[C:C + n] = False
-        self.active = np.nonzero(active)[0]
-        red = np.full(3 * n, -1, np.int64)
-        red[self.active] = np.arange(self.active.size)
-        rows, cols = [], []
-
-        def add(r, c):
-            rows.append(red[np.asarray(r).ravel()])
-            cols.append(red[np.asarray(c).ravel()])
-
-        add(np.repeat(t.T[:, :, None], 3, axis=2) + X, np.repeat(t.T[:, None, :], 3, axis=1) + X)
-        node = np.arange(n)
-        self._nodal = ((X, X), (X, C), (X, P), (C, C), (P, P), (P, X)) if self.salt \
-            else ((X, X), (X, P), (P, P), (P, X))
-        for r0, c0 in self._nodal:
-            add(node + r0, node + c0)
-        self._ecols = ((ea + C, eb + C, ea + P, eb + P) if self.salt else (ea + P, eb + P))
-        self._erows = (C, P) if self.salt else (P,)
-        for r0 in self._erows:
-            for end in (ea, eb):
-                for col in self._ecols:
-                    add(end + r0, col)
-        ge = m.elem_edge.T  # (nel, 3) global edge of each local edge
-        kc = np.repeat(t.T[:, None, :], 3, axis=1) + X  # (nel, 3 edges, 3 nodes)
-        for r0 in self._erows:
-            for end in (ea[ge], eb[ge]):
-                add(np.repeat(end[:, :, None], 3, axis=2) + r0, kc)
-        rows, cols = np.concatenate(rows), np.concatenate(cols)
-        na = self.active.size
-        self.pattern = CSRPattern(rows, cols, (na, na))
-        # Dirichlet rows: zero the row, 1 on the diagonal (nodal diagonal triplets)
-        fixed_row = np.zeros(na, bool)
-        fixed = self.fixed[active[self.fixed]]
-        fixed_row[red[fixed]] = True
-        self._zero = fixed_row[rows]
-        start = 9 * m.nel
-        pos = {}
-        for k, (r0, c0) in enumerate(self._nodal):
-            if r0 == c0:
-                pos[r0] = start + k * n
-        self._fixed_diag = np.array([pos[(d // n) * n] + d % n for d in fixed], np.int64)
-
-    # -------------------------------------------------------------- equations
-    def equations(self, u, rate_xi, rate_c, d_rate, *, shift=None, noise=None, raw=False):
-        """Residual and Jacobian (CSR) over the solved unknowns at *u* (the full
-        ``(xi, c, phi)`` vector); ``rate_*`` are the time derivatives the integrator
-        gives (their derivative with respect to u is ``d_rate``). With ``raw=True`` the
-        full residual is returned before the Dirichlet rows are replaced (what flows
-        through the boundaries) and no Jacobian is built."""
-        p, m, n = self.p, self.m, self.n
-        xi, c, phi = u[:n], u[n:2 * n], u[2 * n:]
-        ea, eb = m.edges
-        hbar, dhbar = element_mean_h(m, xi)
-        Dp = p.D_e * hbar + p.D_l * self.liquid * (1 - hbar)
-        dDp = (p.D_e - p.D_l * self.liquid)[:, None] * dhbar
-        psi = p.f * phi
-        gc = p.gamma_c
-        Fp, dpi, dpj, dpp, dpx = edge_transport(m, Dp, dDp, +1.0, c, psi)
-        if self.salt:
-            Fm, dmi, dmj, dmp, dmx = edge_transport(m, self.ratio * Dp, self.ratio * dDp, -1.0,
-                                                    c, psi)
-            Fq = gc * (Fp - Fm)  # ionic current on edges (scaled)
-        else:
-            Fm, Fq = 0.0, gc * Fp
-        # overpotential eta = phi_metal - phi (- stress shift)
-        r_x, dxx, dxc, dxp = allen_cahn_local(xi, rate_xi, self.metal - phi, c, p,
-                                              lumped=self.lumped,
-                                              lumped_mobile=self.lumped_mobile, shift=shift,
-                                              noise=noise)
-        r_g, K = gradient_energy(m, xi, p, self.mobility)
-        r_x = r_x + r_g
-        r_c = self.lumped * rate_c
-        if self.salt:
-            r_c = r_c + np.bincount(ea, Fm, n) - np.bincount(eb, Fm, n)
-        r_p = (np.bincount(ea, Fq, n) - np.bincount(eb, Fq, n)
-               + p.gamma * self.lumped * rate_xi - self.neumann)
-        r = np.concatenate([r_x, r_c, r_p])
-        if raw:
-            return r
-        r[self.fixed] = u[self.fixed] - self.fixed_values
-        r = r[self.active]
-        f = p.f
-        nodal = {(0, 0): dxx + self.lumped * d_rate, (0, 1): dxc, (0, 2): -dxp,
-                 (1, 1): self.lumped * d_rate, (2, 2): np.zeros(n),
-                 (2, 0): p.gamma * self.lumped * d_rate}
-        vals = [K.ravel()] + [nodal[(r0 // n, c0 // n)] for r0, c0 in self._nodal]
-        if self.salt:
-            cblk = (dmi, dmj, -f * dmp, f * dmp)
-            pblk = (gc * (dpi - dmi), gc * (dpj - dmj), gc * f * (dmp - dpp),
-                    gc * f * (dpp - dmp))
-            blocks, xder = (cblk, pblk), (dmx, gc * (dpx - dmx))
-        else:
-            blocks, xder = ((-gc * f * dpp, gc * f * dpp),), (gc * dpx,)
-        for blk in blocks:
-            vals.extend(blk)
-            vals.extend(-v for v in blk)
-        for d in xder:
-            vals.extend((d.ravel(), -d.ravel()))
-        v = np.concatenate(vals)
-        v[self._zero] = 0.0
-        v[self._fixed_diag] = 1.0
-        return r, self.pattern.assemble(v)
-
-    def expand(self, ur, template):
-        """Full unknown vector (xi, c, phi) from the solved ones (c from *template*)."""
-        if ur.size == template.size:
-            return ur
-        u = template.copy()
-        u[self.active] = ur
-        return u
-
-    # -------------------------------------------------------------- diagnostics
-    def li_inventory(self, u) -> float:
-        """Ions + metal [scaled: c0 l0^2]."""
-        n = self.n
-        return float(self.lumped @ (u[n:2 * n] + self.p.cs_c0 * u[:n]))
-
-
-def _locate_values(old: Domain, new: Domain, u_old, nfields: int):
-    """P1 interpolation of *nfields* stacked nodal fields from *old* to *new*."""
-    from .transfer import evaluate_p1
-
-    n_old, n_new = old.mesh.nvertices, new.mesh.nvertices
-    out = np.empty(nfields * n_new)
-    # nodes of the new mesh that are nodes of the old one keep their values exactly
-    po, pn = old.mesh.p, new.mesh.p
-    scale = max(float(np.ptp(po)), 1e-300)
-    ko = np.round(po.T / scale, 10)
-    kn = np.round(pn.T / scale, 10)
-    index = {tuple(r): i for i, r in enumerate(ko)}
-    same = np.array([index.get(tuple(r), -1) for r in kn])
-    hit = same >= 0
-    for k in range(nfields):
-        vals = np.asarray(u_old[k * n_old:(k + 1) * n_old])
-        f = np.empty(n_new)
-        f[hit] = vals[same[hit]]
-        if (~hit).any():
-            f[~hit] = evaluate_p1(po, old.mesh.t, vals, pn[:, ~hit])
-        out[k * n_new:(k + 1) * n_new] = f
-    return out
-
-
 # ---------------------------------------------------------------- the run
 def _initial_vector(problem, system, xi0, c0, phi0):
     n = system.n
@@ -670,7 +400,7 @@ class _RunContext:
 
     def __init__(self, problem, domain, xi0, solver, elastic_solver=None):
         self.problem = problem
-        self.system = _System(problem, domain)
+        self.system = PhaseFieldSystem(problem, domain)
         self.solver = solver if solver is not None else DirectSolver()
         self.elastic_solver = elastic_solver
         self.xi0 = xi0
@@ -735,15 +465,15 @@ class _RunContext:
     def remesh(self, state, band):
         pr, s = self.problem, self.system
         new_dom = pr.remesh.build(band)
-        u_new = _locate_values(s.domain, new_dom, state.u, 3)
-        new_sys = _System(pr, new_dom)
+        u_new = transfer_nodal(s.domain, new_dom, state.u, 3)
+        new_sys = PhaseFieldSystem(pr, new_dom)
         u_new[new_sys.fixed] = new_sys.fixed_values
         log.info("t = %.4g s: the deposit nears the band top; band %.3g -> %.3g um (%d nodes)",
                  state.t * pr.scaled.time, s.domain.info.get("band", 0.0) * 1e6, band * 1e6,
                  new_dom.mesh.nvertices)
         if self.elastic is not None:
             if self._ref is not None:
-                self._ref = _locate_values(s.domain, new_dom, self._ref, 1)
+                self._ref = transfer_nodal(s.domain, new_dom, self._ref, 1)
             self._new_elastic(new_dom)
         self.system = new_sys
         new_state = restarted(state, u_new)
@@ -757,203 +487,7 @@ class _RunContext:
                                inflow, rate)
 
 
-# ---------------------------------------------------------------- collecting a Solution
-HISTORY_KEYS = ("t [s]", "tip height [m]", "deposited area [m2]", "passed charge [C m-2]",
-                "circuit charge [C m-2]", "Li balance error [1]", "c min [mol m-3]",
-                "c max [mol m-3]", "dt [s]", "newton iterations [1]")
-
-
-def _fields(state: PhaseFieldState) -> dict:
-    out = {"xi [1]": state.xi, "c_Li+ [mol m-3]": state.c, "phi [V]": state.phi}
-    if state.stress is not None:
-        out["sigma_h [Pa]"] = state.stress
-    return out
-
-
-def _stress_ahead(state: PhaseFieldState, width: float) -> float:
-    """Hydrostatic stress [Pa] one interface width ahead of the tip (electrolyte side)."""
-    pts = interface_points(state.domain, state.xi)
-    if state.stress is None or pts.shape[1] == 0:
-        return 0.0
-    k = int(np.argmax(pts[1]))
-    target = pts[:, k] + np.array([0.0, width])
-    p = state.domain.mesh.p
-    j = int(np.argmin(np.hypot(p[0] - target[0], p[1] - target[1])))
-    return float(state.stress[j])
-
-
-class _Recorder:
-    """Histories and frames of one run; what a checkpoint stores besides the state."""
-
-    def __init__(self, problem, width_x, keys):
-        sp = problem.scaled
-        self.problem = problem
-        self.keys = list(keys)
-        self.h = {k: [] for k in self.keys}
-        self.frames = []
-        self.width_x = width_x
-        self.cs = sp.cs_c0 * sp.c0  # metal site density [mol m-3]
-        self.a0 = None
-        self.q_circuit = 0.0
-
-    def row(self, state: PhaseFieldState, *, first=False):
-        from ..constants import F
-
-        area = deposit_area(state.domain, state.xi)
-        if self.a0 is None:
-            self.a0 = area
-        if not first:
-            cur = state.boundary_current
-            h = (state.stepper.t - state.stepper.t_prev) * state.time_unit
-            self.q_circuit += sum(v for v in cur.values() if v > 0) * h / self.width_x
-        bal = abs(state.li_rate - state.li_inflow) / max(abs(state.li_inflow),
-                                                         abs(state.li_rate), 1e-300)
-        vals = {"t [s]": state.t, "tip height [m]": tip_height(state.domain, state.xi),
-                "deposited area [m2]": area - self.a0,
-                "passed charge [C m-2]": F * self.cs * (area - self.a0) / self.width_x,
-                "circuit charge [C m-2]": self.q_circuit,
-                "Li balance error [1]": 0.0 if first else bal,
-                "c min [mol m-3]": float(state.c.min()), "c max [mol m-3]": float(state.c.max()),
-                "dt [s]": 0.0 if first else (state.stepper.t - (state.stepper.t_prev or 0.0))
-                * state.time_unit,
-                "newton iterations [1]": float(state.stepper.newton_iterations)}
-        if "sigma_h ahead of tip [Pa]" in self.h:
-            vals["sigma_h ahead of tip [Pa]"] = _stress_ahead(state, self.problem.interface_width)
-        for k in self.keys:
-            self.h[k].append(float(vals[k]))
-
-    def arrays(self):
-        return {k: np.asarray(v, float) for k, v in self.h.items()}
-
-
-def solve(problem: PhaseFieldProblem, xi0, *, t_end: float, dt: float, snapshots: int = 20,
-          stop_times=None, frame_heights=(), store=None, key: str = "phasefield",
-          info: Mapping | None = None, **run_options):
-    """Run :func:`run` and collect a :class:`~ntransport.solution.Solution`.
-
-    Frames (``"xi [1]"``, ``"c_Li+ [mol m-3]"``, ``"phi [V]"`` and, with mechanics,
-    ``"sigma_h [Pa]"``) at t = 0, at `snapshots` equally spaced times (or the given
-    `stop_times` [s]), at the first step whose tip height passes each of
-    `frame_heights` [m] (growth stages, whatever the speed) and at the end; histories per step (:data:`HISTORY_KEYS`, plus
-    ``"sigma_h ahead of tip [Pa]"`` with mechanics): the tip height (top of the
-    xi = 1/2 contour), the deposited area and the Faradaic charge per anode width,
-    the charge through the potentiostatic boundaries, the Li balance (ions + metal
-    against the boundary inflow: a conservation check), c range, step sizes.
-
-    With ``store`` (a :class:`~ntransport.solve.checkpoint.CheckpointStore`) every step
-    is checkpointed under *key* (frames under ``key-f<k>``); if the store resumes and
-    holds *key*, the run continues from there and ends exactly as an uninterrupted one.
-    """
-    from ..solution import Frame, Solution
-
-    times = (np.linspace(0.0, t_end, int(snapshots) + 1)[1:] if stop_times is None
-             else np.asarray(stop_times, float))
-    width_x = float(np.ptp(problem.domain.mesh.p[0]))
-    keys = list(HISTORY_KEYS) + (["sigma_h ahead of tip [Pa]"] if problem.mechanics else [])
-    rec = _Recorder(problem, width_x, keys)
-    saved = store.load(key) if store is not None else None
-    start, domain, done = None, None, False
-    if saved is not None:
-        st, extra = saved
-        names = list(extra["history_names"])
-        if names != keys:
-            raise ConfigError(f"checkpoint {key!r} holds histories {names}, this run records "
-                              f"{keys}: it belongs to another run; start without --resume.")
-        for i, k in enumerate(keys):
-            rec.h[k] = list(np.asarray(extra[f"h{i}"], float))
-        rec.a0, rec.q_circuit = float(extra["a0"]), float(extra["q_circuit"])
-        domain = _domain_of(problem, extra.get("band"))
-        for j in range(int(extra["nframes"])):
-            fs, fx = store.load(f"{key}-f{j}")
-            rec.frames.append(_frame_from(problem, fs, fx))
-        start, done = st, bool(extra.get("done", False)) or st.event is not None
-        event = st.event
-        log.info("%s: resumed at t = %.6g s (%d steps, %d frames)", key,
-                 st.t * problem.scaled.time, len(rec.h["t [s]"]) - 1, len(rec.frames))
-
-    def save(state, *, final=False):
-        if store is None:
-            return
-        extra = {f"h{i}": np.asarray(rec.h[k], float) for i, k in enumerate(keys)}
-        store.save(key, state.stepper, model="phasefield", history_names=keys,
-                   a0=float(rec.a0), q_circuit=float(rec.q_circuit),
-                   band=float(state.domain.info.get("band", -1.0)), nframes=len(rec.frames),
-                   done=final, **extra)
-
-    def add_frame(state):
-        rec.frames.append(Frame(state.t, state.domain, _fields(state)))
-        if store is not None:
-            u = np.concatenate([state.stepper.u] + ([state.stress] if state.stress is not None
-                                                   else []))
-            store.save(f"{key}-f{len(rec.frames) - 1}", replace(state.stepper, u=u),
-                       model="phasefield-frame",
-                       band=float(state.domain.info.get("band", -1.0)),
-                       stress=state.stress is not None)
-
-    if start is None:  # t = 0: the first row and frame
-        sys0 = _System(problem, problem.domain)
-        u0 = _initial_vector(problem, sys0, xi0, run_options.get("c0"), run_options.get("phi0"))
-        stress0 = (None if problem.mechanics is None else
-                   np.full(sys0.n, -problem.mechanics.pressure))
-        s0 = PhaseFieldState(StepperState(t=0.0, u=u0, dt=dt / problem.scaled.time),
-                             problem.domain, problem.scaled.time, problem.scaled.c0, stress0)
-        rec.row(s0, first=True)
-        add_frame(s0)
-        save(s0)
-    if saved is None:
-        event = None
-    if not done:
-        last = None
-        t_tol = 1e-9 * t_end
-        levels = np.sort(np.asarray(frame_heights, float))
-        for state in run(problem, xi0, t_end=t_end, dt=dt, start=start, domain=domain,
-                         stop_times=times, **run_options):
-            last = state
-            before = max(rec.h["tip height [m]"])
-            rec.row(state)
-            now = rec.h["tip height [m]"][-1]
-            crossed = np.any((levels > before) & (levels <= now))
-            if np.any(np.abs(times - state.t) <= t_tol) or state.event is not None \
-                    or state.t >= t_end * (1 - 1e-12) or crossed:
-                add_frame(state)
-            save(state)
-        if last is not None:
-            event = last.event
-            save(last, final=True)
-    frames = sorted(rec.frames, key=lambda f: f.t)
-    hist = rec.arrays()
-    meta = {"model": "phasefield", "parameters": _param_record(problem),
-            "steps": len(hist["t [s]"]) - 1, "event": event,
-            "short_circuit": event is not None and "reached" in str(event), **(info or {})}
-    return Solution(frames, histories=hist, model="phasefield", info=meta)
-
-
-def _domain_of(problem, band):
-    if problem.remesh is None or band is None or band < 0:
-        return problem.domain
-    return problem.remesh.build(band)
-
-
-def _frame_from(problem, fs, fx):
-    from ..solution import Frame
-
-    dom = _domain_of(problem, fx.get("band"))
-    n = dom.mesh.nvertices
-    u = fs.u
-    sp = problem.scaled
-    fields = {"xi [1]": u[:n], "c_Li+ [mol m-3]": u[n:2 * n] * sp.c0, "phi [V]": u[2 * n:3 * n]}
-    if fx.get("stress"):
-        fields["sigma_h [Pa]"] = u[3 * n:]
-    return Frame(fs.t * sp.time, dom, fields)
-
-
-def _param_record(problem) -> dict:
-    sp = problem.scaled
-    return {k: getattr(sp, k) for k in ("L_sigma", "W", "L_eta", "kappa0", "D_e", "D_l",
-                                         "sigma_e", "sigma_l", "f", "cs_c0", "gamma", "alpha",
-                                         "delta", "omega", "theta0", "length", "time",
-                                         "conductivity", "c0", "t_plus", "citation")}
-
-
-#: the name ``ntransport.simulate_phasefield`` points at (kept for the curated API)
 simulate = run
+
+
+from .phasefield_solution import HISTORY_KEYS, solve  # noqa: E402  (uses the names above)

@@ -206,7 +206,7 @@ def build_run(data, label, spec_run):
     holder["value"] = ell
     opts = dict(t_end=spec_run["duration"] or data["drive"]["duration"],
                 dt=data["numerics"]["dt"], snapshots=data["numerics"]["snapshots"],
-                stop_height=c["height"] - 0.5 * width, atol=data["numerics"]["atol"],
+                stop_height=c["height"] - 0.5 * width, atol=data["numerics"]["atol"], tol=1e-6,
                 frame_heights=np.linspace(0.2, 0.8, 4) * c["height"])
     return prob, xi0, opts, {"parameter_set": name, "h_fine [m]": h_fine,
                              "interface_width [m]": width, "t_plus [1]": t_plus,

@@ -6,7 +6,7 @@ from ntransport.errors import ConfigError, MeshError
 from ntransport.geometry.boxes import Filaments, box, column
 from ntransport.physics.phasefield import gradient_flux, reaction
 from ntransport.physics.phasefield_params import moose_normalised_parameters
-from ntransport.solve.phasefield import PhaseFieldProblem, _System, run
+from ntransport.solve.phasefield import PhaseFieldProblem, PhaseFieldSystem as _System, run
 
 UM = 1e-6
 
