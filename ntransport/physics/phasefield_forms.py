@@ -3,52 +3,53 @@ r"""Discrete terms of the phase-field model on P1 triangles: one physical term p
 Unknowns per node, in the scaled units of
 :class:`~ntransport.physics.phasefield_params.ScaledParameters`: the order parameter
 :math:`\xi` (1 Li metal, 0 electrolyte), the salt concentration :math:`\tilde c = c/c_0`
-(electroneutral binary salt: :math:`c_{Li^+} = c_{A^-} = c`) and the potential
-:math:`\phi` [V]. Residuals, per node *i* (lumped masses :math:`m_i`, P1 stiffness edge
-weights :math:`w^T_{ij}` of :mod:`ntransport.physics.edges`, rates :math:`\dot\xi,\dot c`
-given by the time integrator):
+(electroneutral binary salt: :math:`c_{Li^+} = c_{A^-} = c`) and the electrolyte
+potential :math:`\phi` [V]; the metal is equipotential at :math:`\phi_m` (its
+conductivity, 1e7 S/m, drops < 1 µV across a micrometre cell). Residuals, per node *i*
+(lumped masses :math:`m_i`, P1 stiffness edge weights :math:`w^T_{ij}` of
+:mod:`ntransport.physics.edges`, rates :math:`\dot\xi,\dot c` from the time integrator):
 
 .. math::
 
     R_{\xi,i} &= m_i\big[\dot\xi_i + \mu_i\big(L_\sigma g'(\xi_i)
-        + L_\eta h'(\xi_i)\,B(\phi_i - \Delta_i, c_i)\big)\big]
+        + L_\eta h'(\xi_i)\,B(\phi_m - \phi_i - \Delta_i, c_i)\big)\big]
         + \sum_T \mu_T L_\sigma |T|\,\nabla\lambda_i\cdot\boldsymbol J(\nabla\xi_T)\\
     R_{c,i} &= m_i\dot c_i + \sum_j F^-_{ij}\\
-    R_{\phi,i} &= \sum_j W^e_{ij}(\phi_i-\phi_j) + \Gamma_c\sum_j (F^+_{ij} - F^-_{ij})
-        + \Gamma\,m_i\dot\xi_i - I_i
+    R_{\phi,i} &= \Gamma_c\sum_j (F^+_{ij} - F^-_{ij}) + \Gamma\,m_i\dot\xi_i - I_i
 
 with :math:`F^\pm_{ij}` the edge-averaged (Scharfetter--Gummel) fluxes of Li+
 (:math:`z=+1`) and of the anion (:math:`z=-1`) on the edge weights
-:math:`W^\pm_{ij} = \sum_T D^\pm_T w^T_{ij}`, :math:`W^e_{ij} = \sum_T \sigma_e\bar h_T
-w^T_{ij}` the electronic conduction of the metal, :math:`\Gamma_c = Fc_0l_0^2/(\sigma_0
-t_0)`, :math:`\Gamma = \Gamma_c c_s/c_0`, :math:`I_i` an applied boundary current, and
+:math:`W^\pm_{ij} = \sum_T D^\pm_T w^T_{ij}`, :math:`\Gamma_c = Fc_0l_0^2/(\sigma_0t_0)`,
+:math:`\Gamma = \Gamma_c c_s/c_0`, :math:`I_i` an applied boundary current and
 :math:`\Delta_i` a frozen overpotential shift (mechanics). Element coefficients use the
 element mean :math:`\bar h_T` of :math:`h(\xi)` (7-point degree-5 rule, exact for the
 quintic :math:`h` of a linear :math:`\xi`):
-:math:`D^\pm_T = D^\pm_e\bar h_T + \ell_T D^\pm_l(1-\bar h_T)`, :math:`\ell_T` the
-transport factor of a skeleton element, :math:`\mu_T` its growth mobility (0 inside a
-blocking skeleton), :math:`\mu_i` the lumped mean of :math:`\mu_T`.
+:math:`D^+_T = D_e\bar h_T + \ell_T D_l(1-\bar h_T)`,
+:math:`D^-_T = D^+_T(1-t_+)/t_+`, :math:`\ell_T` the transport factor of a skeleton
+element, :math:`\mu_T` its growth mobility (0 inside a blocking skeleton), :math:`\mu_i`
+the lumped mean of :math:`\mu_T`.
 
-Why an anion equation and a flux-based charge equation (the concentration fix): the
+Why an anion balance and a flux-based charge balance (the concentration fix): the
 original model (Chen et al. 2015) transports Li+ alone, with migration
 :math:`D f c\nabla\phi`, while its charge equation carries the current with a fixed
 :math:`\sigma_l`. The two disagree wherever :math:`c\ne c_0`: the charge equation
 delivers current that the Li+ flux does not carry, and nothing ties the Li+ inventory
-to electroneutrality, so Li+ piles up where the field converges (ahead of the tip, up
+to electroneutrality, so Li+ piles up where the field converges (ahead of the tips, up
 to 9 c0 in the old runs) and is drained below zero where diffusion cannot follow the
-sink (filament bases, -1.08 c0). Here the ionic current *is* :math:`F(N^+-N^-)` and
-the salt obeys the anion balance (anions are neither produced nor consumed): an
-electroneutral binary salt. The implied Li+ balance :math:`m\dot c + \sum F^+ +
-c_s/c_0\, m\dot\xi = -\sum W^e(\phi_i-\phi_j)/\Gamma_c` holds exactly in the electrolyte
-(:math:`W^e = 0` there). The edge-averaged anion flux on the non-obtuse triangles of
-:mod:`ntransport.geometry.boxes` makes the anion block an M-matrix: with lumped masses
-and implicit steps :math:`c\ge 0` at every node by construction (a discrete maximum
-principle), and as :math:`c\to 0` the local conductivity :math:`\propto c` vanishes,
-which throttles the current (the limiting current) instead of driving c negative.
+sink (filament bases, -1.9 c0). Here the ionic current *is* :math:`F(N^+-N^-)` and the
+salt obeys the anion balance (anions are neither produced nor consumed): the implied
+Li+ balance :math:`m\dot c + \sum F^+ + (c_s/c_0)\,m\dot\xi = 0` then holds at every free
+node, so Li (ions + metal) changes only by what crosses the boundaries. The edge-averaged
+anion flux on the non-obtuse triangles of :mod:`ntransport.geometry.boxes` makes the anion
+block an M-matrix: with lumped masses and backward Euler, :math:`c\ge 0` at every node
+of the discrete solution (a discrete maximum principle), and as :math:`c\to 0` the local
+conductivity :math:`\propto c` vanishes, which throttles the current (the limiting
+current) instead of driving c negative. :math:`t_+ = 1` (an immobile anion) is the
+electroneutral reading of a Li+-only model: then c stays exactly :math:`c_0`.
 
-Every function returns the residual contribution and the Jacobian contribution as COO
-values in a fixed order (the index arrays come from :func:`triplets`), so a solver can
-assemble with a sparsity pattern computed once per mesh.
+Every function returns the residual contribution and its derivatives as arrays in a
+fixed layout, so a solver can assemble with a sparsity pattern computed once per mesh
+(:class:`ntransport.solve.phasefield_system.PhaseFieldSystem`).
 """
 from __future__ import annotations
 
