@@ -59,7 +59,7 @@ def maps(sols, *, frame: int = -1):
         for j, key in enumerate(cols):
             ax = axes[i * len(cols) + j]
             q = _charge(sols[k], f.t)
-            title = f"{k}: t = {f.t:.3g} s, {q:.2g} mAh/cm²" if j == 0 else k
+            title = f"{k}: {f.t:.3g} s, {q:.2g} mAh/cm²" if j == 0 else k
             if key not in f:
                 ax.set_visible(False)
                 continue
