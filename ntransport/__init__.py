@@ -89,6 +89,8 @@ _LAZY = {
     "deposit": ("ntransport.solve.deposition", "deposit"),
     # phase-field dendrites
     "PhaseFieldProblem": ("ntransport.solve.phasefield", "PhaseFieldProblem"),
+    "run_phasefield": ("ntransport.solve.phasefield", "run"),
+    "solve_phasefield": ("ntransport.solve.phasefield", "solve"),
     "simulate_phasefield": ("ntransport.solve.phasefield", "simulate"),
     "phasefield_parameters": ("ntransport.physics.phasefield_params", "moose_normalised_parameters"),
     # Li inventory cells
