@@ -90,7 +90,7 @@ _LAZY = {
     # phase-field dendrites
     "PhaseFieldProblem": ("ntransport.solve.phasefield", "PhaseFieldProblem"),
     "run_phasefield": ("ntransport.solve.phasefield", "run"),
-    "solve_phasefield": ("ntransport.solve.phasefield", "solve"),
+    "solve_phasefield": ("ntransport.solve.phasefield_solution", "solve"),
     "simulate_phasefield": ("ntransport.solve.phasefield", "simulate"),
     "phasefield_parameters": ("ntransport.physics.phasefield_params", "moose_normalised_parameters"),
     # Li inventory cells
