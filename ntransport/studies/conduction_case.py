@@ -65,7 +65,8 @@ from ..post.losses import voltage_losses
 from ..post.profiles import centre_line_profile
 from .registry import register_study
 
-__all__ = ["SCHEMA", "build_geometry", "resolve_materials", "run_conduction", "check_conduction"]
+__all__ = ["SCHEMA", "build_geometry", "resolve_materials", "resolve_material",
+           "run_conduction", "check_conduction"]
 
 log = logging.getLogger(__name__)
 
@@ -272,30 +273,35 @@ def resolve_materials(spec: dict, domain, *, path: str = "materials") -> dict:
     if missing:
         raise ConfigError(f"{path}: no material given for subdomain(s) {missing}; add e.g. "
                           f"'{missing[0]}: PEO/LiTFSI' (library names: {lib.available()}).")
-    out = {}
-    for key in names:
-        entry, where = spec[key], f"{path}.{key}"
-        try:
-            if isinstance(entry, str):
-                m = lib.get(entry)
+    return {key: resolve_material(spec[key], name=key, where=f"{path}.{key}") for key in names}
+
+
+def resolve_material(entry, *, name: str, where: str):
+    """One :data:`MATERIAL` entry (a library name, or a mapping with ``library`` and/or
+    overrides) -> :class:`~ntransport.materials.Material` named *name* when built from
+    scratch; errors name the case-file path *where*."""
+    from .. import materials as lib
+
+    try:
+        if isinstance(entry, str):
+            m = lib.get(entry)
+        else:
+            over = {("conductivity_ref" if k == "conductivity" else k): v
+                    for k, v in entry.items() if v is not None and k != "library"}
+            if entry["library"] is not None:
+                m = lib.get(entry["library"])
+                m = m.with_(**over) if over else m
             else:
-                over = {("conductivity_ref" if k == "conductivity" else k): v
-                        for k, v in entry.items() if v is not None and k != "library"}
-                if entry["library"] is not None:
-                    m = lib.get(entry["library"])
-                    m = m.with_(**over) if over else m
-                else:
-                    if "conductivity_ref" not in over:
-                        raise ConfigError(f"{where}: give 'library' (a parameter set) or at "
-                                          "least 'conductivity' (e.g. '0.1 mS/cm').")
-                    m = lib.Material(name=key, **over)
-        except MaterialError as exc:
-            raise ConfigError(f"{where}: {exc}") from exc
-        if not isinstance(m, lib.Material):
-            raise ConfigError(f"{where}: {m.name!r} is a {type(m).__name__}, not an ion "
-                              "conductor; choose an electrolyte parameter set.")
-        out[key] = m
-    return out
+                if "conductivity_ref" not in over:
+                    raise ConfigError(f"{where}: give 'library' (a parameter set) or at "
+                                      "least 'conductivity' (e.g. '0.1 mS/cm').")
+                m = lib.Material(name=name, **over)
+    except MaterialError as exc:
+        raise ConfigError(f"{where}: {exc}") from exc
+    if not isinstance(m, lib.Material):
+        raise ConfigError(f"{where}: {m.name!r} is a {type(m).__name__}, not an ion "
+                          "conductor; choose an electrolyte parameter set.")
+    return m
 
 
 # ------------------------------------------------------------------ post-processing
