@@ -109,6 +109,14 @@ class _Pardiso:
         _locate_mkl()
         import pypardiso
 
+        # if _locate_mkl found no pip record, point pypardiso at the library its module
+        # loaded at import (its own search costs seconds per new solver)
+        import os
+
+        lib = getattr(getattr(getattr(pypardiso, "scipy_aliases", None), "pypardiso_solver",
+                              None), "libmkl", None)
+        if "PYPARDISO_MKL_RT" not in os.environ and getattr(lib, "_name", None):
+            os.environ["PYPARDISO_MKL_RT"] = lib._name
         self._s = pypardiso.PyPardisoSolver()
         self._pattern = None
         self._A = None
