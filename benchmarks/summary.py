@@ -88,6 +88,9 @@ def amg():
                     f"{r['spmv_over_floor']:.1f} | |")
     rows += ["", "| system | reuse on the next step | setup | CG | its |", "|---|---|---|---|---|"]
     for r in d["results"]:
+        if not r.get("reuse"):
+            rows.append(f"| {r['dim']}D | {r.get('reuse_note', 'not measured')} | | | |")
+            continue
         for mode in ("none", "prolongators", "all"):
             v = [x[mode] for x in r["reuse"]]
             rows.append(f"| {r['dim']}D | {mode} | {min(x['setup'] for x in v):.2f} s | "
