@@ -179,6 +179,7 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--dims", type=int, nargs="+", default=[2, 3], choices=(2, 3))
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--tag", default="", help="suffix of the results file name")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
@@ -202,7 +203,7 @@ def main(argv=None):
             raise SystemExit(f"worker with {n} threads failed")
         line = [l for l in proc.stdout.splitlines() if l.startswith("RESULT ")][-1]
         runs.append(dict(threads=n, **json.loads(line[len("RESULT "):])))
-    out = HERE / f"results_{args.size}.json"
+    out = HERE / f"results_{args.size}{args.tag}.json"
     out.write_text(json.dumps(dict(runs=runs), indent=2))
     print(f"wrote {out}")
 
