@@ -114,7 +114,7 @@ def meshing():
 
 
 def scale():
-    d = _load("scale/results_10M.json")
+    d = _load("scale/results_10M.json") or _load("scale/results_8M-refined.json")
     if not d:
         return []
     rows = [f"{d['elements']:,} tetrahedra, {d['nodes']:,} nodes, {d['unknowns']:,} unknowns, "
