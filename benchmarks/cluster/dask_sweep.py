@@ -29,13 +29,16 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 
+MESH_SIZE = float(os.environ.get("NTRANSPORT_BENCH_MESH_SIZE", "0.25e-6"))
+
+
 def point(volume_fraction, seed):
     """One FEM evaluation: sigma_eff of a random 2D composite (matrix 1, particles 10 S/m)."""
     from ntransport.geometry import particle_composite
     from ntransport.solve.conduction import solve_conduction
 
     d = particle_composite((20e-6, 20e-6), volume_fraction=volume_fraction, radius=1e-6,
-                           seed=seed, mesh_size=0.25e-6)
+                           seed=seed, mesh_size=MESH_SIZE)
     res = solve_conduction(d, {"matrix": 1.0, "particles": 10.0}, voltage=1.0)
     return {"sigma_eff [S m-1]": res.effective_conductivity,
             "elements": float(d.mesh.nelements)}
@@ -50,7 +53,12 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--realisations", type=int, default=4)
+    ap.add_argument("--mesh-size", type=float, default=0.25e-6,
+                    help="element size [m] of each point's composite (smaller: heavier points)")
     args = ap.parse_args(argv)
+    os.environ["NTRANSPORT_BENCH_MESH_SIZE"] = repr(args.mesh_size)  # workers inherit it
+    global MESH_SIZE
+    MESH_SIZE = args.mesh_size
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from distributed import LocalCluster
 
@@ -60,7 +68,8 @@ def main(argv=None):
     grid = {"volume_fraction": [0.1, 0.2, 0.3, 0.4]}
     n_points = len(grid["volume_fraction"]) * args.realisations
     point(0.1, 99)  # warm-up (imports) in this process
-    out = dict(environment=environment(), workers=args.workers, points=n_points)
+    out = dict(environment=environment(), workers=args.workers, points=n_points,
+               mesh_size=args.mesh_size)
 
     t0 = time.perf_counter()
     serial = [point(f, s) for f in grid["volume_fraction"] for s in range(args.realisations)]
@@ -99,7 +108,8 @@ def main(argv=None):
     out["speedup_process_pool"] = out["serial_seconds"] / out["process_pool_seconds"]
     out["speedup_dask"] = out["serial_seconds"] / out["dask_seconds"]
     out["environment"]["loadavg_end"] = list(os.getloadavg())
-    (HERE / "results.json").write_text(json.dumps(out, indent=2))
+    name = "results.json" if args.mesh_size == 0.25e-6 else f"results_h{args.mesh_size:g}.json"
+    (HERE / name).write_text(json.dumps(out, indent=2))
     print(json.dumps({k: v for k, v in out.items() if k != "environment"}, indent=1))
 
 
