@@ -8,19 +8,31 @@ Two entry points:
   ``gmsh.model.addPhysicalGroup(..., name=...)``) becomes a `Domain` in one call.
 * :func:`read_mesh` -- a ``.msh`` (v2 or v4), a ``.geo`` (meshed on the fly) or any
   meshio-readable file with named cell sets.
+
+A ``.geo`` file is a gmsh *program*: besides geometry it can run shell commands
+(``SystemCall``), write files (``Printf(...) > "f"``, ``Save``, ``Print``,
+``CreateDir``), end the Python process (``Exit``) or stall it (``Sleep``).
+:func:`scan_geo` refuses every such directive (:data:`GEO_REFUSED`) before gmsh sees
+the file, and follows ``Include``/``Merge`` of other ``.geo`` files. Inside a case run
+(``ntransport run``, :func:`ntransport.studies.registry.run_case`) a ``.geo`` named by
+the case is not meshed at all unless the user opts in (``--allow-geo``): mesh it
+yourself (``gmsh cell.geo -2 -format msh4 -o cell.msh``) and name the ``.msh``.
 """
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError, MeshError
+from ..errors import ConfigError, MeshError, SecurityError
 from .domain import Domain
 
-__all__ = ["from_gmsh", "read_mesh", "gmsh_session", "LENGTH_UNITS"]
+__all__ = ["from_gmsh", "read_mesh", "gmsh_session", "LENGTH_UNITS", "scan_geo",
+           "case_geo_files", "GEO_REFUSED"]
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +171,197 @@ def from_gmsh(*, unit="m", dim: int | None = None) -> Domain:
         raise MeshError(f"no named physical group of dimension {dim}: the subdomains need names.")
     cells = to_index(np.concatenate(cell_blocks))
     facet_groups = {k: to_index(v) for k, v in facet_groups.items()}
+    _check_arrays(coords, cells, facet_groups, "the gmsh model")
     return Domain.from_arrays(coords, cells, cell_groups, facet_groups, scale=_scale(unit))
+
+
+def _check_arrays(points, cells, facets, where) -> None:
+    """Finite coordinates, cells referring to existing nodes, no degenerate cells."""
+    pts = np.asarray(points, dtype=float)
+    bad = ~np.isfinite(pts).all(axis=1)
+    if bad.any():
+        raise MeshError(f"{where}: {int(bad.sum())} node(s) have NaN/inf coordinates (first: "
+                        f"node {int(np.argmax(bad))}); the mesh file is corrupt.")
+    n = pts.shape[0]
+    for name, arr in [("cells", cells), *((f"facets of {k!r}", v) for k, v in facets.items())]:
+        a = np.asarray(arr)
+        if a.size and (a.min() < 0 or a.max() >= n):
+            raise MeshError(f"{where}: {name} refer to nodes that do not exist; the mesh file "
+                            "is corrupt or truncated.")
+    c = np.asarray(cells)
+    if c.size:
+        dim = c.shape[1] - 1
+        x = pts[:, :dim][c]  # (nel, dim+1, dim)
+        vol = np.abs(np.linalg.det(x[:, 1:] - x[:, :1]))
+        scale = max(float(np.ptp(pts[:, :dim], axis=0).max()), 1e-300) ** dim
+        flat = vol <= 1e-14 * scale
+        if flat.any():
+            raise MeshError(f"{where}: {int(flat.sum())} of {len(c)} cells have zero "
+                            f"{'area' if dim == 2 else 'volume'} (first: cell "
+                            f"{int(np.argmax(flat))}); remesh the geometry.")
+
+
+# ---------------------------------------------------------------- .geo safety
+#: .geo directives refused before gmsh parses a file (gmsh 4.15 grammar, Parser/Gmsh.y:
+#: the ``Command`` rule and the lexer keywords), with what each would do
+GEO_REFUSED = {
+    "SystemCall": "runs a shell command",
+    "NonBlockingSystemCall": "runs a shell command",
+    "System": "runs a shell command",
+    "Shell": "runs a shell command",
+    "OnelabRun": "starts an external program",
+    "OnelabAction": "drives external ONELAB programs",
+    "Plugin": "runs a gmsh plugin (some write files)",
+    "Save": "writes a file",
+    "Print": "writes a file",
+    "CreateDir": "creates a folder",
+    "SendToServer": "sends data to a server",
+    "Exit": "ends the Python process",
+    "Sleep": "stalls the run",
+    "SetNumber": "sets ONELAB/solver parameters",
+    "SetString": "sets ONELAB/solver parameters",
+    "Solver": "configures external solver programs",
+}
+#: General.* options a .geo may set (others can change where gmsh writes or how it exits)
+GEO_GENERAL_OK = {"Terminal", "Verbosity", "NumThreads", "ExpertMode", "Tolerance"}
+_GEO_FILE_DIRECTIVES = ("Include", "Merge", "MergeWithBoundingBox", "ShapeFromFile",
+                        "ListFromFile")
+_GEO_TOKENS = re.compile(r"""
+    (?P<ws>\s+) | (?P<line>//[^\n]*) | (?P<block>/\*.*?\*/) | (?P<open>/\*) |
+    (?P<str>"[^"]*"|'[^']*') | (?P<bad_str>["']) |
+    (?P<id>[A-Za-z_][A-Za-z0-9_]*) | (?P<num>\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?) |
+    (?P<op>>>|.)""", re.S | re.X)
+
+_CASE_GEO: contextvars.ContextVar[bool | None] = contextvars.ContextVar("ntransport_case_geo",
+                                                                       default=None)
+
+
+@contextlib.contextmanager
+def case_geo_files(*, allowed: bool):
+    """Inside this block :func:`read_mesh` meshes ``.geo`` files only if *allowed* (the
+    case runner sets it from ``--allow-geo``; outside a case run the API user decides
+    by calling :func:`read_mesh` on the file, which is scanned either way)."""
+    token = _CASE_GEO.set(bool(allowed))
+    try:
+        yield
+    finally:
+        _CASE_GEO.reset(token)
+
+
+def _how_to_mesh(path: Path) -> str:
+    return (f"check the file and mesh it yourself -- gmsh {path.name} -2 (or -3) -format msh4 "
+            f"-o {path.stem}.msh -- then give the .msh instead")
+
+
+def _geo_tokens(text: str, path: Path):
+    line = 1
+    for m in _GEO_TOKENS.finditer(text):
+        kind, tok = m.lastgroup, m.group()
+        if kind in ("open", "bad_str"):
+            raise MeshError(f"{path.name} line {line}: unterminated "
+                            f"{'comment' if kind == 'open' else 'string'}; not a valid .geo file.")
+        if kind not in ("ws", "line", "block"):
+            yield kind, tok, line
+        line += tok.count("\n")
+
+
+def scan_geo(path, *, _depth: int = 0) -> list[Path]:
+    """Refuse a ``.geo`` file (and the ``.geo`` files it includes) that could run a
+    command, write a file, end or stall the process (:data:`GEO_REFUSED`, ``Printf``
+    into a file, ``General.*`` options other than :data:`GEO_GENERAL_OK`, a file
+    directive whose path is not a plain string). Returns the files scanned.
+
+    Raises
+    ------
+    SecurityError
+        Naming the file, the line, the directive, what it would do and how to mesh the
+        file yourself.
+    """
+    path = Path(path)
+    if _depth > 16:
+        raise SecurityError(f"{path.name}: .geo files include each other more than 16 levels "
+                            "deep (a cycle?).")
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise MeshError(f"cannot read {str(path)!r}: {exc.strerror or exc}.") from None
+    toks = list(_geo_tokens(text, path))
+    scanned = [path]
+
+    def refuse(line, what):
+        raise SecurityError(
+            f"{path.name} line {line}: {what}. ntransport does not let a mesh file run "
+            f"commands or write files; {_how_to_mesh(path)}.")
+
+    for i, (kind, tok, line) in enumerate(toks):
+        if kind != "id":
+            continue
+        nxt = toks[i + 1][1] if i + 1 < len(toks) else ""
+        if tok in GEO_REFUSED:
+            refuse(line, f"{tok!r} {GEO_REFUSED[tok]}")
+        if tok == "General" and nxt == ".":
+            opt = toks[i + 2][1] if i + 2 < len(toks) else ""
+            if opt not in GEO_GENERAL_OK:
+                refuse(line, f"option 'General.{opt}' can change where gmsh writes or how it "
+                             "exits")
+        if tok == "Printf":  # Printf(...) > "file" / >> "file" writes a file
+            depth, j = 0, i + 1
+            while j < len(toks) and toks[j][1] != ";":
+                depth += toks[j][1] == "(" 
+                depth -= toks[j][1] == ")"
+                if depth == 0 and toks[j][1] in (">", ">>"):
+                    refuse(line, "'Printf(...) > file' writes a file")
+                j += 1
+        if tok in _GEO_FILE_DIRECTIVES:
+            j = i + 1
+            while j < len(toks) and toks[j][1] == "(":
+                j += 1
+            arg = toks[j] if j < len(toks) else None
+            end = toks[j + 1][1] if j + 1 < len(toks) else ""
+            if arg is None or arg[0] != "str" or end not in (";", ")"):
+                refuse(line, f"{tok!r} with a computed file name (only a plain \"file\" "
+                             "string can be checked)")
+            target = (path.parent / arg[1][1:-1])
+            if target.suffix.lower() == ".geo" or tok == "Include":
+                if not target.is_file():
+                    raise MeshError(f"{path.name} line {line}: {tok} {arg[1]}: file not found "
+                                    f"({target}).")
+                scanned += scan_geo(target, _depth=_depth + 1)
+    return scanned
+
+
+def _check_msh_header(path: Path) -> None:
+    """Cheap sanity check of a gmsh ``.msh`` file before gmsh allocates for it: an ASCII
+    file must declare no more nodes/elements than its size can hold."""
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if not head.lstrip().startswith(b"$MeshFormat"):
+        raise MeshError(f"{path.name}: not a gmsh .msh file (it does not start with "
+                        "$MeshFormat); export the mesh from gmsh as .msh v2 or v4.")
+    try:
+        fmt = head.split(b"\n")[1].split()
+        binary = int(fmt[1]) == 1
+        v4 = fmt[0].startswith(b"4")
+    except (IndexError, ValueError):
+        raise MeshError(f"{path.name}: unreadable $MeshFormat line; export the mesh from "
+                        "gmsh as .msh v2 or v4.") from None
+    if binary:
+        return
+    for section in (b"$Nodes", b"$Elements"):
+        k = head.find(section + b"\n")
+        if k < 0:
+            continue
+        line = head[k + len(section) + 1:].split(b"\n")[0].split()
+        try:  # v4: numEntityBlocks numEntries minTag maxTag; v2: numEntries
+            declared = float(line[1] if v4 else line[0]) if line else 0.0
+        except (ValueError, IndexError):
+            raise MeshError(f"{path.name}: malformed {section.decode()} header "
+                            f"{line!r}.") from None
+        if declared > size / 2:  # every ASCII entry takes more than 2 bytes
+            raise MeshError(f"{path.name}: the {section.decode()} section declares "
+                            f"{declared:.3g} entries, more than a file of {size} bytes can "
+                            "hold; the file is truncated or corrupt.")
 
 
 def read_mesh(path, *, unit="m") -> Domain:
@@ -181,24 +383,57 @@ def read_mesh(path, *, unit="m") -> Domain:
     FileNotFoundError
         The path does not exist.
     """
-    _scale(unit)  # reject a bad unit before any work
+    scale = _scale(unit)  # reject a bad unit before any work
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"mesh file {str(path)!r} does not exist.")
+        raise FileNotFoundError(f"mesh file {str(path)!r} does not exist; check the path "
+                                "(relative paths in a case file are relative to the case file).")
+    if not path.is_file():
+        raise MeshError(f"mesh file {str(path)!r} is not a file.")
     suffix = path.suffix.lower()
+    if suffix == ".geo":
+        if _CASE_GEO.get() is False:
+            raise SecurityError(
+                f"mesh file {path.name!r} is a .geo script, which gmsh would execute (it can "
+                f"run shell commands); a case file may not mesh one unless you pass "
+                f"--allow-geo (run_case(..., allow_geo=True)) for a file you trust. Or "
+                f"{_how_to_mesh(path)}.")
+        scan_geo(path)
+    if suffix == ".msh":
+        _check_msh_header(path)
     if suffix in (".msh", ".geo"):
+        from .guards import check_gmsh_model
+
         with gmsh_session() as gmsh:
-            gmsh.open(str(path))
+            try:
+                gmsh.open(str(path))
+            except Exception as exc:  # gmsh raises a bare Exception, often without text
+                raise MeshError(f"gmsh could not read {path.name!r} ({exc or 'no message'}); "
+                                "is it a valid .msh (v2/v4) or .geo file?") from None
             if suffix == ".geo":
-                gmsh.model.mesh.generate(gmsh.model.getDimension())
-            return from_gmsh(unit=unit)
+                dim = gmsh.model.getDimension()
+                if dim not in (2, 3):
+                    raise MeshError(f"{path.name}: the .geo defines no 2D or 3D geometry "
+                                    f"(dimension {dim}).")
+                check_gmsh_model(gmsh, dim, what=f"meshing {path.name}", unit=str(unit))
+                try:
+                    gmsh.model.mesh.generate(dim)
+                except Exception as exc:
+                    raise MeshError(f"gmsh failed to mesh {path.name!r} ({exc or 'no message'}); "
+                                    "check the geometry in gmsh's GUI.") from None
+            return from_gmsh(unit=scale)
     return _from_meshio(path, unit)
 
 
 def _from_meshio(path: Path, unit) -> Domain:
     import meshio
 
-    m = meshio.read(path)
+    try:
+        m = meshio.read(path)
+    except Exception as exc:  # noqa: BLE001 - meshio raises many types for bad files
+        raise MeshError(f"cannot read mesh file {path.name!r} ({type(exc).__name__}: {exc}); "
+                        "give a .msh (v2/v4), .vtu, .xdmf or another meshio format with "
+                        "named cell sets.") from None
     top = "tetra" if any(c.type == "tetra" for c in m.cells) else "triangle"
     face = "triangle" if top == "tetra" else "line"
     cell_groups, facet_groups = {}, {}
@@ -235,4 +470,5 @@ def _from_meshio(path: Path, unit) -> Domain:
             f"{path.name} has no named cell sets, so its regions have no names. Save it from "
             "gmsh with physical groups, or give the cells named sets (meshio cell_sets)."
         )
+    _check_arrays(m.points, cells, facet_groups, path.name)
     return Domain.from_arrays(m.points, cells, cell_groups, facet_groups, scale=_scale(unit))

@@ -38,7 +38,8 @@ from functools import partial
 import numpy as np
 
 from ..constants import F
-from ..errors import ConfigError, ConvergenceError, GeometryError, MeshError, check_positive
+from ..errors import (ConfigError, ConvergenceError, GeometryError, MeshError, check_finite,
+                      check_positive, check_transfer_coefficients)
 from ..geometry.remesh import (anode_chain, coarsen_polyline, mesh_electrolyte_above_curve,
                                refine_polyline)
 from ..physics.ale import LI_MOLAR_VOLUME
@@ -101,6 +102,10 @@ class DepositionProblem:
     def __post_init__(self):
         for name in ("i0", "width", "height", "li_thickness", "molar_volume"):
             check_positive(getattr(self, name), name=name, exc=ConfigError)
+        check_transfer_coefficients(self.alpha_a, self.alpha_c, name="DepositionProblem",
+                                    exc=ConfigError)  # h-sec
+        if not callable(self.current_density):
+            check_finite(self.current_density, name="current_density", exc=ConfigError)
 
     def current(self, t):
         """Applied current density at time *t* [A/m²]."""

@@ -305,3 +305,9 @@ def simulate(problem: PhaseFieldProblem, xi0, *, c0=1.0, phi0=None, t_end: float
         if its > 10:
             fac = min(fac, 0.7)
         dt = float(np.clip(dt * fac, dt_min, dt_max))
+    if t < t_end * (1 - 1e-12):  # h-sec: a reached step cap raises, never ends silently
+        from .stepping import StepLimitError
+
+        raise StepLimitError(f"phase-field run reached max_steps = {max_steps} at t = {t:.6g} "
+                             f"before t_end = {t_end:.6g} (scaled time); raise max_steps or "
+                             "shorten the run.")

@@ -47,7 +47,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import Either, ListOf, MapOf, Quantity, Section, Tagged, Value
+from ..config import Either, ListOf, MapOf, Name, Quantity, Section, Tagged, Value
 from ..errors import ConfigError, GeometryError, MaterialError, MeshError, suggest
 from ..io.tables import SummaryTable
 from ..post.losses import voltage_losses
@@ -127,7 +127,8 @@ _PHYSICS_FIELDS = {
     "voltage": Quantity("voltage", default=None, doc="anode minus cathode potential"),
     "current_density": Quantity("current_density", default=None,
                                 doc="mean current density through the anode"),
-    "electrodes": ListOf(Value(str), default=["anode", "cathode"], min_len=2, max_len=2),
+    "electrodes": ListOf(Value(str), default=["anode", "cathode"], min_len=2, max_len=2,
+                         unique=True, doc="two electrodes cannot share one boundary"),
     "interface_conductance": MapOf(Quantity("conductance_area", positive=True), default={}),
     "solver": Value(str, default="auto", choices=("auto", "direct", "amg", "cg")),
 }
@@ -156,7 +157,7 @@ SCHEMA = Section({
     "description": Value(str, default=""),
     "physics": PHYSICS,
     "outputs": OUTPUTS,
-    "cases": MapOf(CASE, default=None, min_len=1),
+    "cases": MapOf(CASE, default=None, min_len=1, keys=Name()),  # keys name output files
     "geometry": Tagged(GEOMETRY.variants, default=None),
     "materials": MapOf(MATERIAL, default=None, min_len=1),
 })

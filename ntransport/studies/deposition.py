@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..constants import F
-from ..errors import ConfigError, suggest
+from ..errors import ConfigError, check_times, suggest
 from ..geometry.remesh import anode_profile
 from ..physics.binary_electrolyte import BinaryElectrolyte
 from ..solve.deposition import DepositionProblem, MeshOptions, deposit, initial_state
@@ -150,6 +150,8 @@ def run_case(case: DepositionCase, name: str) -> DepositionRun:
     """Run one electrolyte of *case*; returns snapshots at ``case.snapshots``."""
     el = electrolyte_for(name, temperature=case.temperature,
                          overrides=case.electrolyte_overrides.get(name))
+    check_times(case.snapshots, duration=case.duration, name="snapshots",  # h-sec: no
+                exc=ConfigError)                                           # silent extension
     times = sorted(set(case.snapshots) | {case.duration})
     frame_times = list(np.linspace(0.0, case.duration, case.frames))
     prob = DepositionProblem(el, i0=case.exchange_current_density,
