@@ -276,9 +276,17 @@ def load_yaml(path) -> dict:
     if not p.is_file():
         raise ConfigError(f"case file {str(p)!r} not found.")
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{p}: not a text file (not UTF-8 at byte {exc.start}); a case "
+                          "file is YAML text.") from None
+    except OSError as exc:
+        raise ConfigError(f"case file {str(p)!r} cannot be read ({exc.strerror or exc}).") \
+            from None
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{p}: not valid YAML: {exc}") from None
+        raise ConfigError(f"{p}: not valid YAML: {' '.join(str(exc).split())}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{p}: a case file must be a YAML mapping, got {type(data).__name__}.")
     return data

@@ -58,10 +58,18 @@ def suggest(name: str, valid: Iterable[str]) -> str:
     return f" Valid names are {valid}."
 
 
-def unknown_name(kind: str, name: str, valid: Iterable[str], exc=KeyError) -> Exception:
+class NotFoundError(KeyError):
+    """A name (subdomain, boundary, material...) that does not exist. A KeyError whose
+    message prints as written (``str(KeyError("x"))`` would add quotes)."""
+
+    def __str__(self):
+        return str(self.args[0]) if self.args else ""
+
+
+def unknown_name(kind: str, name: str, valid: Iterable[str], exc=None) -> Exception:
     """Build the standard "unknown X" error, naming the valid choices."""
     valid = list(valid)
-    return exc(f"{kind} {name!r} not found.{suggest(name, valid)}")
+    return (exc or NotFoundError)(f"{kind} {name!r} not found.{suggest(name, valid)}")
 
 
 def check_positive(value, /, *, name: str, allow_zero: bool = False, exc=ValueError):
