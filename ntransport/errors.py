@@ -155,9 +155,9 @@ def check_temperature(value, /, *, name: str = "temperature", exc=ValueError) ->
         raise exc(f"{name} must be a finite absolute temperature in kelvin (> 0 K), got "
                   f"{value!r}. Write e.g. 298.15 or '25 degC'.")
     if v < TEMPERATURE_MIN_K:
-        raise exc(f"{name} = {value!r} K is below {TEMPERATURE_MIN_K:g} K; numbers are "
-                  f"kelvin, so this is almost surely meant in degC: write '{value:g} degC' "
-                  f"(= {v + 273.15:g} K), or '{value:g} K' with the unit if you really mean "
+        raise exc(f"{name} = {v:g} K is below {TEMPERATURE_MIN_K:g} K; numbers are "
+                  f"kelvin, so this is almost surely meant in degC: write '{v:g} degC' "
+                  f"(= {v + 273.15:g} K), or '{v:g} K' with the unit if you really mean "
                   "kelvin.")
     return v
 
