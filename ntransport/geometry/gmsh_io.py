@@ -66,6 +66,7 @@ def gmsh_session(*, verbose: bool = False, threads: int = 1):
             gmsh.initialize(readConfigFiles=False, interruptible=False)
         except TypeError:  # gmsh < 4.11
             gmsh.initialize(readConfigFiles=False)
+        _restore_sigpipe()
     else:
         previous = gmsh.model.getCurrent()
     name = f"ntransport_{id(object())}"
@@ -83,6 +84,18 @@ def gmsh_session(*, verbose: bool = False, threads: int = 1):
                 gmsh.model.setCurrent(name)
                 gmsh.model.remove()
                 gmsh.model.setCurrent(previous)
+
+
+def _restore_sigpipe() -> None:
+    """gmsh.initialize() resets SIGPIPE to its default action (measured, gmsh 4.15), so
+    any later write to a closed pipe -- a sweep's dead worker, ``ntransport ... | head``
+    -- would kill the whole Python process silently (exit 141) instead of raising
+    BrokenPipeError. Put back Python's setting."""
+    import signal
+    import threading
+
+    if hasattr(signal, "SIGPIPE") and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
 
 
 def from_gmsh(*, unit="m", dim: int | None = None) -> Domain:

@@ -14,8 +14,10 @@ Estimates
   on a unit cube at h = 0.05-0.08); for equilateral simplices :math:`c_2 = 4/\sqrt3 =
   2.31`, :math:`c_3 = 6\sqrt2 = 8.5`.
 * Memory: :data:`BYTES_PER_ELEMENT` (measured peak 0.8 kB per triangle and 1.2 kB per
-  tetrahedron for a P1 conduction solve; doubled for headroom); refused when above the
-  memory available on the machine (``MemAvailable`` of ``/proc/meminfo``).
+  tetrahedron for a P1 conduction solve, 320 k / 384 k elements); a request whose
+  estimate exceeds the memory available on the machine (``MemAvailable`` of
+  ``/proc/meminfo``) is refused -- transient multi-species models need several times
+  more, so this is a lower bound.
 * Particles: the count at the requested fraction (:func:`expected_particles`).
 * Time steps: ``(t_end - t_start) / dt`` for fixed steps.
 
@@ -58,9 +60,9 @@ ENV = {"elements": "NTRANSPORT_MAX_ELEMENTS", "particles": "NTRANSPORT_MAX_PARTI
        "sample_particles": "NTRANSPORT_MAX_SAMPLE_PARTICLES", "steps": "NTRANSPORT_MAX_STEPS"}
 #: elements per unit measure at unit size (see the module docstring)
 DENSITY = {1: 1.0, 2: 2.7, 3: 6.0}
-#: bytes per element for a P1 solve (measured x2 headroom); transient multi-species
-#: models need several times more, so this is a lower bound of what a run needs
-BYTES_PER_ELEMENT = {1: 500, 2: 1_600, 3: 2_400}
+#: bytes per element of a P1 conduction solve (measured peak RSS); transient
+#: multi-species models need several times more, so this is a lower bound
+BYTES_PER_ELEMENT = {1: 250, 2: 800, 3: 1_200}
 
 _OVERRIDES: contextvars.ContextVar[dict] = contextvars.ContextVar("ntransport_limits",
                                                                  default={})
@@ -140,13 +142,13 @@ def check_elements(n: float, *, dim: int, what: str = "mesh", hint: str = "") ->
     tip = f" {hint}" if hint else ""
     if not n <= lim:
         raise LimitError(
-            f"{what}: about {n:.3g} elements (~{_gb(mem)} of memory to solve) exceeds the "
-            f"limit of {lim:.3g} elements.{tip} To run it anyway, {_how('elements')}.")
+            f"{what}: about {n:.3g} elements (>= {_gb(mem)} of memory to solve) exceeds "
+            f"the limit of {lim:.3g} elements.{tip} To run it anyway, {_how('elements')}.")
     avail = available_memory()
     if avail is not None and mem > avail and lim == DEFAULT_LIMITS["elements"]:
         raise LimitError(
-            f"{what}: about {n:.3g} elements need ~{_gb(mem)} of memory, more than the "
-            f"{_gb(avail)} available.{tip} To try anyway, {_how('elements')}.")
+            f"{what}: about {n:.3g} elements need at least {_gb(mem)} of memory, more than "
+            f"the {_gb(avail)} available.{tip} To try anyway, {_how('elements')}.")
     return n
 
 

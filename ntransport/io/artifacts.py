@@ -277,7 +277,13 @@ class RunFolder:
             return
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+        except OSError as exc:
+            import errno
+
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                log.warning("cannot lock %s (%s); running without the folder lock", path, exc)
+                self._lock = fh
+                return
             fh.seek(0)
             who = fh.read().strip() or "another process"
             fh.close()

@@ -162,7 +162,7 @@ def load_case(source, *, name: str | None = None, reduced: bool | None = None) -
     key is checked against that kind's schema. ``reduced=None`` takes the size from the
     environment variable ``NTRANSPORT_REDUCED`` (set by the test suite for notebooks).
     """
-    from ..io.artifacts import check_name
+    from ..io.artifacts import check_name, slug
 
     path = None
     if isinstance(source, Mapping):
@@ -186,8 +186,10 @@ def load_case(source, *, name: str | None = None, reduced: bool | None = None) -
     if over:  # the overrides must be valid keys too, even when not applied
         validate(_merge(dict(data), over), kind.schema)
     valid = validate(data, kind.schema)
-    case_name = name or case_name or (path.stem if path is not None else kind.name)
-    check_name(case_name, what="case name")
+    if name or case_name:  # given by the user: must be safe as it is
+        case_name = check_name(name or case_name, what="case name")
+    else:  # from the file name ("my case.yaml" -> "my_case"): made safe
+        case_name = slug(path.stem) if path is not None else kind.name
     return Case(kind.name, MappingProxyType(valid), path, case_name, bool(reduced),
                 MappingProxyType(raw))
 

@@ -188,3 +188,17 @@ def test_two_runs_cannot_write_one_output_folder_at_once(case_file, tmp_path):
         holder.wait()
     with RunFolder(out) as rf:  # the kernel released the lock with the dead process
         assert rf.partial.is_dir()
+
+
+def test_gmsh_does_not_make_a_broken_pipe_kill_the_process():
+    """gmsh.initialize() resets SIGPIPE; after a gmsh session a write to a closed pipe
+    (a sweep's dead worker) must raise BrokenPipeError, not end Python with code 141."""
+    code = ("import os, sys; sys.path.insert(0, %r)\n"
+            "from ntransport.geometry.gmsh_io import gmsh_session\n"
+            "with gmsh_session():\n    pass\n"
+            "r, w = os.pipe(); os.close(r)\n"
+            "try:\n    os.write(w, b'x')\nexcept BrokenPipeError:\n    print('raised')\n"
+            % str(ROOT))
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0 and r.stdout.strip() == "raised", (r.returncode, r.stderr)

@@ -212,3 +212,14 @@ def test_the_write_audit_catches_a_study_that_escapes(tmp_path):
             _run_audited(case, tmp_path / "out", tmp_path)
     finally:
         registry._KINDS.pop("escape_probe", None)
+
+
+def test_a_case_named_after_its_file_gets_a_safe_name(tmp_path):
+    """No ``name:``: the file's stem is made safe (not refused); an explicit name is
+    checked as given."""
+    src = (ROOT / "geometries" / "peo_vs_plm.yaml").read_text()
+    p = tmp_path / "my case (v2)..yaml"
+    p.write_text(src)
+    assert load_case(p).name == "my_case_v2"
+    with pytest.raises(SecurityError, match=r"case name 'my case' cannot be used"):
+        load_case(p, name="my case")
