@@ -23,17 +23,24 @@ import yaml
 HANG_SECONDS = 30  # generous on a loaded 2-core CI machine; the inputs are tiny
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "hang_seconds(n): watchdog limit of a slow test "
+                                       "(a whole study run), default HANG_SECONDS")
+
+
 @pytest.fixture(autouse=True)
-def _watchdog():
+def _watchdog(request):
     if not hasattr(signal, "SIGALRM"):  # pragma: no cover - Windows
         yield
         return
+    mark = request.node.get_closest_marker("hang_seconds")
+    limit = int(mark.args[0]) if mark else HANG_SECONDS
 
     def hung(signum, frame):
-        raise TimeoutError(f"hostile test still running after {HANG_SECONDS} s: it hangs")
+        raise TimeoutError(f"hostile test still running after {limit} s: it hangs")
 
     old = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(HANG_SECONDS)
+    signal.alarm(limit)
     try:
         yield
     finally:
