@@ -335,6 +335,25 @@ def test_geometry_builders_refuse(call, exc, pattern):
         call(geometry)
 
 
+@pytest.mark.parametrize("build", ["defect", "filaments", "remesh"])
+def test_the_gmsh_entry_points_refuse_a_runaway_mesh_before_meshing(build):
+    """The guard at the top of _occ.generate (and in the ALE remesher) refuses with the
+    estimate and the smallest size that fits."""
+    from ntransport.geometry.defect import electrode_with_defect
+    from ntransport.geometry.filaments import aligned_filaments
+    from ntransport.geometry.remesh import mesh_electrolyte_above_curve
+
+    calls = {"defect": lambda: electrode_with_defect(mesh_size=1e-10),
+             "filaments": lambda: aligned_filaments((20e-6, 10e-6), diameter=1e-6,
+                                                    n_filaments=3, mesh_size=1e-10),
+             "remesh": lambda: mesh_electrolyte_above_curve(
+                 np.array([[0.0, 0.0], [5e-6, 0.0]]), width=5e-6, y_top=3e-6,
+                 h_anode=1e-10, h_max=1e-10)}
+    with pytest.raises(LimitError, match=r"gmsh mesh \(mesh size = 0\.0001 µm\): about "
+                                         r"[\d.e+]+ elements .* Use mesh size >= [\d.]+ µm"):
+        calls[build]()
+
+
 def test_size_limit_can_be_raised_for_a_block_and_by_environment(monkeypatch):
     from ntransport.geometry import guards
 
