@@ -18,6 +18,8 @@ from .errors import (
     ConfigError,
     ConvergenceError,
     GeometryError,
+    ResultError,
+    SecurityError,
     MaterialError,
     MeshError,
     NtransportError,
@@ -27,6 +29,19 @@ __version__ = "0.1.0"
 
 # public name -> (module, attribute)
 _LAZY = {
+    # subpackages (nt.geometry.layered_stack, nt.io.style, ...)
+    "geometry": ("ntransport.geometry", None),
+    "physics": ("ntransport.physics", None),
+    "solve": ("ntransport.solve", None),
+    "post": ("ntransport.post", None),
+    "io": ("ntransport.io", None),
+    # results and studies
+    "Solution": ("ntransport.solution", "Solution"),
+    "Frame": ("ntransport.solution", "Frame"),
+    "StudyResult": ("ntransport.studies.result", "StudyResult"),
+    "load_case": ("ntransport.studies.registry", "load_case"),
+    "run_case": ("ntransport.studies.registry", "run_case"),
+    "run_study": ("ntransport.studies.registry", "run_study"),
     # geometry and meshes
     "Domain": ("ntransport.geometry.domain", "Domain"),
     "read_mesh": ("ntransport.geometry.gmsh_io", "read_mesh"),
@@ -61,6 +76,9 @@ _LAZY = {
     "debye_boundary_layer": ("ntransport.physics.debye", "debye_boundary_layer"),
     "NPPProblem": ("ntransport.solve.npp_problem", "NPPProblem"),
     "run_npp": ("ntransport.solve.npp", "run"),
+    "solve_npp": ("ntransport.solve.npp", "solve"),
+    "strip": ("ntransport.geometry.structured", "strip"),
+    "layered_rectangle": ("ntransport.geometry.structured", "layered_rectangle"),
     "transport_fields": ("ntransport.post.transport", "transport_fields"),
     "line_profile": ("ntransport.post.transport", "line_profile"),
     "save_checkpoint": ("ntransport.solve.checkpoint", "save_checkpoint"),
@@ -71,6 +89,8 @@ _LAZY = {
     "deposit": ("ntransport.solve.deposition", "deposit"),
     # phase-field dendrites
     "PhaseFieldProblem": ("ntransport.solve.phasefield", "PhaseFieldProblem"),
+    "run_phasefield": ("ntransport.solve.phasefield", "run"),
+    "solve_phasefield": ("ntransport.solve.phasefield_solution", "solve"),
     "simulate_phasefield": ("ntransport.solve.phasefield", "simulate"),
     "phasefield_parameters": ("ntransport.physics.phasefield_params", "moose_normalised_parameters"),
     # Li inventory cells
@@ -82,6 +102,7 @@ _LAZY = {
     # output
     "write_vtu": ("ntransport.io.vtk", "write_vtu"),
     "PVDWriter": ("ntransport.io.vtk", "PVDWriter"),
+    "style": ("ntransport.io.style", None),
     "studies": ("ntransport.studies", None),
 }
 
@@ -93,6 +114,8 @@ __all__ = [
     "MaterialError",
     "ConfigError",
     "ConvergenceError",
+    "ResultError",
+    "SecurityError",
     *_LAZY,
 ]
 

@@ -78,7 +78,8 @@ def _lookup(keys, key: str, what: str) -> str:
     hits = [k for k in keys if split_key(k)[0] == key]
     if len(hits) == 1:
         return hits[0]
-    raise KeyError(f"{what}: no field {key!r}.{suggest(key, list(keys))}")
+    names = [split_key(k)[0] for k in keys]
+    raise KeyError(f"{what}: no field {key!r}.{suggest(key, names + list(keys))}")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from ntransport.physics.electrode import FixedConcentration, FixedPotential
 from ntransport.physics.species import binary_salt
 from ntransport.solve.linear import DirectSolver
 from ntransport.solve.npp import NPPProblem, discretise, initial_unknowns
-from ntransport.studies import npp_zhang
 import skfem
 
 
@@ -63,9 +62,15 @@ def main(repeats=3):
            "repeats": repeats, "cases": {}}
     out["ratio_ntransport_over_ngsolve"] = (out["newton_step"]["newton_iteration_s"] /
                                            out["ngsolve_newton_step"]["newton_iteration_s"])
-    for study in (npp_zhang.peo_vs_peomof, npp_zhang.peo_vs_plm):
-        for name, (_, _, info) in study().items():
-            out["cases"][f"{study.__name__}:{name}"] = {k: float(v) for k, v in info.items()}
+    from ntransport.studies.registry import load_case, run_study
+
+    root = Path(__file__).resolve().parents[2] / "geometries"
+    for name in ("npp_peo_vs_peomof", "npp_peo_vs_plm", "npp_full_cell"):
+        t = time.perf_counter()
+        res = run_study(load_case(root / f"{name}.yaml"), progress=False)
+        out["cases"][name] = {"wall_time_s": time.perf_counter() - t,
+                              "summary": [[r.case, r.quantity, r.region, r.value, r.unit]
+                                          for r in res.summary]}
     Path(__file__).with_name("results.json").write_text(json.dumps(out, indent=2))
     print(json.dumps(out, indent=2))
 

@@ -196,6 +196,21 @@ def peo_litfsi() -> Material:
     )
 
 
+@register("PEO/MOF")
+def peo_mof() -> Material:
+    """PEO/LiTFSI filled with Lewis-acidic MOF particles (anions partly immobilised)."""
+    peo = peo_litfsi()
+    return peo.with_(
+        name="PEO/MOF", transference=0.35, citation=ZHANG_SI,
+        note="The SI compares PEO and PEO/MOFs (100 x 20 um NPP model) but gives no numbers. "
+        "Assumption: the conductivity of PEO/LiTFSI (the filler changes t+, not sigma, in "
+        "this comparison) and t+ = 0.35, the value assumed for the Li-IL@MOF layer "
+        "(open-metal-site MOFs anchor TFSI-; t+ of MOF-filled PEO is typically 0.3-0.5). "
+        "The immobilised anion fraction follows from t+ (ntransport.physics.species."
+        "free_anion_fraction). " + PERMITTIVITY_NOTE,
+    )
+
+
 @register("PE/PEO")
 def pe_separator() -> Material:
     """PE separator whose pores are filled with PEO/LiTFSI, as one effective layer."""

@@ -28,33 +28,34 @@ def eliminated_concentration(z, c_kept, z_kept, fixed):
 
 
 def reduction_maps(z_mobile, e: int, n: int, n_global: int):
-    """Row map P_r (reduced x full) and column map P_c (full x reduced).
+    r"""Row map P_r (reduced x full) and column map P_c (full x reduced).
 
     Full unknown blocks: mobile species 0..M-1, phi, globals. Reduced: mobile species
     except e, phi, globals. Full rows: species balances 0..M-1, (unused phi row), globals.
+    With a single mobile species (M = 1, e.g. Li+ against immobilised anions) the reduced
+    system has the potential row only: the charge balance :math:`z_e` (species balance),
+    and :math:`c_e = -\hat\rho_{fixed}/z_e` does not depend on any unknown.
     """
     M = len(z_mobile)
+    if not 0 <= e < M:
+        raise ValueError(f"eliminated species index e={e!r} outside 0..{M - 1}.")
     kept = [k for k in range(M) if k != e]
     nfull = (M + 1) * n + n_global
     nred = M * n + n_global
-    I = sp.identity(n, format="csr")
-    blocks_r = [[None] * (M + 2) for _ in range(M + 1)]
-    blocks_c = [[None] * (M + 1) for _ in range(M + 2)]
+    ar = np.arange(n)
+    rr, rc, rv = [], [], []  # P_r triplets
+    cr, cc, cv = [], [], []  # P_c triplets
     for r, k in enumerate(kept):
-        blocks_r[r][k] = I
-        blocks_c[k][r] = I
-        blocks_c[e][r] = (-z_mobile[k] / z_mobile[e]) * I
-    for k in range(M):
-        blocks_r[M - 1][k] = z_mobile[k] * I  # charge-conservation row (reduced phi row)
-    blocks_r[M - 1][M] = sp.csr_matrix((n, n))  # full phi row unused
-    blocks_c[M][M - 1] = I
-    G = sp.identity(n_global, format="csr") if n_global else None
-    if n_global:
-        blocks_r[M][M + 1] = G
-        blocks_c[M + 1][M] = G
-    else:
-        blocks_r = [row[:-1] for row in blocks_r[:-1]]
-        blocks_c = [row[:-1] for row in blocks_c[:-1]]
-    Pr, Pc = sp.bmat(blocks_r, format="csr"), sp.bmat(blocks_c, format="csr")
-    assert Pr.shape == (nred, nfull) and Pc.shape == (nfull, nred)
+        rr.append(r * n + ar); rc.append(k * n + ar); rv.append(np.ones(n))
+        cr.append(k * n + ar); cc.append(r * n + ar); cv.append(np.ones(n))
+        cr.append(e * n + ar); cc.append(r * n + ar); cv.append(np.full(n, -z_mobile[k] / z_mobile[e]))
+    for k in range(M):  # charge-conservation row (the reduced phi row)
+        rr.append((M - 1) * n + ar); rc.append(k * n + ar); rv.append(np.full(n, float(z_mobile[k])))
+    cr.append(M * n + ar); cc.append((M - 1) * n + ar); cv.append(np.ones(n))
+    g = np.arange(n_global)
+    rr.append(M * n + g); rc.append((M + 1) * n + g); rv.append(np.ones(n_global))
+    cr.append((M + 1) * n + g); cc.append(M * n + g); cv.append(np.ones(n_global))
+    cat = np.concatenate
+    Pr = sp.csr_matrix((cat(rv), (cat(rr), cat(rc))), shape=(nred, nfull))
+    Pc = sp.csr_matrix((cat(cv), (cat(cr), cat(cc))), shape=(nfull, nred))
     return Pr, Pc

@@ -1,176 +1,189 @@
-r"""Weak forms of the phase-field model: residual and Jacobian blocks, one term each.
+r"""Discrete terms of the phase-field model on P1 triangles: one physical term per function.
 
-Coefficients are evaluated in numpy (``PointState``) and fed to a few generic P1 forms (``mass``, ``stiffness``, ``advection``, ``tensor``; linear
-``source``/``flux``), so every physical term is a small function returning its
-residual coefficient and its linearisation. Unknowns are ordered ``(xi, c, phi)``;
-backward Euler in time with step ``dt``.
-
-Residuals, for a test function :math:`v`:
+Unknowns per node, in the scaled units of
+:class:`~ntransport.physics.phasefield_params.ScaledParameters`: the order parameter
+:math:`\xi` (1 Li metal, 0 electrolyte), the salt concentration :math:`\tilde c = c/c_0`
+(electroneutral binary salt: :math:`c_{Li^+} = c_{A^-} = c`) and the electrolyte
+potential :math:`\phi` [V]; the metal is equipotential at :math:`\phi_m` (its
+conductivity, 1e7 S/m, drops < 1 µV across a micrometre cell). Residuals, per node *i*
+(lumped masses :math:`m_i`, P1 stiffness edge weights :math:`w^T_{ij}` of
+:mod:`ntransport.physics.edges`, rates :math:`\dot\xi,\dot c` from the time integrator):
 
 .. math::
 
-    R_\xi &= \int \Big[\tfrac{\xi-\xi^n}{\Delta t} + m L_\sigma g'(\xi)
-             + m L_\eta h'(\xi) B(\phi, c) - A\zeta h'(\xi)\Big] v
-             + m L_\sigma \boldsymbol J\cdot\nabla v\\
-    R_c &= \int \Big[\tfrac{c-c^n}{\Delta t} + \tfrac{c_s}{c_0}\tfrac{\xi-\xi^n}{\Delta t}\Big] v
-           + D(\xi)\,(\nabla c + f c\nabla\phi)\cdot\nabla v\\
-    R_\phi &= \int \sigma(\xi)\nabla\phi\cdot\nabla v + \Gamma\tfrac{\xi-\xi^n}{\Delta t} v
-              - \int_{\Gamma_N} i_{in} v
+    R_{\xi,i} &= m_i\big[\dot\xi_i + \mu_i\big(L_\sigma g'(\xi_i)
+        + L_\eta h'(\xi_i)\,B(\phi_m - \phi_i - \Delta_i, c_i)\big)\big]
+        + \sum_T \mu_T L_\sigma |T|\,\nabla\lambda_i\cdot\boldsymbol J(\nabla\xi_T)\\
+    R_{c,i} &= m_i\dot c_i + \sum_j F^-_{ij}\\
+    R_{\phi,i} &= \Gamma_c\sum_j (F^+_{ij} - F^-_{ij}) + \Gamma\,m_i\dot\xi_i - I_i
 
-(the bracketed terms and the time derivatives by nodal quadrature), with
-:math:`m = 0` inside a blocking skeleton (no Li growth into it) and :math:`D_l`,
-:math:`\sigma_l` multiplied there by the skeleton factor.
+with :math:`F^\pm_{ij}` the edge-averaged (Scharfetter--Gummel) fluxes of Li+
+(:math:`z=+1`) and of the anion (:math:`z=-1`) on the edge weights
+:math:`W^\pm_{ij} = \sum_T D^\pm_T w^T_{ij}`, :math:`\Gamma_c = Fc_0l_0^2/(\sigma_0t_0)`,
+:math:`\Gamma = \Gamma_c c_s/c_0`, :math:`I_i` an applied boundary current and
+:math:`\Delta_i` a frozen overpotential shift (mechanics). Element coefficients use the
+element mean :math:`\bar h_T` of :math:`h(\xi)` (7-point degree-5 rule, exact for the
+quintic :math:`h` of a linear :math:`\xi`):
+:math:`D^+_T = D_e\bar h_T + \ell_T D_l(1-\bar h_T)`,
+:math:`D^-_T = D^+_T(1-t_+)/t_+`, :math:`\ell_T` the transport factor of a skeleton
+element, :math:`\mu_T` its growth mobility (0 inside a blocking skeleton), :math:`\mu_i`
+the lumped mean of :math:`\mu_T`.
+
+Why an anion balance and a flux-based charge balance (the concentration fix): the
+original model (Chen et al. 2015) transports Li+ alone, with migration
+:math:`D f c\nabla\phi`, while its charge equation carries the current with a fixed
+:math:`\sigma_l`. The two disagree wherever :math:`c\ne c_0`: the charge equation
+delivers current that the Li+ flux does not carry, and nothing ties the Li+ inventory
+to electroneutrality, so Li+ piles up where the field converges (ahead of the tips, up
+to 9 c0 in the old runs) and is drained below zero where diffusion cannot follow the
+sink (filament bases, -1.9 c0). Here the ionic current *is* :math:`F(N^+-N^-)` and the
+salt obeys the anion balance (anions are neither produced nor consumed): the implied
+Li+ balance :math:`m\dot c + \sum F^+ + (c_s/c_0)\,m\dot\xi = 0` then holds at every free
+node, so Li (ions + metal) changes only by what crosses the boundaries. The edge-averaged
+anion flux on the non-obtuse triangles of :mod:`ntransport.geometry.boxes` makes the anion
+block an M-matrix: with lumped masses and backward Euler, :math:`c\ge 0` at every node
+of the discrete solution (a discrete maximum principle), and as :math:`c\to 0` the local
+conductivity :math:`\propto c` vanishes, which throttles the current (the limiting
+current) instead of driving c negative. :math:`t_+ = 1` (an immobile anion) is the
+electroneutral reading of a Li+-only model: then c stays exactly :math:`c_0`.
+
+Every function returns the residual contribution and its derivatives as arrays in a
+fixed layout, so a solver can assemble with a sparsity pattern computed once per mesh
+(:class:`ntransport.solve.phasefield_system.PhaseFieldSystem`).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
-import skfem
-from skfem.helpers import dot
 
+from .edges import edge_geometry
+from .nernst_planck import sg_flux
 from .phasefield import double_well, gradient_flux, interpolation, reaction
-from .phasefield_params import ScaledParameters
 
-__all__ = ["PointState", "point_state", "lumped_masses", "residual", "jacobian"]
+__all__ = ["P1Mesh", "p1_mesh", "element_mean_h", "allen_cahn_local", "gradient_energy",
+           "edge_transport", "QUAD_BARY", "QUAD_W"]
 
-
-@skfem.BilinearForm
-def mass(u, v, w):
-    return w["a"] * u * v
-
-
-@skfem.BilinearForm
-def stiffness(u, v, w):
-    return w["a"] * dot(u.grad, v.grad)
+# 7-point degree-5 rule on the triangle (Dunavant), barycentric points and weights
+_A1, _B1, _A2, _B2 = 0.059715871789770, 0.470142064105115, 0.797426985353087, 0.101286507323456
+QUAD_BARY = np.array([[1 / 3, 1 / 3, 1 / 3],
+                      [_A1, _B1, _B1], [_B1, _A1, _B1], [_B1, _B1, _A1],
+                      [_A2, _B2, _B2], [_B2, _A2, _B2], [_B2, _B2, _A2]])
+QUAD_W = np.array([0.225] + [0.132394152788506] * 3 + [0.125939180544827] * 3)
 
 
-@skfem.BilinearForm
-def advection(u, v, w):
-    """:math:`\\int u\\, \\boldsymbol b\\cdot\\nabla v`."""
-    return u * dot(w["b"], v.grad)
+@dataclass(frozen=True, eq=False)
+class P1Mesh:
+    """Scaled P1 triangle geometry: nodes ``p`` (2, n), triangles ``t`` (3, nel), hat
+    gradients ``grads`` (nel, 3, 2), areas ``vol``, lumped masses ``lumped``, edges
+    (2, ne), ``elem_edge``/``elem_weight`` (3, nel) for the local edges (0,1), (0,2),
+    (1,2) and their unit stiffness weights :math:`w^T` (all >= 0 on non-obtuse
+    triangles: then the transport blocks are M-matrices)."""
+
+    p: np.ndarray
+    t: np.ndarray
+    grads: np.ndarray
+    vol: np.ndarray
+    lumped: np.ndarray
+    edges: np.ndarray
+    elem_edge: np.ndarray
+    elem_weight: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return self.p.shape[1]
+
+    @property
+    def nel(self) -> int:
+        return self.t.shape[1]
 
 
-@skfem.BilinearForm
-def tensor(u, v, w):
-    """:math:`\\int (A\\nabla u)\\cdot\\nabla v`."""
-    A = w["A"]
-    d = u.grad.shape[0]
-    return sum(A[i, j] * u.grad[j] * v.grad[i] for i in range(d) for j in range(d))
+LOCAL_EDGES = ((0, 1), (0, 2), (1, 2))  # the order of physics.edges.edge_geometry
 
 
-@skfem.LinearForm
-def source(v, w):
-    return w["a"] * v
+def p1_mesh(p, t) -> P1Mesh:
+    """Geometry of the triangles *t* (3, nel) on nodes *p* (2, n) (scaled coordinates)."""
+    g = edge_geometry(np.asarray(p, float), np.asarray(t))
+    return P1Mesh(np.asarray(p, float), np.asarray(t), g.grads, g.volumes, g.lumped, g.edges,
+                  g.elem_edge, g.elem_weight)
 
 
-@skfem.LinearForm
-def flux(v, w):
-    return dot(w["b"], v.grad)
+def element_mean_h(m: P1Mesh, xi):
+    r"""Element means :math:`\bar h_T` of :math:`h(\xi)` and :math:`\partial\bar h_T/
+    \partial\xi_k` (nel, 3) for the local nodes k."""
+    xe = xi[m.t]  # (3, nel)
+    xq = QUAD_BARY @ xe  # (7, nel)
+    h, dh, _ = interpolation(xq)
+    hbar = QUAD_W @ h
+    dhbar = (dh * QUAD_W[:, None]).T @ QUAD_BARY
+    return hbar, dhbar
 
 
-@dataclass(frozen=True)
-class PointState:
-    """Nodal values (time derivative, double well, reaction: nodal quadrature) and
-    quadrature-point values (gradient terms, transport) of the current iterate."""
+def allen_cahn_local(xi, rate, phi, c, p, *, lumped, lumped_mobile, shift=None, noise=None):
+    r"""Nodal part of :math:`R_\xi`: rate, double well, reaction (and noise).
 
-    xi: np.ndarray  # nodal
-    c: np.ndarray
-    phi: np.ndarray
-    xi_rate: np.ndarray  # nodal (xi - xi_n)/dt
-    c_rate: np.ndarray
-    lumped: np.ndarray  # row sums of the mass matrix
-    lumped_mobile: np.ndarray  # row sums of the mobility-weighted mass matrix
-    q_xi: np.ndarray  # quadrature-point values (nel, nqp)
-    q_gxi: np.ndarray
-    q_c: np.ndarray
-    q_gc: np.ndarray
-    q_gphi: np.ndarray
-    mobility: np.ndarray  # m at quadrature points: 1 outside, 0 inside a blocking skeleton
-    liquid: np.ndarray  # skeleton factor on D_l and sigma_l (1 outside)
-
-
-def lumped_masses(basis, mobility):
-    """Row sums of the mass matrix and of the mobility-weighted mass matrix."""
-    one = np.ones((basis.nelems, basis.X.shape[-1]))
-    return source.assemble(basis, a=one), source.assemble(basis, a=mobility)
-
-
-def point_state(basis, U, U_old, dt, mobility, liquid, lumped) -> PointState:
-    """Split ``U = [xi, c, phi]`` and interpolate it to quadrature points."""
-    n = basis.N
-    xi, c, phi = U[:n], U[n:2 * n], U[2 * n:]
-    fx, fc, fp = (basis.interpolate(v) for v in (xi, c, phi))
-    return PointState(
-        xi=xi, c=c, phi=phi, xi_rate=(xi - U_old[:n]) / dt,
-        c_rate=(c - U_old[n:2 * n]) / dt, lumped=lumped[0], lumped_mobile=lumped[1],
-        q_xi=np.asarray(fx), q_gxi=fx.grad, q_c=np.asarray(fc), q_gc=fc.grad, q_gphi=fp.grad,
-        mobility=mobility, liquid=liquid)
-
-
-def _nodal(s: PointState, p: ScaledParameters, eta_shift=None):
-    _, dg, d2g = double_well(s.xi, p.W)
-    _, dh, d2h = interpolation(s.xi)
-    eta = s.phi if eta_shift is None else s.phi - eta_shift
-    B, dB_deta, dB_dc = reaction(eta, s.c, f=p.f, alpha=p.alpha)
-    return dict(dg=dg, d2g=d2g, dh=dh, d2h=d2h, B=B, dB_deta=dB_deta, dB_dc=dB_dc)
-
-
-def _quadrature(s: PointState, p: ScaledParameters):
-    h, dh, _ = interpolation(s.q_xi)
-    J, dJ = gradient_flux(s.q_gxi, kappa0=p.kappa0, delta=p.delta, omega=p.omega,
-                          theta0=p.theta0)
-    Dl, sl = p.D_l * s.liquid, p.sigma_l * s.liquid
-    return dict(J=J, dJ=dJ, D=p.D_e * h + Dl * (1 - h), dD=(p.D_e - Dl) * dh,
-                sigma=p.sigma_e * h + sl * (1 - h), dsigma=(p.sigma_e - sl) * dh)
-
-
-def residual(basis, s: PointState, p: ScaledParameters, *, noise=None, neumann=None,
-             eta_shift=None):
-    """Residual vector ``[R_xi, R_c, R_phi]``.
-
-    Time derivatives, the double well and the reaction use nodal quadrature (row-sum
-    lumping: local, positivity-friendly, and the Li balance stays exact because lumped
-    and consistent masses have equal row sums). `noise` is a nodal array added to the
-    xi source times :math:`h'(\\xi)`; `neumann` the assembled
-    :math:`\\int_{\\Gamma_N} i_{in} v`; `eta_shift` a nodal overpotential shift [V]
-    (mechanics: :math:`\\eta\\to\\eta-\\Delta V\\sigma_h/nF`, frozen within the step).
+    Returns ``(r, d_xi, d_c, d_phi)``: the residual and its diagonal derivatives
+    (the rate's derivative is added by the caller, which knows the time step).
     """
-    k, q = _nodal(s, p, eta_shift), _quadrature(s, p)
-    ml, mm = s.lumped, s.lumped_mobile
-    r_xi = ml * s.xi_rate + mm * (p.L_sigma * k["dg"] + p.L_eta * k["dh"] * k["B"])
+    _, dg, d2g = double_well(xi, p.W)
+    _, dh, d2h = interpolation(xi)
+    eta = phi if shift is None else phi - shift
+    B, dB_deta, dB_dc = reaction(eta, c, f=p.f, alpha=p.alpha)
+    mm = lumped_mobile
+    r = lumped * rate + mm * (p.L_sigma * dg + p.L_eta * dh * B)
+    d_xi = mm * (p.L_sigma * d2g + p.L_eta * d2h * B)
     if noise is not None:
-        r_xi = r_xi - ml * noise * k["dh"]
-    r_xi = r_xi + flux.assemble(basis, b=s.mobility * p.L_sigma * q["J"])
-    r_c = ml * (s.c_rate + p.cs_c0 * s.xi_rate)
-    r_c = r_c + flux.assemble(basis, b=q["D"] * (s.q_gc + p.f * s.q_c * s.q_gphi))
-    r_phi = flux.assemble(basis, b=q["sigma"] * s.q_gphi) + ml * p.gamma * s.xi_rate
-    if neumann is not None:
-        r_phi = r_phi - neumann
-    return np.concatenate([r_xi, r_c, r_phi])
+        r = r - lumped * noise * dh
+        d_xi = d_xi - lumped * noise * d2h
+    return r, d_xi, mm * p.L_eta * dh * dB_dc, mm * p.L_eta * dh * dB_deta
 
 
-def jacobian(basis, s: PointState, p: ScaledParameters, dt: float, *, noise=None,
-             eta_shift=None):
-    """Exact Jacobian of :func:`residual` as a 3x3 block sparse matrix (CSR); a given
-    `eta_shift` is a frozen field (its dependence on xi is not linearised)."""
-    import scipy.sparse as sp
+def gradient_energy(m: P1Mesh, xi, p, mobility):
+    r"""Gradient-energy term :math:`\sum_T\mu_T L_\sigma|T|\nabla\lambda_i\cdot
+    \boldsymbol J(\nabla\xi_T)` (anisotropic :math:`\boldsymbol J` of
+    :func:`~ntransport.physics.phasefield.gradient_flux`; :math:`\nabla\xi` is constant
+    on a P1 element, so the one-point evaluation is exact).
 
-    k, q = _nodal(s, p, eta_shift), _quadrature(s, p)
-    ml, mm = s.lumped, s.lumped_mobile
-    inv = 1.0 / dt
-    d_xx = ml * inv + mm * (p.L_sigma * k["d2g"] + p.L_eta * k["d2h"] * k["B"])
-    if noise is not None:
-        d_xx = d_xx - ml * noise * k["d2h"]
-    A_xx = sp.diags(d_xx) + tensor.assemble(basis, A=s.mobility * p.L_sigma * q["dJ"])
-    A_xc = sp.diags(mm * p.L_eta * k["dh"] * k["dB_dc"])
-    A_xp = sp.diags(mm * p.L_eta * k["dh"] * k["dB_deta"])
-    A_cx = sp.diags(ml * p.cs_c0 * inv)
-    A_cx = A_cx + advection.assemble(basis, b=q["dD"] * (s.q_gc + p.f * s.q_c * s.q_gphi))
-    A_cc = sp.diags(ml * inv) + stiffness.assemble(basis, a=q["D"])
-    A_cc = A_cc + advection.assemble(basis, b=q["D"] * p.f * s.q_gphi)
-    A_cp = stiffness.assemble(basis, a=q["D"] * p.f * s.q_c)
-    A_px = sp.diags(ml * p.gamma * inv) + advection.assemble(basis, b=q["dsigma"] * s.q_gphi)
-    A_pp = stiffness.assemble(basis, a=q["sigma"])
-    return sp.bmat([[A_xx, A_xc, A_xp], [A_cx, A_cc, A_cp], [A_px, None, A_pp]],
-                   format="csr")
+    Returns ``(r, K)`` with ``K`` (nel, 3, 3): :math:`\partial r_i/\partial\xi_k` per
+    element.
+    """
+    Gx, Gy = m.grads[:, :, 0], m.grads[:, :, 1]  # (nel, 3)
+    xe = xi[m.t].T  # (nel, 3)
+    gxi = np.stack([(Gx * xe).sum(axis=1), (Gy * xe).sum(axis=1)])  # (2, nel)
+    J, dJ = gradient_flux(gxi, kappa0=p.kappa0, delta=p.delta, omega=p.omega,
+                          theta0=p.theta0)
+    a = mobility * p.L_sigma * m.vol
+    re = a[:, None] * (Gx * J[0][:, None] + Gy * J[1][:, None])  # (nel, 3)
+    r = np.bincount(m.t.ravel(), weights=re.T.ravel(), minlength=m.n)
+    # K_ik = a sum_ab G_ia dJ_ab G_kb, the four (a, b) terms as broadcast products
+    Ax = (a * dJ[0, 0])[:, None] * Gx + (a * dJ[0, 1])[:, None] * Gy  # sum_b dJ_xb G_kb
+    Ay = (a * dJ[1, 0])[:, None] * Gx + (a * dJ[1, 1])[:, None] * Gy
+    K = Gx[:, :, None] * Ax[:, None, :] + Gy[:, :, None] * Ay[:, None, :]
+    return r, K
+
+
+def edge_transport(m: P1Mesh, D_T, dD_T, z, c, psi):
+    r"""Edge-averaged flux of one ion (charge *z*) and its derivatives.
+
+    Parameters
+    ----------
+    D_T : (nel,) element diffusivity (scaled); dD_T : (nel, 3) its derivatives with
+        respect to the element's nodal :math:`\xi`.
+    psi : nodal :math:`f\phi` (potential in thermal voltages).
+
+    Returns
+    -------
+    flux : (ne,) :math:`F_{ij}` from ``edges[0]`` to ``edges[1]``;
+    d_ci, d_cj, d_psij : (ne,) its derivatives (:math:`\partial F/\partial\psi_i =
+    -\partial F/\partial\psi_j`);
+    d_xi : (nel, 3 edges, 3 nodes) derivative of the flux of each local edge with
+        respect to the element's nodal :math:`\xi` (through :math:`D_T`).
+    """
+    W = np.bincount(m.elem_edge.ravel(), weights=(m.elem_weight * D_T[None, :]).ravel(),
+                    minlength=m.edges.shape[1])
+    i, j = m.edges
+    G, dGi, dGj, dGpsij = sg_flux(1.0, z, c[i], c[j], psi[i], psi[j])  # unit-weight flux
+    flux, dci, dcj, dpsij = W * G, W * dGi, W * dGj, W * dGpsij
+    # d F_e / d xi_k = G_e * sum_T w^T_e dD_T/dxi_k  -> per element and local edge
+    d_xi = (G[m.elem_edge] * m.elem_weight).T[:, :, None] * dD_T[:, None, :]
+    return flux, dci, dcj, dpsij, d_xi

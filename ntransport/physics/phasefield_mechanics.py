@@ -15,21 +15,37 @@ E_PEO = 12.6 MPa (Table S1). The model implemented here:
     \mathbf I + 2\mu(\boldsymbol\varepsilon-\boldsymbol\varepsilon^*),\qquad
     \boldsymbol\varepsilon^* = \lambda_V\,[h(\xi)-h(\xi_{ref})]\,\mathbf I_2,
 
-with :math:`E(\xi) = E_{Li} h(\xi) + E_{el}(1-h(\xi))` (``mixing="voigt"``, default) or
-:math:`1/E = h/E_{Li} + (1-h)/E_{el}` (``mixing="reuss"``), one Poisson ratio :math:`\nu`,
-:math:`\lambda=E\nu/((1+\nu)(1-2\nu))`, :math:`\mu=E/(2(1+\nu))`. The eigenstrain is
+with the moduli interpolated across the diffuse interface by the metal fraction
+:math:`h(\xi)` (``mixing``):
+
+* ``"voigt"``: :math:`E = E_{Li}h + E_{el}(1-h)` (parallel, upper bound);
+* ``"reuss"``: :math:`1/E = h/E_{Li} + (1-h)/E_{el}` (series, lower bound);
+* ``"hashin-shtrikman"`` (default): the 2D Hashin--Shtrikman lower bound with the
+  electrolyte as matrix, for the plane-strain bulk modulus :math:`k=\lambda+\mu` and the
+  shear modulus :math:`\mu` separately,
+  :math:`k = k_e + h/[1/(k_m-k_e) + (1-h)/(k_e+\mu_e)]`,
+  :math:`\mu = \mu_e + h/[1/(\mu_m-\mu_e) + (1-h)(k_e+2\mu_e)/(2\mu_e(k_e+\mu_e))]`:
+  the stiffness of partly grown metal embedded in the soft electrolyte, which is what
+  the diffuse layer is;
+
+one Poisson ratio :math:`\nu`, :math:`\lambda=E\nu/((1+\nu)(1-2\nu))`,
+:math:`\mu=E/(2(1+\nu))` per phase. The eigenstrain is
 isotropic in the plane (:math:`\varepsilon^*_{zz}=0`, consistent with plane strain): a
 Li deposit that would be stress-free when expanded by the linear strain
 :math:`\lambda_V` relative to the electrolyte it replaces. Only Li deposited after the
 reference state :math:`\xi_{ref}` (the initial field: electrode and seed are stress-free)
 is strained. A homogeneous free body is therefore exactly stress-free.
 
-Diffuse-interface caveat (measured in the tests): with Voigt mixing and the 390:1
-contrast, the partly transformed layer is already stiff but only partly expanded, and
-constrains the deposit: the stress inside a Li inclusion is overestimated by a factor
-that scales with :math:`(E_{Li}/E_{el})\,w/R` (interface width :math:`w`, radius
-:math:`R`); 3.6x for :math:`w/R = 0.02`. Reuss mixing keeps the layer compliant and is
-accurate on modest meshes; Voigt converges only as :math:`w/R\to 0`. Then
+Why the mixing matters, and why not Voigt (measured in the tests against the
+sharp-interface plane-strain inclusion): with Voigt and the 390:1 contrast, the partly
+transformed layer is already stiff but only partly expanded, so it constrains the
+deposit and carries stresses of its own; the stress inside a Li inclusion is
+overestimated by a factor that scales with :math:`(E_{Li}/E_{el})\,w/R` (interface
+width :math:`w`, radius :math:`R`): 1.65x for :math:`w/R = 0.01`, and the sign of the
+stress in the layer at a dendrite tip comes from that artefact (+10 MPa tensile in the
+old runs). Reuss and the Hashin--Shtrikman lower bound keep the layer compliant and
+match the sharp solution within 2 %; the stress at the tip then has the sign of the
+sharp-interface problem whichever of the two is used. Then
 
 .. math::
 
@@ -63,6 +79,15 @@ nothing depends on the energy scale :math:`E_0` of
 :func:`~ntransport.physics.phasefield_params.nondimensionalise`: strains are
 dimensionless, stresses are computed in Pa from the SI moduli on the scaled mesh.
 
+Boundary conditions (:class:`Mechanics`): ``clamped`` boundaries (u = 0), ``rollers``
+(zero normal displacement on axis-aligned boundaries: the side walls of a periodic
+cell), ``fixed_regions`` (every node of those subdomains held: the PE filaments, "stiff
+and fixed" as Zhang et al. assume, since E_PE >> E_PEO). A Li deposit that expands in a
+cell clamped at both electrodes compresses the electrolyte, the mechanism of the source.
+
+This module holds the constitutive law and the element terms only; the elasticity
+problem is solved by :mod:`ntransport.solve.phasefield_mechanics`.
+
 Not included (stated): the elastic energy's own driving force on :math:`\xi` in the
 Allen--Cahn equation, and any plasticity/creep of Li (a linear-elastic 4.9 GPa Li
 overestimates stresses above its ~1 MPa yield strength).
@@ -73,18 +98,15 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse.linalg as spla
-import skfem
-from skfem.helpers import ddot, sym_grad, trace
 
 from ..constants import F
 from ..errors import ConfigError, MaterialError, check_positive, suggest
-from .phasefield import interpolation
 
-__all__ = ["Mechanics", "ElasticState", "elasticity_basis", "solve_elasticity", "overpotential_shift",
-           "LI_MOLAR_VOLUME"]
+__all__ = ["Mechanics", "MIXINGS", "moduli", "element_stiffness", "eigenstrain_load",
+           "hydrostatic_stress", "overpotential_shift", "LI_MOLAR_VOLUME"]
 
 LI_MOLAR_VOLUME = 6.941e-3 / 534.0  # M/rho of Li metal [m3 mol-1] = 1.30e-5
+MIXINGS = ("hashin-shtrikman", "reuss", "voigt")
 
 
 @dataclass(frozen=True)
@@ -101,18 +123,21 @@ class Mechanics:
         2005 use 0.33 for the polymer and 0.42 for Li).
     expansion : float
         Linear eigenstrain :math:`\\lambda_V` of the deposit. Not in the source; the
-        default 0.05 is a stated choice (volumetric ~15 %).
+        default 0.05 is a stated choice (volumetric ~10 % in plane).
     molar_volume : float
         :math:`\\Delta V` [m3 mol-1] in the overpotential shift (Li: 1.30e-5).
     pressure : float
         Uniform confining pressure [Pa] added as :math:`-p` to :math:`\\sigma_h`.
     clamped : tuple of boundary names
-        Boundaries with zero displacement (default the Li electrode). With none, the
-        rigid-body modes are removed by constraining the mean translation and rotation
-        (Lagrange multipliers; no reaction stresses).
-    mixing : {"voigt", "reuss"}
-        Interpolation of Young's modulus across the diffuse interface (see the module
-        notes: "reuss" is accurate for high contrast on modest meshes).
+        Boundaries with zero displacement (default the Li electrode).
+    rollers : tuple of boundary names
+        Axis-aligned boundaries with zero normal displacement (side walls).
+    fixed_regions : tuple of subdomain names
+        Subdomains whose nodes do not move (rigid inclusions, e.g. ``("PE",)``).
+        With no clamp, roller or fixed region, the rigid-body modes are removed by
+        constraining the mean translation and rotation (no reaction stresses).
+    mixing : {"hashin-shtrikman", "reuss", "voigt"}
+        Interpolation of the moduli across the diffuse interface (module notes).
     """
 
     E_metal: float = 4.9e9
@@ -121,8 +146,10 @@ class Mechanics:
     expansion: float = 0.05
     molar_volume: float = LI_MOLAR_VOLUME
     pressure: float = 0.0
-    clamped: tuple[str, ...] = ("electrode",)
-    mixing: str = "voigt"
+    clamped: tuple[str, ...] = ("anode",)
+    rollers: tuple[str, ...] = ()
+    fixed_regions: tuple[str, ...] = ()
+    mixing: str = "hashin-shtrikman"
 
     def __post_init__(self):
         for name in ("E_metal", "E_electrolyte", "nu", "expansion", "molar_volume",
@@ -130,10 +157,10 @@ class Mechanics:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float, np.floating)):
                 raise MaterialError(f"{name} must be a number, got {v!r}.")
-        if self.mixing not in ("voigt", "reuss"):
-            raise ConfigError(f"mixing must be 'voigt' (E = E_Li h + E_el (1-h)) or 'reuss' "
-                              f"(1/E = h/E_Li + (1-h)/E_el), got {self.mixing!r}."
-                              f"{suggest(str(self.mixing), ('voigt', 'reuss'))}")
+        if self.mixing not in MIXINGS:
+            raise ConfigError(f"mixing must be one of {list(MIXINGS)} (see "
+                              f"ntransport.physics.phasefield_mechanics), got {self.mixing!r}."
+                              f"{suggest(str(self.mixing), MIXINGS)}")
         check_positive(self.E_metal, name="E_metal", exc=MaterialError)
         check_positive(self.E_electrolyte, name="E_electrolyte", exc=MaterialError)
         check_positive(self.molar_volume, name="molar_volume", exc=MaterialError)
@@ -143,109 +170,76 @@ class Mechanics:
         if not math.isfinite(self.expansion) or not math.isfinite(self.pressure):
             raise MaterialError(f"expansion and pressure must be finite, got "
                                 f"{self.expansion!r}, {self.pressure!r}.")
-        if isinstance(self.clamped, str):
-            raise ConfigError(f"clamped must be a tuple of boundary names, got the string "
-                              f"{self.clamped!r}; write ({self.clamped!r},).")
-
-
-@dataclass(frozen=True, eq=False)
-class ElasticState:
-    """Displacement (nodal, (2, N), scaled length units), hydrostatic stress [Pa] at
-    quadrature points ``(nel, nqp)`` and projected to nodes ``(N,)``."""
-
-    displacement: np.ndarray
-    stress_q: np.ndarray
-    stress: np.ndarray
+        for name in ("clamped", "rollers", "fixed_regions"):
+            v = getattr(self, name)
+            if isinstance(v, str):
+                raise ConfigError(f"{name} must be a tuple of names, got the string {v!r}; "
+                                  f"write ({v!r},).")
+            object.__setattr__(self, name, tuple(v))
 
 
 def _lame(E, nu):
     return E * nu / ((1 + nu) * (1 - 2 * nu)), E / (2 * (1 + nu))
 
 
-@skfem.BilinearForm
-def _elastic(u, v, w):
-    eu, ev = sym_grad(u), sym_grad(v)
-    return w["lam"] * trace(eu) * trace(ev) + 2 * w["mu"] * ddot(eu, ev)
-
-
-@skfem.LinearForm
-def _eigenstress(v, w):
-    """:math:`\\int 2(\\lambda+\\mu)\\varepsilon^*\\,\\nabla\\cdot v` (load of the eigenstrain)."""
-    return w["s"] * trace(sym_grad(v))
-
-
-@skfem.LinearForm
-def _scalar(v, w):
-    return w["a"] * v
-
-
-def _rigid_modes(mesh, basis):
-    """(ndofs, 3) translations x, y and the infinitesimal rotation (-y, x)."""
-    nd = basis.nodal_dofs
-    Z = np.zeros((basis.N, 3))
-    x, y = mesh.p
-    Z[nd[0], 0], Z[nd[1], 1] = 1.0, 1.0
-    Z[nd[0], 2], Z[nd[1], 2] = -(y - y.mean()), x - x.mean()
-    return Z
-
-
-def _solve_free(A, b, Z):
-    """Solve A u = b with u orthogonal to the rigid modes Z (Lagrange multipliers):
-    the eigenstrain load is self-equilibrated, so the multipliers vanish."""
-    import scipy.sparse as sp
-
-    K = sp.bmat([[A, sp.csr_matrix(Z)], [sp.csr_matrix(Z.T), None]], format="csc")
-    return spla.spsolve(K, np.concatenate([b, np.zeros(Z.shape[1])]))[:A.shape[0]]
-
-
-def elasticity_basis(mesh) -> skfem.Basis:
-    """The P1 vector basis :func:`solve_elasticity` uses; build it once per mesh and pass
-    it as ``basis=`` when solving at every time step."""
-    if mesh.dim() != 2:
-        raise ConfigError(f"mechanics needs a 2D triangular mesh (plane strain), got a "
-                          f"{mesh.dim()}D mesh.")
-    return skfem.Basis(mesh, skfem.ElementVector(skfem.ElementTriP1()), intorder=2)
-
-
-def solve_elasticity(mesh, xi, mech: Mechanics, /, *, xi_ref=None,
-                     basis: skfem.Basis | None = None) -> ElasticState:
-    """Solve the plane-strain eigenstrain problem for the phase field `xi` (nodal).
-
-    `mesh` is a MeshTri1 (any length unit: strain is dimensionless); stresses are in Pa.
-    `xi_ref` (nodal, default 0) is the stress-free reference: the eigenstrain is
-    :math:`\\lambda_V[h(\\xi)-h(\\xi_{ref})]`. `basis` (from :func:`elasticity_basis`)
-    avoids rebuilding the quadrature data in a time loop.
-    """
-    if basis is None:
-        basis = elasticity_basis(mesh)
-    xi = np.asarray(xi, float)
-    sbasis = basis.with_element(skfem.ElementTriP1())
-    h, _, _ = interpolation(np.asarray(sbasis.interpolate(xi)))
-    h_ref = 0.0 if xi_ref is None else \
-        interpolation(np.asarray(sbasis.interpolate(np.asarray(xi_ref, float))))[0]
+def moduli(h, mech: Mechanics):
+    """Lame moduli ``(lam, mu)`` [Pa] at metal fraction *h* (array) by ``mech.mixing``."""
+    h = np.asarray(h, float)
     if mech.mixing == "voigt":
-        E = mech.E_metal * h + mech.E_electrolyte * (1 - h)
-    else:
-        E = 1.0 / (h / mech.E_metal + (1 - h) / mech.E_electrolyte)
-    lam, mu = _lame(E, mech.nu)
-    eig = mech.expansion * (h - h_ref)  # in-plane isotropic eigenstrain
-    A = _elastic.assemble(basis, lam=lam, mu=mu)
-    b = _eigenstress.assemble(basis, s=2 * (lam + mu) * eig)
-    names = set(mesh.boundaries or {})
-    for name in mech.clamped:
-        if name not in names:
-            raise ConfigError(f"Mechanics.clamped: boundary {name!r} not found in the "
-                              f"mesh.{suggest(name, names)}")
-    if mech.clamped:
-        D = basis.get_dofs(list(mech.clamped)).all()
-        u = skfem.solve(*skfem.condense(A, b, D=D), solver=spla.spsolve)
-    else:
-        u = _solve_free(A, b, _rigid_modes(mesh, basis))
-    gu = basis.interpolate(u).grad  # (2, 2, nel, nqp)
-    s_q = (lam + 2 * mu / 3) * (gu[0, 0] + gu[1, 1] - 2 * eig) - mech.pressure
-    m = _scalar.assemble(sbasis, a=np.ones_like(s_q))
-    s_n = _scalar.assemble(sbasis, a=s_q) / m
-    return ElasticState(displacement=u[basis.nodal_dofs], stress_q=s_q, stress=s_n)
+        return _lame(mech.E_metal * h + mech.E_electrolyte * (1 - h), mech.nu)
+    if mech.mixing == "reuss":
+        return _lame(1.0 / (h / mech.E_metal + (1 - h) / mech.E_electrolyte), mech.nu)
+    lm, mm = _lame(mech.E_metal, mech.nu)
+    le, me = _lame(mech.E_electrolyte, mech.nu)
+    km, ke = lm + mm, le + me  # plane-strain (2D) bulk moduli
+    # h / (1/(km-ke) + (1-h)/(ke+me)), written without dividing by km - ke
+    k = ke + h * (km - ke) * (ke + me) / ((ke + me) + (1 - h) * (km - ke))
+    beta = (ke + 2 * me) / (2 * me * (ke + me))
+    mu = me + h * (mm - me) / (1.0 + (1 - h) * beta * (mm - me))
+    return k - mu, mu
+
+
+def _bmat(grads):
+    """Strain-displacement matrices (nel, 3, 6) of P1 triangles, dofs (u0x, u0y, u1x, ...),
+    strains (exx, eyy, 2exy)."""
+    nel = grads.shape[0]
+    B = np.zeros((nel, 3, 6))
+    B[:, 0, 0::2] = grads[:, :, 0]
+    B[:, 1, 1::2] = grads[:, :, 1]
+    B[:, 2, 0::2] = grads[:, :, 1]
+    B[:, 2, 1::2] = grads[:, :, 0]
+    return B
+
+
+def _cmat(lam, mu):
+    """Plane-strain stiffness (nel, 3, 3) in (exx, eyy, 2exy) Voigt notation."""
+    C = np.zeros(lam.shape + (3, 3))
+    C[..., 0, 0] = C[..., 1, 1] = lam + 2 * mu
+    C[..., 0, 1] = C[..., 1, 0] = lam
+    C[..., 2, 2] = mu
+    return C
+
+
+def element_stiffness(grads, vol, lam, mu):
+    r"""Element matrices :math:`|T|B^T\bar C B` (nel, 6, 6); *lam*, *mu* are the element
+    means (strain is constant on a P1 triangle, so this is exact for the quadrature of
+    the moduli)."""
+    B = _bmat(grads)
+    return vol[:, None, None] * np.einsum("eai,eab,ebj->eij", B, _cmat(lam, mu), B)
+
+
+def eigenstrain_load(grads, vol, s_mean):
+    r"""Element loads :math:`|T|B^T\,\overline{2(\lambda+\mu)\varepsilon^*}(1,1,0)` (nel, 6)
+    of the in-plane isotropic eigenstrain; *s_mean* the element mean of
+    :math:`2(\lambda+\mu)\varepsilon^*`."""
+    B = _bmat(grads)
+    return (vol * s_mean)[:, None] * (B[:, 0, :] + B[:, 1, :])
+
+
+def hydrostatic_stress(div_u, lam, mu, eig, pressure=0.0):
+    r""":math:`\sigma_h = (\lambda + 2\mu/3)(\nabla\cdot u - 2\varepsilon^*) - p` [Pa] (plane
+    strain, in-plane isotropic eigenstrain; tensile positive)."""
+    return (lam + 2 * mu / 3) * (div_u - 2 * eig) - pressure
 
 
 def overpotential_shift(stress, mech: Mechanics, /, *, n: int = 1) -> np.ndarray:

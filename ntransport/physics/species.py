@@ -17,7 +17,8 @@ from ..constants import R
 from ..errors import ConfigError, MaterialError, unknown_name
 from .nernst_einstein import nernst_einstein_split
 
-__all__ = ["Species", "binary_salt", "split_anions", "nernst_einstein_diffusivities"]
+__all__ = ["Species", "binary_salt", "split_anions", "nernst_einstein_diffusivities",
+           "free_anion_fraction", "transference_split", "donnan_concentration"]
 
 
 def _per_region(value, what: str, species: str, allow_zero: bool) -> object:
@@ -146,3 +147,63 @@ def split_anions(c0, D_plus, D_anion, t_plus_free, t_plus_measured, *,
     return (Species(names[0], +1, D_plus, c0),
             Species(names[1], -1, D_anion, (1 - theta) * c0),
             Species(names[2], -1, 0.0, theta * c0))
+
+
+def free_anion_fraction(t_plus: float, t0: float) -> float:
+    r"""Fraction :math:`1-\theta` of the anions left free to reach the transference number
+    :math:`t_+` when the free anions keep their "normal" diffusivity.
+
+    The normal anion diffusivity is the host's, :math:`D_- = D_+(1-t_0)/t_0` with
+    :math:`t_0` the host's transference number (all anions free). Immobilising a
+    fraction :math:`\theta` gives :math:`t_+ = D_+/(D_+ + (1-\theta)D_-)`, hence
+
+    .. math:: 1-\theta = \frac{t_0\,(1-t_+)}{(1-t_0)\,t_+}.
+
+    Examples
+    --------
+    >>> round(free_anion_fraction(0.35, 0.22), 4)
+    0.5238
+    """
+    if not (0 < t0 < 1):
+        raise MaterialError(f"host transference number t0 must lie in (0, 1), got {t0!r}.")
+    if not (0 < t_plus <= 1):
+        raise MaterialError(f"t_plus must lie in (0, 1], got {t_plus!r}.")
+    if t_plus < t0 - 1e-12:
+        raise MaterialError(
+            f"t_plus = {t_plus:g} is below the host's free-ion value t0 = {t0:g}: immobilising "
+            "anions can only raise t+. Give t_plus >= t0 or a smaller t0.")
+    return min(1.0, t0 * (1 - t_plus) / ((1 - t0) * t_plus))
+
+
+def transference_split(sigma: float, t_plus: float, c_li: float, *, t0: float,
+                       T: float) -> tuple[float, float, float, float]:
+    r"""``(D+, D-, c_free, c_fixed)`` of a layer with conductivity *sigma* [S/m], Li+
+    transference number *t_plus* and Li+ concentration *c_li* [mol m-3] at *T* [K].
+
+    Anions are split into free ones (normal diffusivity :math:`D_-=D_+(1-t_0)/t_0`) and
+    immobilised ones (:math:`D=0`, a fixed charge), :func:`free_anion_fraction`;
+    electroneutrality gives :math:`c_{free}+c_{fixed}=c_{Li}`. Nernst--Einstein on the
+    mobile ions, :math:`\sigma = \frac{F^2}{RT}(D_+c_{Li} + D_-c_{free})`, with
+    :math:`t_+ = D_+c_{Li}/(D_+c_{Li}+D_-c_{free})`, gives
+    :math:`D_+ = t_+\sigma RT/(F^2c_{Li})`.
+    """
+    from .nernst_einstein import nernst_einstein_sum
+
+    for v, name in ((sigma, "sigma [S/m]"), (c_li, "c_li [mol m-3]"), (T, "T [K]")):
+        if not (np.isfinite(v) and v > 0):
+            raise MaterialError(f"transference_split: {name} must be finite and > 0, got {v!r}.")
+    free = free_anion_fraction(t_plus, t0)
+    Dp = t_plus * nernst_einstein_sum(sigma, c_li, T)
+    Dm = Dp * (1 - t0) / t0
+    return Dp, Dm, free * c_li, (1 - free) * c_li
+
+
+def donnan_concentration(t_plus: float, t0: float, c_salt: float) -> float:
+    r"""Li+ concentration [mol m-3] of a layer in Donnan equilibrium with a reference
+    host layer of salt concentration *c_salt* (where :math:`t_+ = t_0`, no fixed charge).
+
+    In equilibrium :math:`c_{Li}c_{free}` is the same in every layer (both ions
+    Boltzmann-distributed in one potential), so with :math:`c_{free} = (1-\theta)c_{Li}`
+    (:func:`free_anion_fraction`): :math:`c_{Li} = c_{salt}/\sqrt{1-\theta}`.
+    """
+    return float(c_salt / np.sqrt(free_anion_fraction(t_plus, t0)))

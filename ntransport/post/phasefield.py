@@ -1,64 +1,45 @@
-r"""Post-processing of phase-field fields: pure functions of mesh and nodal values.
+r"""Post-processing of phase-field fields on a Domain (SI): pure functions.
 
-* :func:`total_lithium` -- :math:`\int (c + \tfrac{c_s}{c_0}\xi)\,dV` (ions + deposit,
-  in units of :math:`c_0 l_0^d`).
-* :func:`deposit_area` -- :math:`\int \xi\, dV`.
-* :func:`front_position_1d` -- x where :math:`\xi = 1/2` (linear interpolation).
+* :func:`total_lithium` -- :math:`\int (c + c_s\xi)\,dA` [mol per m depth] with lumped
+  (nodal) quadrature, the quadrature the model conserves exactly.
+* :func:`deposit_area` -- :math:`\int \xi\, dA` [m2 per m depth].
 * :func:`interface_points` -- points of the :math:`\xi = 1/2` contour (P1 edges).
+* :func:`front_position` -- y where :math:`\xi = 1/2` along a column (1D runs).
 * :func:`radius_harmonics` -- Fourier amplitudes of :math:`r(\theta)` of a closed
   contour around a centre (four-fold symmetry metric).
-* :func:`dendrite_metrics` -- length (max height of the contour above the electrode),
-  deposited area.
+* :func:`dendrite_metrics` -- tip height, its x position and the deposited area.
 """
 from __future__ import annotations
 
 import numpy as np
-import skfem
 
-__all__ = ["total_lithium", "deposit_area", "front_position_1d", "interface_points",
-           "radius_harmonics", "dendrite_metrics"]
+from ..solve.phasefield import deposit_area, interface_points, tip_height
 
-
-def _basis(mesh):
-    e = skfem.ElementLineP1() if mesh.dim() == 1 else skfem.ElementTriP1()
-    return skfem.Basis(mesh, e, intorder=2)
+__all__ = ["total_lithium", "deposit_area", "interface_points", "front_position",
+           "radius_harmonics", "dendrite_metrics", "tip_height"]
 
 
-@skfem.Functional
-def _integral(w):
-    return w["u"]
+def _lumped(domain):
+    p, t = domain.mesh.p, domain.mesh.t
+    area = 0.5 * np.abs((p[0, t[1]] - p[0, t[0]]) * (p[1, t[2]] - p[1, t[0]])
+                        - (p[0, t[2]] - p[0, t[0]]) * (p[1, t[1]] - p[1, t[0]]))
+    return np.bincount(t.ravel(), np.tile(area / 3.0, 3), domain.mesh.nvertices)
 
 
-def deposit_area(mesh, xi) -> float:
-    r""":math:`\int \xi\,dV` (deposit volume, or area in 2D)."""
-    b = _basis(mesh)
-    return float(_integral.assemble(b, u=b.interpolate(xi)))
+def total_lithium(domain, xi, c, c_s: float) -> float:
+    r""":math:`\sum_i m_i(c_i + c_s\xi_i)` [mol per m depth]: Li in ions plus Li in the
+    metal (`c` [mol m-3], `c_s` the metal's Li site density [mol m-3])."""
+    return float(_lumped(domain) @ (np.asarray(c, float) + c_s * np.asarray(xi, float)))
 
 
-def total_lithium(mesh, xi, c, cs_c0: float) -> float:
-    r""":math:`\int (c + (c_s/c_0)\,\xi)\,dV`: Li in ions plus Li in the metal."""
-    b = _basis(mesh)
-    return float(_integral.assemble(b, u=b.interpolate(np.asarray(c) + cs_c0 * np.asarray(xi))))
-
-
-def front_position_1d(x, xi, level: float = 0.5) -> float:
-    """First x (sorted ascending) where `xi` drops below `level` (Li on the left)."""
-    order = np.argsort(x)
-    x, xi = np.asarray(x)[order], np.asarray(xi)[order]
+def front_position(y, xi, level: float = 0.5) -> float:
+    """First y (sorted ascending) where `xi` drops below `level` (Li below)."""
+    order = np.argsort(y)
+    y, xi = np.asarray(y)[order], np.asarray(xi)[order]
     k = int(np.argmax(xi < level))
     if k == 0:
         raise ValueError(f"xi never crosses {level} from above; no front to locate.")
-    return float(x[k - 1] + (level - xi[k - 1]) / (xi[k] - xi[k - 1]) * (x[k] - x[k - 1]))
-
-
-def interface_points(mesh, xi, level: float = 0.5) -> np.ndarray:
-    """(2, n) points where the P1 field crosses `level` on mesh edges."""
-    xi = np.asarray(xi)
-    a, b = mesh.facets if mesh.dim() == 2 else mesh.edges
-    fa, fb = xi[a] - level, xi[b] - level
-    cut = fa * fb < 0
-    s = fa[cut] / (fa[cut] - fb[cut])
-    return mesh.p[:, a[cut]] + s * (mesh.p[:, b[cut]] - mesh.p[:, a[cut]])
+    return float(y[k - 1] + (level - xi[k - 1]) / (xi[k] - xi[k - 1]) * (y[k] - y[k - 1]))
 
 
 def radius_harmonics(points, centre, *, kmax: int = 8, nbins: int = 72) -> np.ndarray:
@@ -86,12 +67,12 @@ def radius_harmonics(points, centre, *, kmax: int = 8, nbins: int = 72) -> np.nd
     return coef
 
 
-def dendrite_metrics(mesh, xi, *, electrode_y: float = 0.0) -> dict:
-    """Dendrite length (highest point of the xi = 1/2 contour above `electrode_y`),
-    its x position, and the deposited area :math:`\\int\\xi`."""
-    pts = interface_points(mesh, xi)
+def dendrite_metrics(domain, xi) -> dict:
+    """Tip height (highest point of the xi = 1/2 contour) [m], its x [m], and the
+    deposited area [m2]."""
+    pts = interface_points(domain, xi)
     if pts.shape[1] == 0:
-        return {"length": 0.0, "tip_x": float("nan"), "area": deposit_area(mesh, xi)}
+        return {"tip_height": 0.0, "tip_x": float("nan"), "area": deposit_area(domain, xi)}
     k = int(np.argmax(pts[1]))
-    return {"length": float(pts[1, k] - electrode_y), "tip_x": float(pts[0, k]),
-            "area": deposit_area(mesh, xi)}
+    return {"tip_height": float(pts[1, k]), "tip_x": float(pts[0, k]),
+            "area": deposit_area(domain, xi)}

@@ -1,140 +1,166 @@
-"""Figures, animation and ParaView series of dendrite runs (matplotlib imported lazily).
+"""Figures of phase-field runs, drawn with :mod:`ntransport.io.style` (µm axes, perceptual
+colour maps, regions -- the PE skeleton -- outlined and labelled).
 
-* :func:`plot_maps` -- xi, c (electrolyte only) and phi for several runs side by side.
-* :func:`plot_histories` -- dendrite length, tip velocity, deposited area vs time.
-* :func:`animate` -- GIF of xi for several runs (matplotlib PillowWriter).
-* :func:`write_pvd` -- ParaView time series through ``ntransport.io.vtk.PVDWriter``.
+* :func:`maps` -- one row per run at its last frame: xi, c(Li+), phi and, with
+  mechanics, the hydrostatic stress (diverging map centred on 0), with the xi = 1/2
+  contour; panels that are compared share one colour range.
+* :func:`tip_vs_charge` -- tip height against the passed (Faradaic) charge and against
+  time, the cell height marked (short circuit).
+* :func:`mechanics` -- tip velocity with and without mechanics at equal charge, and the
+  stress ahead of the tip.
+* :func:`animation` -- GIF bytes of the xi maps of every run over its frames.
+* :func:`study_figures` -- the set the ``dendrites`` study returns.
 
-Runs are :class:`ntransport.studies.dendrites.DendriteRun`-like objects with ``label``,
-``mesh`` (um), ``skeleton``, ``t``, ``length``, ``tip_velocity``, ``area``,
-``snapshots`` = ((t, xi, c, phi), ...). Times are shown in ms; `time_unit` is the
-scaled time unit in seconds (t0 = 1 s for the normalised MOOSE set).
+Solutions are :class:`ntransport.solution.Solution` objects of
+:func:`ntransport.solve.phasefield.solve`.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
-__all__ = ["plot_maps", "plot_histories", "animate", "write_pvd"]
+from ..io import style
+
+__all__ = ["maps", "tip_vs_charge", "mechanics", "animation", "study_figures"]
+
+UM = 1e6
+MAH = 1.0 / 36000.0  # C m-2 -> mAh cm-2
 
 
-def _tri(mesh):
-    import matplotlib.tri as mtri
-
-    return mtri.Triangulation(mesh.p[0], mesh.p[1], mesh.t.T)
-
-
-def _skeleton_outline(ax, run):
-    if run.skeleton is None:
-        return
-    m = run.mesh
-    tri = m.t[:, run.skeleton]
-    ax.tripcolor(m.p[0], m.p[1], tri.T, np.ones(tri.shape[1]), cmap="Greys", vmin=0, vmax=3,
-                 alpha=0.35, edgecolors="none")
+def _contour(ax, frame):
+    xi = frame["xi [1]"]
+    m = frame.domain.mesh
+    if xi.min() < 0.5 < xi.max():
+        ax.tricontour(m.p[0] * UM, m.p[1] * UM, m.t.T, xi, levels=[0.5], colors="white",
+                      linewidths=0.9)
 
 
-def plot_maps(runs, path, *, time_unit: float = 1.0, index: int = -1):
-    """Save a grid: one row per run, columns xi, c/c0, phi (and the hydrostatic stress
-    sigma_h [MPa] when the runs carry it: mechanics on), at snapshot `index`."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    ncol = 4 if all(len(getattr(r, "stress", ())) for r in runs) else 3
-    fig, axes = plt.subplots(len(runs), ncol, figsize=(4 * ncol, 3.8 * len(runs)),
-                             squeeze=False)
-    for row, run in zip(axes, runs):
-        t, xi, c, phi = run.snapshots[index]
-        tri = _tri(run.mesh)
-        cm = np.where(xi < 0.5, c, np.nan)  # c inside the metal has no meaning
-        panels = [(row[0], xi, "xi (Li metal = 1)", "viridis"),
-                  (row[1], cm, "c / c0 (electrolyte)", "magma"),
-                  (row[2], phi, "phi [V]", "coolwarm")]
-        if ncol == 4:
-            panels.append((row[3], run.stress[index] / 1e6, "sigma_h [MPa]", "PuOr"))
-        for ax, val, name, cmap in panels:
-            im = ax.tripcolor(tri, np.nan_to_num(val, nan=np.nanmin(val)), shading="gouraud",
-                              cmap=cmap)
-            ax.tricontour(tri, xi, levels=[0.5], colors="w", linewidths=0.8)
-            _skeleton_outline(ax, run)
-            ax.set_aspect("equal")
-            ax.set_title(f"{run.label}: {name}, t = {t * time_unit * 1e3:.0f} ms", fontsize=9)
-            ax.set_xlabel("x [um]")
-            ax.set_ylabel("y [um]")
-            fig.colorbar(im, ax=ax, shrink=0.8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return Path(path)
+def _charge(sol, t):
+    return float(np.interp(t, sol.history("t [s]"), sol.history("passed charge [C m-2]"))) * MAH
 
 
-def plot_histories(runs, path, *, time_unit: float = 1.0):
-    """Save dendrite length, tip velocity and deposited area vs time."""
-    import matplotlib
+def maps(sols, *, frame: int = -1):
+    """Fields of every run at frame *frame* (default: the last)."""
+    labels = list(sols)
+    stress = any("sigma_h [Pa]" in sols[k].frames[frame] for k in labels)
+    cols = ["xi [1]", "c_Li+ [mol m-3]", "phi [V]"] + (["sigma_h [Pa]"] if stress else [])
+    fr = {k: sols[k].frames[frame] for k in labels}
+    # shared ranges for the compared panels
+    rng = {}
+    for key in cols[1:]:
+        # the stress colour range is the electrolyte's (xi < 0.1): the metal is far
+        # more stressed and would wash out where the electrolyte is compressed
+        vals = [np.asarray(f[key])[f["xi [1]"] < 0.1] if key == "sigma_h [Pa]"
+                else np.asarray(f[key]) for f in fr.values() if key in f]
+        vals = [v for v in vals if v.size] or [np.zeros(1)]
+        rng[key] = (min(v.min() for v in vals), max(v.max() for v in vals))
+    fig, axes = style.new_figure(len(labels) * len(cols), ncols=len(cols), panel=(2.9, 2.6))
+    for i, k in enumerate(labels):
+        f = fr[k]
+        for j, key in enumerate(cols):
+            ax = axes[i * len(cols) + j]
+            q = _charge(sols[k], f.t)
+            title = f"{k}: {f.t:.3g} s, {q:.2g} mAh/cm²" if j == 0 else k
+            if key not in f:
+                ax.set_visible(False)
+                continue
+            if key == "xi [1]":
+                style.field_map(ax, f.domain, f[key], label="ξ (1 = Li)", kind="sequential",
+                                vmin=0.0, vmax=1.0, title=title)
+            elif key == "c_Li+ [mol m-3]":
+                lo, hi = rng[key]
+                style.field_map(ax, f.domain, f[key] / 1000.0, label="c(Li⁺) [mol/L]",
+                                kind="sequential", vmin=lo / 1000.0, vmax=hi / 1000.0,
+                                title=title)
+            elif key == "phi [V]":
+                lo, hi = rng[key]
+                style.field_map(ax, f.domain, f[key], label="φ electrolyte [V]",
+                                kind="sequential", vmin=lo, vmax=hi, title=title)
+            else:
+                lo, hi = rng[key]
+                m = max(abs(lo), abs(hi), 1e-3) / 1e6
+                style.field_map(ax, f.domain, np.clip(f[key] / 1e6, -m, m),
+                                label="σ_h [MPa] (tension > 0; metal clipped)",
+                                kind="diverging", vmin=-m, vmax=m, title=title)
+            _contour(ax, f)
+    return fig
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(1, 3, figsize=(13, 3.6))
-    for run in runs:
-        ts = run.t * time_unit * 1e3
-        ax[0].plot(ts, run.length, label=run.label)
-        ax[1].plot(ts, run.tip_velocity / (time_unit * 1e3), label=run.label)
-        ax[2].plot(ts, run.area - run.area[0], label=run.label)
-    for a, lab in zip(ax, ("dendrite length [um]", "tip velocity [um/ms]",
-                           "deposited area [um2]")):
-        a.set_xlabel("t [ms]")
-        a.set_ylabel(lab)
-        a.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return Path(path)
+def tip_vs_charge(sols, *, height: float):
+    """Tip height vs passed charge and vs time; the cell height dashed."""
+    fig, (a, b) = style.new_figure(2, ncols=2, panel=(4.6, 3.4))
+    style.line_plot(a, {k: (s.history("passed charge [C m-2]") * MAH,
+                            s.history("tip height [m]") * UM) for k, s in sols.items()},
+                    xlabel="passed charge [mAh/cm²]", ylabel="tip height [µm]",
+                    title="Tip of the deposit vs charge")
+    style.line_plot(b, {k: (s.history("t [s]"), s.history("tip height [m]") * UM)
+                        for k, s in sols.items()},
+                    xlabel="t [s]", ylabel="tip height [µm]", title="Tip of the deposit vs time")
+    for ax in (a, b):
+        ax.axhline(height * UM, color="0.3", ls="--", lw=0.8)
+        ax.text(ax.get_xlim()[0], height * UM, " cathode (short circuit)", va="bottom",
+                fontsize=7, color="0.3")
+    return fig
 
 
-def animate(runs, path, *, time_unit: float = 1.0, fps: int = 4):
-    """GIF of xi for the runs side by side (same number of snapshots not required)."""
-    import matplotlib
+def _velocity(sol):
+    t, y = sol.history("t [s]"), sol.history("tip height [m]")
+    q = sol.history("passed charge [C m-2]") * MAH
+    v = np.gradient(y, t) if t.size > 2 else np.zeros_like(t)
+    return q, v
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.animation import FuncAnimation, PillowWriter
 
-    n = max(len(r.snapshots) for r in runs)
-    fig, axes = plt.subplots(1, len(runs), figsize=(4.2 * len(runs), 4.2), squeeze=False)
-    axes = axes[0]
+def mechanics(sols, pairs):
+    """Tip velocity vs charge for (without, with) mechanics pairs; stress ahead of the tip."""
+    fig, (a, b) = style.new_figure(2, ncols=2, panel=(4.6, 3.4))
+    curves, stress = {}, {}
+    for off, on in pairs:
+        for k in (off, on):
+            q, v = _velocity(sols[k])
+            curves[k] = (q, v * UM)
+        h = sols[on].histories
+        stress[on] = (h["passed charge [C m-2]"] * MAH, h["sigma_h ahead of tip [Pa]"] / 1e6)
+    style.line_plot(a, curves, xlabel="passed charge [mAh/cm²]", ylabel="tip velocity [µm/s]",
+                    title="Tip velocity at equal charge")
+    style.line_plot(b, stress, xlabel="passed charge [mAh/cm²]",
+                    ylabel="σ_h one width ahead of the tip [MPa]",
+                    title="Electrolyte stress ahead of the tip (< 0: compression)")
+    b.axhline(0.0, color="0.3", lw=0.6)
+    return fig
+
+
+def animation(sols, meta=None) -> bytes:
+    """GIF of the xi maps of every run, frame by frame (runs with fewer frames hold
+    their last one)."""
+    labels = list(sols)
+    n = max(len(s.frames) for s in sols.values())
 
     def draw(k):
-        for ax, run in zip(axes, runs):
-            ax.clear()
-            t, xi, _, _ = run.snapshots[min(k, len(run.snapshots) - 1)]
-            ax.tripcolor(_tri(run.mesh), xi, shading="gouraud", cmap="viridis", vmin=0, vmax=1)
-            _skeleton_outline(ax, run)
-            ax.set_aspect("equal")
-            ax.set_title(f"{run.label}, t = {t * time_unit * 1e3:.0f} ms", fontsize=9)
-        return []
+        fig, axes = style.new_figure(len(labels), ncols=len(labels), panel=(2.6, 2.4))
+        fig.set_dpi(60)  # an animation preview; the PVD series holds the full fields
+        for ax, lab in zip(axes, labels):
+            f = sols[lab].frames[min(k, len(sols[lab].frames) - 1)]
+            style.field_map(ax, f.domain, f["xi [1]"], label="ξ", kind="sequential", vmin=0.0,
+                            vmax=1.0, title=f"{lab}: t = {f.t:.3g} s", colorbar=False)
+            _contour(ax, f)
+        return fig
 
-    anim = FuncAnimation(fig, draw, frames=n)
-    anim.save(path, writer=PillowWriter(fps=fps))
-    plt.close(fig)
-    return Path(path)
+    return style.gif(draw, n, fps=3)
 
 
-def write_pvd(run, path, *, time_unit: float = 1.0, c0: float = 1000.0):
-    """ParaView series of a run (SI: metres, seconds, mol m-3, V)."""
-    from ..geometry import Domain
-    from ..io.vtk import PVDWriter
-
-    m = run.mesh
-    skel = np.zeros(m.nelements, bool) if run.skeleton is None else run.skeleton
-    groups = {"electrolyte": np.nonzero(~skel)[0]}
-    if skel.any():
-        groups["filaments"] = np.nonzero(skel)[0]
-    dom = Domain.from_arrays(m.p.T, m.t.T, groups, scale=1e-6)
-    with PVDWriter(path) as pvd:
-        for t, xi, c, phi in run.snapshots:
-            pvd.add(t * time_unit, dom, point_data={"xi [-]": xi, "c_Li [mol m-3]": c * c0,
-                                                    "phi [V]": phi})
-    return Path(path)
+def study_figures(sols, meta, data) -> dict:
+    """The figures of the ``dendrites`` study: maps, tip vs charge, mechanics pairs."""
+    out = {"dendrite_maps": maps(sols),
+           "tip_vs_charge": tip_vs_charge(sols, height=data["cell"]["height"])}
+    pairs = []
+    for k, (prob, info, r) in meta.items():
+        if prob.mechanics is None:
+            continue
+        for j, (p2, i2, r2) in meta.items():
+            if (p2.mechanics is None and r2["skeleton"] == r["skeleton"]
+                    and i2["parameter_set"] == info["parameter_set"]
+                    and i2["t_plus [1]"] == info["t_plus [1]"]):
+                pairs.append((j, k))
+                break
+    if pairs:
+        out["mechanics"] = mechanics(sols, pairs)
+    return out

@@ -75,8 +75,16 @@ class _Pardiso:
     (factorisation only) while the pattern is unchanged, 33 (solve) per right-hand side."""
 
     def __init__(self):
+        import os
+
         import pypardiso
 
+        # pypardiso searches sys.prefix recursively for mkl_rt on every new solver (3.5 s per
+        # DirectSolver on a large venv): point it at the library its module already loaded
+        lib = getattr(getattr(getattr(pypardiso, "scipy_aliases", None), "pypardiso_solver",
+                              None), "libmkl", None)
+        if "PYPARDISO_MKL_RT" not in os.environ and getattr(lib, "_name", None):
+            os.environ["PYPARDISO_MKL_RT"] = lib._name
         self._s = pypardiso.PyPardisoSolver()
         self._pattern = None
         self._A = None

@@ -21,7 +21,7 @@ _BC_TYPES = (FixedPotential, FixedConcentration, Flux, Blocking, Electrode)
 
 @dataclass(frozen=True)
 class NPPProblem:
-    """Everything that defines a transport problem (immutable).
+    r"""Everything that defines a transport problem (immutable).
 
     Parameters
     ----------
@@ -47,6 +47,16 @@ class NPPProblem:
         Poisson: edges leaving Dirichlet/electrode boundaries must be no longer than
         ``debye_length / debye_resolution`` (default 1: at least one element per Debye
         length; see :func:`check_debye_resolution`). Unresolved meshes raise ConfigError.
+    initial : {"subdomain", "equilibrium"}
+        Initial state. ``"subdomain"``: every species at its ``c0`` of each subdomain
+        (lumped nodal averages where subdomains meet), potential 0. ``"equilibrium"``
+        (electroneutral model): the zero-current (Donnan) equilibrium of the cell, each
+        mobile species Boltzmann-distributed, :math:`c_k = A_k e^{-z_k F\phi/RT}`, with
+        :math:`A_k` the ``c0`` of subdomain ``initial_reference`` (default: the first) and
+        the potential at every node fixed by electroneutrality with the local fixed
+        charge (Donnan potentials at layer interfaces); nothing moves at zero current.
+    initial_reference : str, optional
+        Subdomain whose ``c0`` defines the equilibrium (``initial="equilibrium"``).
     """
 
     domain: object
@@ -60,6 +70,8 @@ class NPPProblem:
     charge_source: Callable | None = None
     eliminate: str | None = None
     debye_resolution: float = 1.0
+    initial: str = "subdomain"
+    initial_reference: str | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "species", tuple(self.species))
@@ -69,6 +81,17 @@ class NPPProblem:
             raise unknown_name("electrostatics", str(self.electrostatics),
                                ["poisson", "electroneutral"], exc=ConfigError)
         check_temperature(self.temperature, name="temperature [K]", exc=ConfigError)
+        if self.initial not in ("subdomain", "equilibrium"):
+            raise unknown_name("initial", str(self.initial), ["subdomain", "equilibrium"],
+                               exc=ConfigError)
+        if self.initial == "equilibrium" and self.electrostatics != "electroneutral":
+            raise ConfigError("initial='equilibrium' (Donnan start) is implemented for "
+                              "electrostatics='electroneutral'; with 'poisson' start from "
+                              "initial='subdomain' and let the double layers relax.")
+        if (self.initial_reference is not None
+                and self.initial_reference not in self.domain.region_names):
+            raise unknown_name("initial_reference", str(self.initial_reference),
+                               list(self.domain.region_names), exc=ConfigError)
         names = [s.name for s in self.species]
         if not self.species:
             raise ConfigError("species is empty: give at least one Species(name, z, D, c0).")
@@ -122,7 +145,8 @@ class NPPState:
     nodal [V], ``electrode_potentials[name]`` [V], ``electrode_currents[name]`` mean
     current density [A m-2] (anodic > 0), ``conservation[name]`` the step's relative
     species imbalance. ``stepper`` is the integrator state in the solver's scaled units
-    (what :func:`ntransport.solve.checkpoint.save_checkpoint` stores)."""
+    (what :func:`ntransport.solve.checkpoint.save_checkpoint` stores). ``event`` is the
+    reason the run stopped after this state (an ``events=`` condition), else None."""
 
     t: float
     concentrations: Mapping
@@ -134,6 +158,7 @@ class NPPState:
     dt: float = 0.0
     newton_iterations: int = 0
     stepper: StepperState | None = field(default=None, repr=False, compare=False)
+    event: str | None = None
 
     def current(self, electrode: str) -> float:
         return float(self.electrode_currents[electrode])

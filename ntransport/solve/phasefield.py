@@ -1,94 +1,166 @@
-r"""Time integration of the phase-field model: coupled Newton per step, adaptive steps.
+r"""The phase-field model of Li electrodeposition on a Domain in metres.
 
-:func:`simulate` is a generator yielding :class:`PhaseFieldState` after every accepted
-backward-Euler step of the fully coupled :math:`(\xi, c, \phi)` system (monolithic
-Newton with the exact Jacobian of :mod:`ntransport.physics.phasefield_forms`).
+:class:`PhaseFieldProblem` holds what to solve: a :class:`~ntransport.geometry.Domain`
+(SI lengths, named regions such as ``"PEO"`` and ``"PE"``), a parameter set (SI
+:class:`~ntransport.physics.phasefield_params.PhaseFieldParameters` or a normalised
+:class:`~ntransport.physics.phasefield_params.ScaledParameters` carrying its own SI
+scales), boundary conditions in SI (potential [V], inward current density [A m-2],
+salt concentration [mol m-3]) and options (skeleton regions, mechanics, noise, band
+remeshing). Scaling happens inside: lengths by ``params.length``, times by
+``params.time``, concentrations by ``c0``; the potential stays in volts.
 
-Step control: a step is rejected (and retried with half the step) when Newton does not
-converge in `max_iter` iterations, when :math:`\xi` leaves :math:`[-0.05, 1.05]`, or when
-:math:`\max|\Delta\xi|` exceeds twice `target_dxi`; after an accepted step
-:math:`\Delta t \leftarrow \Delta t\,\min(2, \max(0.5, 0.9\,\text{target}/\max|\Delta\xi|))`.
+:func:`run` is a generator of :class:`PhaseFieldState` driven by the one time-step
+controller (:func:`ntransport.solve.stepping.bdf_steps`, backward Euler: the order
+that keeps the discrete maximum principle of the salt, hence c >= 0), each step solved
+by the one Newton (:func:`ntransport.solve.newton.newton`) on the exact Jacobian of
+:mod:`ntransport.physics.phasefield_forms`, assembled on a sparsity pattern computed
+once per mesh, with one :class:`~ntransport.solve.linear.DirectSolver` per run
+(PARDISO keeps its symbolic analysis while the mesh holds). :func:`solve` collects a
+:class:`~ntransport.solution.Solution` (frames at stop times, per-step histories) and
+saves/resumes checkpoints through a :class:`~ntransport.solve.checkpoint.CheckpointStore`.
+
+**Refined band that follows the interface.** With ``remesh=BoxSpec(...)`` the mesh is
+fine only below a band top; after every accepted step, if the deposit (nodes with
+:math:`\xi > 0.02`) comes within ``remesh_margin`` of the band top, the box is rebuilt
+with the band raised by ``remesh_step`` and the fields are interpolated onto it (the
+fine nodes of the old band are nodes of the new mesh, so the deposit is carried
+exactly; only the smooth electrolyte fields of the coarse part are interpolated). The
+time integrator restarts at that state. A run so reaches the far side of the cell.
+
+**Mechanics** (optional, :class:`~ntransport.physics.phasefield_mechanics.Mechanics`):
+after every accepted step the plane-strain eigenstrain problem is solved for the new
+:math:`\xi` (:mod:`ntransport.solve.phasefield_mechanics`); the next step uses the
+hydrostatic stress through the overpotential shift :math:`\Delta V\sigma_h/F` (operator
+splitting, lagged one step; its dependence on :math:`\xi` is not in the Jacobian).
 """
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
-import scipy.sparse.linalg as spla
-import skfem
 
-from ..errors import ConfigError, ConvergenceError, MeshError, check_positive, suggest
-from ..physics.phasefield_forms import (jacobian, lumped_masses, point_state, residual,
-                                        source)
-from ..physics.phasefield_mechanics import (Mechanics, elasticity_basis, overpotential_shift,
-                                           solve_elasticity)
-from ..physics.phasefield_params import ScaledParameters, interface_width
+from ..errors import ConfigError, ConvergenceError, check_positive, suggest
+from ..geometry.boxes import BoxSpec
+from ..geometry.domain import Domain
+from ..physics.phasefield_mechanics import Mechanics, overpotential_shift
+from ..physics.phasefield_params import (PhaseFieldParameters, ScaledParameters,
+                                         interface_width, nondimensionalise)
+from .linear import DirectSolver
+from .newton import newton
+from .phasefield_system import (PhaseFieldSystem, check_initial_field,
+                                check_interface_resolution, deposit_area, interface_points,
+                                tip_height, transfer_nodal)
+from .stepping import StepperState, bdf_steps, restarted
 
-__all__ = ["PhaseFieldProblem", "PhaseFieldState", "simulate", "check_initial_field",
-           "check_interface_resolution", "element_size"]
+__all__ = ["PhaseFieldProblem", "PhaseFieldState", "run", "solve", "scaled_parameters",
+           "check_initial_field", "check_interface_resolution", "interface_points",
+           "tip_height", "deposit_area", "HISTORY_KEYS", "PhaseFieldSystem"]
 
 log = logging.getLogger(__name__)
+
+XI_TAIL = 0.02  # the interface (the part that must be resolved) starts here
+
+
+def scaled_parameters(params) -> ScaledParameters:
+    """The scaled set the model works with: a ScaledParameters as it is; an SI set
+    scaled by l0 = 1 um, t0 = 1 s, sigma0 = 1 S/m and E0 = W (the units of the MOOSE
+    set, so both sets give numbers of the same size)."""
+    if isinstance(params, ScaledParameters):
+        return params
+    if isinstance(params, PhaseFieldParameters):
+        return nondimensionalise(params, length=1e-6, time=1.0, conductivity=1.0)
+    raise ConfigError(f"params must be a PhaseFieldParameters (SI) or ScaledParameters, got "
+                      f"{type(params).__name__}.")
 
 
 @dataclass(frozen=True, eq=False)
 class PhaseFieldProblem:
-    """What to solve: mesh (scaled lengths), parameters and boundary conditions.
+    """What to solve (SI inputs; see the module docstring).
 
     Parameters
     ----------
-    mesh : skfem.Mesh
-        MeshLine1 or MeshTri1 in scaled length units with named ``mesh.boundaries``.
-    params : ScaledParameters
-    potential : mapping of boundary name to Dirichlet :math:`\\phi` [V].
-    current : mapping of boundary name to inward current density (scaled units
-        :math:`\\sigma_0\\cdot V/l_0`), a Neumann condition on :math:`\\phi`.
-    concentration : mapping of boundary name to Dirichlet :math:`c/c_0`.
-    skeleton : bool array (nelements,) or None
-        Elements of an inert skeleton (PE filaments): no Li grows into them and
-        :math:`D_l`, :math:`\\sigma_l` are multiplied there by `skeleton_factor`.
+    domain : Domain
+        2D triangles in metres with named boundaries (e.g. from
+        :func:`ntransport.geometry.boxes.box`: ``anode``, ``cathode``, ``sides``).
+    params : PhaseFieldParameters or ScaledParameters
+    metal_potential : float
+        Potential of the Li metal [V] (equipotential: sigma_e = 1e7 S/m drops < 1 uV
+        across a micrometre cell), against the electrolyte reference of `potential`;
+        0 for a galvanostatic run (then the electrolyte potential is measured against
+        the metal).
+    potential : mapping boundary -> electrolyte potential [V] (Dirichlet), e.g. 0 at
+        the far side of the cell (a Li reference in the bulk).
+    current : mapping boundary -> inward ionic current density [A m-2] (Neumann).
+    concentration : mapping boundary -> salt concentration [mol m-3] (Dirichlet).
+    skeleton : tuple of subdomain names
+        Inert skeleton (PE filaments): no Li grows into it and the electrolyte
+        transport there is multiplied by `skeleton_factor`.
     skeleton_factor : float in (0, 1]
         1 leaves the skeleton transparent; 1e-4 makes it blocking.
     noise : float
-        Amplitude :math:`A` of the Langevin term :math:`A\\zeta h'(\\xi)/\\sqrt{\\Delta t}`
-        (nodal standard normal :math:`\\zeta`), 0 to switch off.
-    seed : int
-        Seed of the noise generator (reproducible runs).
+        Amplitude of the Langevin term :math:`A\\zeta h'(\\xi)/\\sqrt{\\Delta t}` (scaled
+        time), 0 to switch off; ``seed`` makes it reproducible (also after a resume).
     mechanics : Mechanics or None
-        Mechano-electrochemical coupling (default off): before each step the plane-strain
-        eigenstrain problem is solved for the current :math:`\\xi` and the overpotential
-        in the reaction term is shifted by :math:`-\\Delta V\\sigma_h/nF`
-        (:mod:`ntransport.physics.phasefield_mechanics`). Operator splitting: the stress
-        is lagged by one step (first-order splitting error O(dt), of the same order as
-        backward Euler), and its dependence on xi is left out of the Newton Jacobian.
+    remesh : BoxSpec or None
+        Rebuild the box with a taller fine band as the deposit grows (the domain must
+        be ``remesh.build(band)`` for some band).
+    remesh_margin, remesh_step : float
+        Distance [m] of the deposit from the band top that triggers a remesh, and the
+        band increment [m] (defaults: 2 and 8 interface widths).
     """
 
-    mesh: skfem.Mesh
-    params: ScaledParameters
+    domain: Domain
+    params: PhaseFieldParameters | ScaledParameters
+    metal_potential: float = 0.0
     potential: Mapping[str, float] = field(default_factory=dict)
     current: Mapping[str, float] = field(default_factory=dict)
     concentration: Mapping[str, float] = field(default_factory=dict)
-    skeleton: np.ndarray | None = None
+    skeleton: tuple = ()
     skeleton_factor: float = 1e-4
     noise: float = 0.0
     seed: int = 0
     mechanics: Mechanics | None = None
+    remesh: BoxSpec | None = None
+    remesh_margin: float | None = None
+    remesh_step: float | None = None
 
     def __post_init__(self):
-        names = set(self.mesh.boundaries or {})
+        if not isinstance(self.domain, Domain):
+            raise ConfigError(f"domain must be an ntransport Domain holding a 2D mesh in metres, "
+                              f"got {type(self.domain).__name__}; build one with "
+                              "ntransport.geometry.boxes.box(...) (or boxes.column for 1D).")
+        if self.domain.dim != 2:
+            raise ConfigError(f"the phase-field model needs a 2D mesh, got a {self.domain.dim}D "
+                              "domain.")
+        object.__setattr__(self, "scaled", scaled_parameters(self.params))
+        names = set(self.domain.boundaries)
         for arg in ("potential", "current", "concentration"):
-            for name in getattr(self, arg):
+            for name, v in getattr(self, arg).items():
                 if name not in names:
-                    raise ConfigError(f"{arg}: boundary {name!r} not found in the mesh."
+                    raise ConfigError(f"{arg}: boundary {name!r} not found in the domain."
                                       f"{suggest(name, names)}")
+                if not math.isfinite(float(v)):
+                    raise ConfigError(f"{arg}[{name!r}] must be finite, got {v!r}.")
+        if not math.isfinite(float(self.metal_potential)):
+            raise ConfigError(f"metal_potential must be finite, got {self.metal_potential!r}.")
         both = set(self.potential) & set(self.current)
         if both:
             raise ConfigError(f"boundary {sorted(both)} has both a potential and a current "
                               "condition; give one of them.")
-        if self.skeleton is not None and np.shape(self.skeleton) != (self.mesh.nelements,):
-            raise ConfigError(f"skeleton must be a bool array of shape "
-                              f"({self.mesh.nelements},), got {np.shape(self.skeleton)}.")
+        for name, v in self.concentration.items():
+            if float(v) < 0:
+                raise ConfigError(f"concentration[{name!r}] must be >= 0 mol m-3, got {v!r}.")
+        if isinstance(self.skeleton, str):
+            raise ConfigError(f"skeleton must be a tuple of subdomain names, got the string "
+                              f"{self.skeleton!r}; write ({self.skeleton!r},).")
+        object.__setattr__(self, "skeleton", tuple(self.skeleton))
+        for name in self.skeleton:
+            if name not in self.domain.region_names:
+                raise ConfigError(f"skeleton: subdomain {name!r} not found in the domain."
+                                  f"{suggest(name, self.domain.region_names)}")
         if not (0.0 < self.skeleton_factor <= 1.0):
             raise ConfigError(f"skeleton_factor must lie in (0, 1], got "
                               f"{self.skeleton_factor!r} (use 1e-4 for a blocking skeleton).")
@@ -97,217 +169,325 @@ class PhaseFieldProblem:
             if not isinstance(self.mechanics, Mechanics):
                 raise ConfigError(f"mechanics must be a Mechanics(...) or None, got "
                                   f"{type(self.mechanics).__name__}.")
-            if self.mesh.dim() != 2:
-                raise ConfigError(f"mechanics needs a 2D mesh (plane strain), got a "
-                                  f"{self.mesh.dim()}D mesh.")
-            for name in self.mechanics.clamped:
-                if name not in names:
-                    raise ConfigError(f"mechanics.clamped: boundary {name!r} not found in "
-                                      f"the mesh.{suggest(name, names)}")
+            for arg in ("clamped", "rollers"):
+                for name in getattr(self.mechanics, arg):
+                    if name not in names:
+                        raise ConfigError(f"mechanics.{arg}: boundary {name!r} not found in "
+                                          f"the domain.{suggest(name, names)}")
+            for name in self.mechanics.fixed_regions:
+                if name not in self.domain.region_names:
+                    raise ConfigError(f"mechanics.fixed_regions: subdomain {name!r} not found."
+                                      f"{suggest(name, self.domain.region_names)}")
+        if self.remesh is not None and not isinstance(self.remesh, BoxSpec):
+            raise ConfigError(f"remesh must be a geometry.boxes.BoxSpec or None, got "
+                              f"{type(self.remesh).__name__}.")
+        w = interface_width(self.scaled) * self.scaled.length
+        if self.remesh_margin is None:
+            object.__setattr__(self, "remesh_margin", 2.0 * w)
+        if self.remesh_step is None:
+            object.__setattr__(self, "remesh_step", 8.0 * w)
+
+    @property
+    def interface_width(self) -> float:
+        """10--90 % width of the diffuse interface [m]."""
+        return interface_width(self.scaled) * self.scaled.length
 
 
 @dataclass(frozen=True, eq=False)
 class PhaseFieldState:
-    """One accepted step: time, nodal fields, the step used and Newton iterations;
-    `stress` the nodal hydrostatic stress [Pa] used in the step (None: mechanics off)."""
+    """One accepted step: the stepper state (scaled time and unknowns), the domain it
+    lives on, SI fields and what happened at the boundaries during the step.
 
-    t: float
-    xi: np.ndarray
-    c: np.ndarray
-    phi: np.ndarray
-    dt: float
-    iterations: int
+    ``boundary_current`` maps each Dirichlet-potential boundary to the current that
+    entered the domain through it [A per m depth]; ``li_inflow`` is the Li entering
+    through the boundaries [mol m-1 s-1] and ``li_rate`` the rate of change of the Li
+    inventory (ions + metal) [mol m-1 s-1] -- equal to round-off (a conservative scheme).
+    """
+
+    stepper: StepperState
+    domain: Domain
+    time_unit: float
+    c0: float
     stress: np.ndarray | None = None
+    boundary_current: Mapping = field(default_factory=dict)
+    li_inflow: float = 0.0
+    li_rate: float = 0.0
+
+    @property
+    def t(self) -> float:
+        return self.stepper.t * self.time_unit
+
+    @property
+    def n(self) -> int:
+        return self.domain.mesh.nvertices
+
+    @property
+    def xi(self) -> np.ndarray:
+        return self.stepper.u[:self.n]
+
+    @property
+    def c(self) -> np.ndarray:
+        """Salt (= Li+) concentration [mol m-3]."""
+        return self.stepper.u[self.n:2 * self.n] * self.c0
+
+    @property
+    def phi(self) -> np.ndarray:
+        return self.stepper.u[2 * self.n:]
+
+    @property
+    def event(self):
+        return self.stepper.event
 
 
-def element_size(mesh) -> np.ndarray:
-    """Longest edge of each element."""
-    p = mesh.p[:, mesh.t]  # (dim, nverts, nel)
-    nv = p.shape[1]
-    h = np.zeros(mesh.nelements)
-    for i in range(nv):
-        for j in range(i + 1, nv):
-            h = np.maximum(h, np.linalg.norm(p[:, i] - p[:, j], axis=0))
-    return h
+# ---------------------------------------------------------------- the run
+def _initial_vector(problem, system, xi0, c0, phi0):
+    n = system.n
+    sp = problem.scaled
+    xi = check_initial_field(xi0(system.domain) if callable(xi0) else xi0, n)
+    c = np.broadcast_to(np.asarray(sp.c0 if c0 is None else c0, float) / sp.c0, (n,)).copy()
+    phi = np.zeros(n) if phi0 is None else np.broadcast_to(np.asarray(phi0, float), (n,)).copy()
+    if np.any(c < 0):
+        raise ValueError("c0 must be >= 0 mol m-3 everywhere.")
+    u = np.concatenate([xi, c, phi])
+    u[system.fixed] = system.fixed_values
+    return u
 
 
-def check_initial_field(xi0, n: int) -> np.ndarray:
-    """Return `xi0` as a float array of length `n`, or raise if outside [0, 1]."""
-    xi0 = np.asarray(xi0, dtype=float)
-    if xi0.shape != (n,):
-        raise ValueError(f"xi0 must have one value per mesh node ({n},), got {xi0.shape}.")
-    if not np.all(np.isfinite(xi0)):
-        raise ValueError("xi0 contains NaN or inf values.")
-    lo, hi = float(xi0.min()), float(xi0.max())
-    if lo < 0.0 or hi > 1.0:
-        raise ValueError(f"xi0 must lie in [0, 1] (0 electrolyte, 1 Li metal), got values "
-                         f"in [{lo:.6g}, {hi:.6g}]; clip it with np.clip(xi0, 0, 1).")
-    return xi0
-
-
-def check_interface_resolution(mesh, xi, params: ScaledParameters, *,
-                               elements_across: int = 4) -> None:
-    """Raise MeshError unless elements holding the interface are at most
-    ``interface_width(params)/elements_across`` long (10--90 % tanh width)."""
-    width = interface_width(params)
-    h_req = width / elements_across
-    xe = xi[mesh.t]
-    at = (xe.max(axis=0) > 0.02) & (xe.min(axis=0) < 0.98)
-    if not at.any():
-        return
-    h = element_size(mesh)[at].max()
-    if h > h_req * (1 + 1e-9):
-        raise MeshError(
-            f"interface unresolved by the mesh: elements holding the interface are up to "
-            f"h = {h:.4g} long, but the diffuse interface (10-90 % width "
-            f"2 artanh(0.8) sqrt(2 kappa_min/W) = {width:.4g}) needs >= {elements_across} "
-            f"elements across: refine there to element size <= {h_req:.4g} (scaled units).")
-
-
-def _boundary_nodes(mesh, names) -> np.ndarray:
-    facets = np.concatenate([np.asarray(mesh.boundaries[n]) for n in names]) \
-        if names else np.zeros(0, dtype=int)
-    return np.unique(mesh.facets[:, facets].ravel())
-
-
-def _setup(problem: PhaseFieldProblem):
-    mesh = problem.mesh
-    elem = skfem.ElementLineP1() if mesh.dim() == 1 else skfem.ElementTriP1()
-    basis = skfem.Basis(mesh, elem, intorder=3)
-    nqp = basis.X.shape[-1]
-    skel = np.zeros(mesh.nelements, bool) if problem.skeleton is None \
-        else np.asarray(problem.skeleton, bool)
-    mobility = np.repeat((~skel).astype(float)[:, None], nqp, axis=1)
-    liquid = np.repeat(np.where(skel, problem.skeleton_factor, 1.0)[:, None], nqp, axis=1)
-    n = basis.N
-    neumann = np.zeros(n)
-    for name, i_in in problem.current.items():
-        fb = skfem.FacetBasis(mesh, elem, facets=mesh.boundaries[name])
-        neumann += source.assemble(fb, a=float(i_in) * np.ones((fb.nelems, fb.X.shape[-1])))
-    dir_c = {k: _boundary_nodes(mesh, [k]) for k in problem.concentration}
-    dir_p = {k: _boundary_nodes(mesh, [k]) for k in problem.potential}
-    fixed = np.concatenate([n + v for v in dir_c.values()] + [2 * n + v for v in dir_p.values()]
-                           + [np.zeros(0, int)]).astype(int)
-    lumped = lumped_masses(basis, mobility)
-    return basis, mobility, liquid, lumped, neumann, dir_c, dir_p, np.unique(fixed)
-
-
-def _newton(basis, U_old, U, dt, p, mob, liq, lumped, neumann, free, noise, *, tol,
-            max_iter, eta_shift=None):
-    """Return (U, iterations) or (None, iterations) if not converged."""
-    n = basis.N
-    for it in range(1, max_iter + 1):
-        s = point_state(basis, U, U_old, dt, mob, liq, lumped)
-        R = residual(basis, s, p, noise=noise, neumann=neumann, eta_shift=eta_shift)
-        J = jacobian(basis, s, p, dt, noise=noise, eta_shift=eta_shift)
-        try:
-            du = np.zeros_like(U)
-            du[free] = spla.spsolve(J[free][:, free].tocsc(), -R[free])
-        except RuntimeError:  # singular factor
-            return None, it
-        if not np.all(np.isfinite(du)):
-            return None, it
-        step = max(np.abs(du[:2 * n]).max(), p.f * np.abs(du[2 * n:]).max())
-        # damping: the Butler-Volmer term is exponential in phi; cap f|d phi| <= 2 and
-        # |d xi| <= 0.5 per iteration (a full Newton step is taken close to the root)
-        lam = min(1.0, 2.0 / max(p.f * np.abs(du[2 * n:]).max(), 1e-300),
-                  0.5 / max(np.abs(du[:n]).max(), 1e-300))
-        U = U + lam * du
-        if lam == 1.0 and step < tol:
-            return U, it
-    return None, max_iter
-
-
-def simulate(problem: PhaseFieldProblem, xi0, *, c0=1.0, phi0=None, t_end: float,
-             dt: float, dt_min: float | None = None, dt_max: float | None = None,
-             target_dxi: float = 0.1, tol: float = 1e-9, max_iter: int = 25,
-             max_steps: int = 100_000, check_resolution: bool = True
-             ) -> Iterator[PhaseFieldState]:
-    """Integrate from t = 0 to `t_end`, yielding every accepted step.
+def run(problem: PhaseFieldProblem, xi0, *, t_end: float, dt: float, c0=None, phi0=None,
+        start: StepperState | None = None, domain: Domain | None = None,
+        stop_times=(), stop_height: float | None = None, rtol: float = 0.0,
+        atol: float = 0.05, max_dxi: float = 0.5, dt_max: float | None = None,
+        dt_min: float | None = None, tol: float = 1e-7, maxiter: int = 25,
+        max_steps: int = 100_000, check_resolution: bool = True, progress=None,
+        solver=None, elastic_solver=None) -> Iterator[PhaseFieldState]:
+    """Integrate from t = 0 (or from `start`) to `t_end` [s], yielding every accepted step.
 
     Parameters
     ----------
     problem : PhaseFieldProblem
-    xi0 : array (nnodes,)
-        Initial order parameter in [0, 1].
-    c0, phi0 : float or array
-        Initial Li+ concentration (over c0) and potential; Dirichlet values override.
+    xi0 : array (nnodes,) or callable ``domain -> array``
+        Initial order parameter in [0, 1] (a callable is also the stress-free reference
+        of the mechanics on every remeshed box).
     t_end, dt : float
-        Final time and first step (scaled). `dt_min` (default dt*1e-6), `dt_max`
-        (default t_end) bound the adaptive step.
-    target_dxi : float
-        Desired max nodal change of xi per step.
-    tol : float
-        Newton tolerance on max |d xi|, |d c| and f |d phi|.
+        Final time and first step [s].
+    c0, phi0 : float or array
+        Initial salt concentration [mol m-3] (default the set's c0) and potential [V];
+        Dirichlet values override.
+    start, domain : StepperState, Domain
+        Resume from a saved state (scaled units, as checkpointed) on its domain.
+    stop_times : sequence of float
+        Times [s] the integrator lands on exactly (snapshots).
+    stop_height : float, optional
+        End the run (event) once the xi = 1/2 contour reaches this height [m].
+    rtol, atol : float
+        Local error tolerance on xi (weighted max-norm of the BDF1 estimate).
+    max_dxi : float
+        A step changing xi by more than this at any node is rejected and halved.
+    tol, maxiter : Newton tolerance (max-norm of the update) and iteration limit.
+    solver, elastic_solver : DirectSolver, optional
+        Linear solvers of the Newton iteration and of the elasticity; pass the same
+        ones to several runs to keep one PARDISO handle each (default: new ones).
 
     Raises
     ------
-    ValueError
-        `xi0` outside [0, 1].
-    MeshError
-        The interface is (or becomes) unresolved: fewer than 4 elements across.
-    ConvergenceError
-        A step fails at dt < dt_min.
+    ValueError : `xi0` outside [0, 1] or of the wrong size.
+    MeshError : the interface is (or becomes) unresolved.
+    ConvergenceError : a step fails below the minimum step size.
+    StepLimitError : more than `max_steps` steps.
     """
-    p, mesh = problem.params, problem.mesh
+    sp = problem.scaled
+    t0 = sp.time
     check_positive(t_end, name="t_end")
     check_positive(dt, name="dt")
-    dt_min = dt * 1e-6 if dt_min is None else dt_min
-    dt_max = t_end if dt_max is None else dt_max
-    basis, mob, liq, lumped, neumann, dir_c, dir_p, fixed = _setup(problem)
-    n = basis.N
-    xi = check_initial_field(xi0, n)
+    width = problem.interface_width
+    dom = domain if domain is not None else problem.domain
+    ctx = _RunContext(problem, dom, xi0, solver, elastic_solver)
+    if start is None:
+        u0 = _initial_vector(problem, ctx.system, xi0, c0, phi0)
+        start = StepperState(t=0.0, u=u0, dt=dt / t0)
+    elif start.u.size != 3 * dom.mesh.nvertices:
+        raise ConfigError(f"start state has {start.u.size} unknowns but the domain "
+                          f"{3 * dom.mesh.nvertices}; pass the domain it was saved on.")
     if check_resolution:
-        check_interface_resolution(mesh, xi, p)
-    c = np.broadcast_to(np.asarray(c0, float), (n,)).copy()
-    phi = np.zeros(n) if phi0 is None else np.broadcast_to(np.asarray(phi0, float), (n,)).copy()
-    for k, nodes in dir_c.items():
-        c[nodes] = problem.concentration[k]
-    for k, nodes in dir_p.items():
-        phi[nodes] = problem.potential[k]
-    free = np.setdiff1d(np.arange(3 * n), fixed)
-    rng = np.random.default_rng(problem.seed)
-    U = np.concatenate([xi, c, phi])
-    t, step = 0.0, 0
-    mech, stress, shift = problem.mechanics, None, None
-    mech_basis = None if mech is None else elasticity_basis(mesh)  # once, not per step
-    while t < t_end * (1 - 1e-12) and step < max_steps:
-        if mech is not None and stress is None:  # staggered: stress of the current xi
-            stress = solve_elasticity(mesh, U[:n], mech, xi_ref=xi, basis=mech_basis).stress
-            shift = overpotential_shift(stress, mech)
-        dt = min(dt, t_end - t)
-        noise = None
-        if problem.noise > 0:
-            noise = problem.noise * rng.standard_normal(n) / np.sqrt(dt)
-        Unew, its = _newton(basis, U, U.copy(), dt, p, mob, liq, lumped, neumann, free,
-                            noise, tol=tol, max_iter=max_iter, eta_shift=shift)
-        ok = Unew is not None
-        if ok:
-            xin = Unew[:n]
-            dxi = np.abs(xin - U[:n]).max()
-            ok = xin.min() > -0.05 and xin.max() < 1.05 and dxi <= 2 * target_dxi
-        if not ok:
-            if dt / 2 < dt_min:
-                raise ConvergenceError(
-                    f"phase-field step at t = {t:.6g} failed (Newton {its} iterations, tol "
-                    f"{tol:g}) down to dt = {dt:.3g} < dt_min = {dt_min:.3g}; lower the "
-                    f"applied driving force, refine the mesh or lower target_dxi.")
-            dt /= 2
-            log.debug("step rejected at t=%g, dt -> %g", t, dt)
-            continue
-        U, t, step = Unew, t + dt, step + 1
-        if check_resolution:
-            check_interface_resolution(mesh, U[:n], p)
-        yield PhaseFieldState(t, U[:n].copy(), U[n:2 * n].copy(), U[2 * n:].copy(), dt, its,
-                              stress)
-        stress = None
-        fac = min(2.0, max(0.5, 0.9 * target_dxi / max(dxi, 1e-300)))
-        if its > 10:
-            fac = min(fac, 0.7)
-        dt = float(np.clip(dt * fac, dt_min, dt_max))
-    if t < t_end * (1 - 1e-12):  # h-sec: a reached step cap raises, never ends silently
-        from .stepping import StepLimitError
+        check_interface_resolution(dom, start.u[:dom.mesh.nvertices], width)
+    rng_seed = int(problem.seed)
+    ctx.update_stress(start.u)
 
-        raise StepLimitError(f"phase-field run reached max_steps = {max_steps} at t = {t:.6g} "
-                             f"before t_end = {t_end:.6g} (scaled time); raise max_steps or "
-                             "shorten the run.")
+    def step_solver(guess, t_new, a0h, hist):
+        s = ctx.system
+        n = s.n
+        u_n = -hist / a0h  # backward Euler: hist = -u_n/h
+        shift = None if ctx.stress is None else overpotential_shift(ctx.stress, problem.mechanics)
+        noise = None
+        if problem.noise > 0:  # keyed by the time: the same numbers after a resume
+            key = int(np.float64(t_new).view(np.int64)) & 0x7FFFFFFFFFFFFFFF
+            noise = problem.noise * math.sqrt(a0h) * \
+                np.random.default_rng([rng_seed, key]).standard_normal(n)
+
+        def fun(ur):
+            u = s.expand(ur, guess)
+            return s.equations(u, a0h * u[:n] + hist[:n], a0h * u[n:2 * n] + hist[n:2 * n],
+                               a0h, shift=shift, noise=noise)
+
+        def limit(u, du):  # Butler-Volmer is exponential in phi: cap f|d phi| and |d xi|
+            mx = np.abs(du[:n]).max()
+            mp = sp.f * np.abs(du[-n:]).max()
+            return min(1.0, 0.5 / max(mx, 1e-300), 8.0 / max(mp, 1e-300))
+
+        res = newton(fun, guess[s.active], tol=tol, maxiter=maxiter, solver=ctx.solver,
+                     step_limit=limit)
+        u = s.expand(res.u, guess)
+        xi = u[:n]
+        if xi.min() < -0.05 or xi.max() > 1.05:
+            raise ConvergenceError(f"xi left [-0.05, 1.05] ([{xi.min():.3g}, {xi.max():.3g}])")
+        dxi = float(np.abs(xi - u_n[:n]).max())
+        if dxi > max_dxi:
+            raise ConvergenceError(f"xi changed by {dxi:.3g} > max_dxi = {max_dxi:g} in one step")
+        return u, res.iterations
+
+    def after_step(state):
+        ctx.record_boundaries(state)
+        if check_resolution:
+            check_interface_resolution(ctx.system.domain, state.u[:ctx.system.n], width)
+        ctx.update_stress(state.u)
+        return state
+
+    def remesh_due(state):
+        return _REMESH if ctx.remesh_band(state.u) is not None else None
+
+    def reached(state):
+        s = ctx.system
+        y = tip_height(s.domain, state.u[:s.n])
+        return (f"the deposit reached y = {y * 1e6:.4g} um >= {stop_height * 1e6:.4g} um"
+                if y >= stop_height else None)
+
+    events = [remesh_due] + ([reached] if stop_height is not None else [])
+    state, taken = start, 0
+    while True:
+        new_band = ctx.remesh_band(state.u)
+        if new_band is not None:
+            state = ctx.remesh(state, new_band)
+        n = ctx.system.n
+        mask = np.zeros(3 * n, bool)
+        mask[:n] = True  # local error of xi only (c and phi follow it)
+        steps = bdf_steps(step_solver, state, t_end / t0, order=1, adaptive=True, rtol=rtol,
+                          atol=atol, dt_min=None if dt_min is None else dt_min / t0,
+                          dt_max=None if dt_max is None else dt_max / t0, weight_mask=mask,
+                          max_steps=max_steps - taken,
+                          stop_times=[x / t0 for x in stop_times], events=events,
+                          after_step=after_step, progress=progress, time_unit=t0)
+        state = None
+        for state in steps:
+            taken += 1
+            remesh_next = state.event == _REMESH
+            if remesh_next:
+                state = replace(state, event=None)
+            yield ctx.state(state)
+            if state.event is not None:
+                return
+            if remesh_next:
+                break
+        else:
+            return
+
+
+_REMESH = "__remesh__"
+
+
+class _RunContext:
+    """Mutable state of one run: the current system (rebuilt on a remesh), the linear
+    solver, the mechanics and the boundary bookkeeping of the last step."""
+
+    def __init__(self, problem, domain, xi0, solver, elastic_solver=None):
+        self.problem = problem
+        self.system = PhaseFieldSystem(problem, domain)
+        self.solver = solver if solver is not None else DirectSolver()
+        self.elastic_solver = elastic_solver
+        self.xi0 = xi0
+        self.stress = None
+        self.diag = ({}, 0.0, 0.0)
+        self.elastic = None
+        self._ref = None
+        if problem.mechanics is not None:
+            self._new_elastic(domain)
+            if not callable(xi0):
+                self._ref = check_initial_field(xi0, domain.mesh.nvertices)
+
+    def _new_elastic(self, domain):
+        from .phasefield_mechanics import ElasticitySolver
+
+        if self.elastic_solver is None:
+            self.elastic_solver = DirectSolver()
+        self.elastic = ElasticitySolver(domain, self.problem.mechanics,
+                                        length=self.problem.scaled.length,
+                                        solver=self.elastic_solver)
+
+    def xi_ref(self, domain):
+        return self.xi0(domain) if callable(self.xi0) else self._ref
+
+    def update_stress(self, u):
+        if self.elastic is None:
+            return
+        s = self.system
+        self.stress = self.elastic.solve(u[:s.n], xi_ref=self.xi_ref(s.domain)).stress
+
+    def record_boundaries(self, state):
+        """Boundary currents and the Li balance of the step just taken (BE rates)."""
+        s, sp = self.system, self.problem.scaled
+        n = s.n
+        h = state.t - state.t_prev
+        rate = (state.u - state.u_prev) / h
+        r = s.equations(state.u, rate[:n], rate[n:2 * n], 1.0 / h, raw=True)
+        cur = {name: float(r[2 * n + nodes].sum()) * sp.conductivity
+               for name, nodes in s.phi_nodes.items()}
+        inflow = (float(r[2 * n:].sum()) + float(s.neumann.sum())) / sp.gamma_c
+        if s.c_fixed.size:
+            inflow += float(r[n + s.c_fixed].sum())
+        li_rate = float(s.lumped @ (rate[n:2 * n] + sp.cs_c0 * rate[:n]))
+        scale = sp.c0 * sp.length ** 2 / sp.time  # scaled Li rate -> mol m-1 s-1
+        self.diag = (cur, inflow * scale, li_rate * scale)
+
+    def remesh_band(self, u):
+        """The new band top [m] if the deposit comes within the margin of the band top."""
+        pr = self.problem
+        if pr.remesh is None:
+            return None
+        s = self.system
+        band = float(s.domain.info.get("band", pr.remesh.height))
+        if band >= pr.remesh.height * (1 - 1e-12):
+            return None
+        top = s.domain.mesh.p[1, u[:s.n] > XI_TAIL]
+        reach = float(top.max()) if top.size else 0.0
+        if reach <= band - pr.remesh_margin:
+            return None
+        return min(pr.remesh.height, reach + pr.remesh_margin + pr.remesh_step)
+
+    def remesh(self, state, band):
+        pr, s = self.problem, self.system
+        new_dom = pr.remesh.build(band)
+        u_new = transfer_nodal(s.domain, new_dom, state.u, 3)
+        new_sys = PhaseFieldSystem(pr, new_dom)
+        u_new[new_sys.fixed] = new_sys.fixed_values
+        log.info("t = %.4g s: the deposit nears the band top; band %.3g -> %.3g um (%d nodes)",
+                 state.t * pr.scaled.time, s.domain.info.get("band", 0.0) * 1e6, band * 1e6,
+                 new_dom.mesh.nvertices)
+        if self.elastic is not None:
+            if self._ref is not None:
+                self._ref = transfer_nodal(s.domain, new_dom, self._ref, 1)
+            self._new_elastic(new_dom)
+        self.system = new_sys
+        new_state = restarted(state, u_new)
+        self.update_stress(new_state.u)
+        return new_state
+
+    def state(self, stepper):
+        cur, inflow, rate = self.diag
+        sp = self.problem.scaled
+        return PhaseFieldState(stepper, self.system.domain, sp.time, sp.c0, self.stress, cur,
+                               inflow, rate)
+
+
+simulate = run
+
+
+from .phasefield_solution import HISTORY_KEYS, solve  # noqa: E402  (uses the names above)

@@ -37,6 +37,17 @@ the Joule dissipation in subdomain *i* per unit current (for layers in series, t
 potential drop across the layer); the losses sum to the applied voltage, any rest
 being dissipated on resistive interfaces (reported as region ``interfaces``); computed by
 :func:`ntransport.post.losses.voltage_losses`.
+
+**Thickness sweep** (optional ``thickness_sweep:``): the layer ``layer`` of the
+layered-stack case ``case`` is resized to each of ``thicknesses`` and solved again (same
+mesh rules, same drive); the area-specific resistance :math:`ASR(L)` and the voltage loss
+:math:`i \\cdot ASR(L)` at the case's current density are tabulated (``thickness_sweep.csv``)
+and plotted against the ASR of the reference case ``against``. The ASR of a layer stack is a
+series sum, linear in L, so the **crossover thickness** -- where the swept case loses as
+much as the reference -- follows from the line through the sweep points,
+:math:`L^* = L_0 + (ASR_{ref} - ASR(L_0))/(dASR/dL)`; for a single layer of
+conductivity :math:`\\sigma` against a stack of thickness :math:`L_{ref}` and effective
+conductivity :math:`\\sigma_{ref}` it is :math:`L^* = L_{ref}\\,\\sigma/\\sigma_{ref}`.
 """
 from __future__ import annotations
 
@@ -54,7 +65,8 @@ from ..post.losses import voltage_losses
 from ..post.profiles import centre_line_profile
 from .registry import register_study
 
-__all__ = ["SCHEMA", "build_geometry", "resolve_materials", "run_conduction", "check_conduction"]
+__all__ = ["SCHEMA", "build_geometry", "resolve_materials", "resolve_material",
+           "run_conduction", "check_conduction"]
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +164,13 @@ OUTPUTS = Section({
     "profile_points": Value(int, default=400),
 }, default={})
 
+SWEEP = Section({
+    "case": Value(str, doc="the case whose layer thickness is swept (a layered_stack)"),
+    "layer": Value(str, doc="the layer of that case to resize"),
+    "thicknesses": ListOf(Quantity("length", positive=True), min_len=2),
+    "against": Value(str, doc="the reference case (its ASR is the crossover line)"),
+}, default=None)
+
 SCHEMA = Section({
     "title": Value(str, default=""),
     "description": Value(str, default=""),
@@ -160,6 +179,7 @@ SCHEMA = Section({
     "cases": MapOf(CASE, default=None, min_len=1, keys=Name()),  # keys name output files
     "geometry": Tagged(GEOMETRY.variants, default=None),
     "materials": MapOf(MATERIAL, default=None, min_len=1),
+    "thickness_sweep": SWEEP,
 })
 
 
@@ -254,30 +274,35 @@ def resolve_materials(spec: dict, domain, *, path: str = "materials") -> dict:
     if missing:
         raise ConfigError(f"{path}: no material given for subdomain(s) {missing}; add e.g. "
                           f"'{missing[0]}: PEO/LiTFSI' (library names: {lib.available()}).")
-    out = {}
-    for key in names:
-        entry, where = spec[key], f"{path}.{key}"
-        try:
-            if isinstance(entry, str):
-                m = lib.get(entry)
+    return {key: resolve_material(spec[key], name=key, where=f"{path}.{key}") for key in names}
+
+
+def resolve_material(entry, *, name: str, where: str):
+    """One :data:`MATERIAL` entry (a library name, or a mapping with ``library`` and/or
+    overrides) -> :class:`~ntransport.materials.Material` named *name* when built from
+    scratch; errors name the case-file path *where*."""
+    from .. import materials as lib
+
+    try:
+        if isinstance(entry, str):
+            m = lib.get(entry)
+        else:
+            over = {("conductivity_ref" if k == "conductivity" else k): v
+                    for k, v in entry.items() if v is not None and k != "library"}
+            if entry["library"] is not None:
+                m = lib.get(entry["library"])
+                m = m.with_(**over) if over else m
             else:
-                over = {("conductivity_ref" if k == "conductivity" else k): v
-                        for k, v in entry.items() if v is not None and k != "library"}
-                if entry["library"] is not None:
-                    m = lib.get(entry["library"])
-                    m = m.with_(**over) if over else m
-                else:
-                    if "conductivity_ref" not in over:
-                        raise ConfigError(f"{where}: give 'library' (a parameter set) or at "
-                                          "least 'conductivity' (e.g. '0.1 mS/cm').")
-                    m = lib.Material(name=key, **over)
-        except MaterialError as exc:
-            raise ConfigError(f"{where}: {exc}") from exc
-        if not isinstance(m, lib.Material):
-            raise ConfigError(f"{where}: {m.name!r} is a {type(m).__name__}, not an ion "
-                              "conductor; choose an electrolyte parameter set.")
-        out[key] = m
-    return out
+                if "conductivity_ref" not in over:
+                    raise ConfigError(f"{where}: give 'library' (a parameter set) or at "
+                                      "least 'conductivity' (e.g. '0.1 mS/cm').")
+                m = lib.Material(name=name, **over)
+    except MaterialError as exc:
+        raise ConfigError(f"{where}: {exc}") from exc
+    if not isinstance(m, lib.Material):
+        raise ConfigError(f"{where}: {m.name!r} is a {type(m).__name__}, not an ion "
+                          "conductor; choose an electrolyte parameter set.")
+    return m
 
 
 # ------------------------------------------------------------------ post-processing
@@ -405,11 +430,39 @@ def _prepare(data, name, c, base):
     return at, phys, domain, mats, sigma
 
 
+def _sweep_spec(data):
+    """The validated thickness sweep (or None): the swept case's spec per thickness."""
+    sw = data["thickness_sweep"]
+    if sw is None:
+        return None
+    cases = _cases(data)
+    for key in ("case", "against"):
+        if sw[key] not in cases:
+            raise ConfigError(f"thickness_sweep.{key}: unknown case {sw[key]!r}."
+                              f"{suggest(sw[key], list(cases))}")
+    spec = cases[sw["case"]]
+    geo = spec["geometry"]
+    if geo["type"] != "layered_stack":
+        raise ConfigError(f"thickness_sweep.case: {sw['case']!r} is a {geo['type']!r} geometry; "
+                          "the sweep resizes a layer of a layered_stack.")
+    names = [lay["name"] for lay in geo["layers"]]
+    if names.count(sw["layer"]) != 1:
+        raise ConfigError(f"thickness_sweep.layer: {sw['layer']!r} must name exactly one layer "
+                          f"of case {sw['case']!r} (its layers: {names}).")
+    out = []
+    for L in sw["thicknesses"]:
+        layers = [dict(lay, thickness=L) if lay["name"] == sw["layer"] else dict(lay)
+                  for lay in geo["layers"]]
+        out.append((L, dict(spec, geometry=dict(geo, layers=layers))))
+    return out
+
+
 def check_conduction(case) -> None:
     """Resolve geometry (meshing it) and materials of every case, without solving."""
     data = case.data
     for name, c in _cases(data).items():
         _prepare(data, name, c, case.base_dir)
+    _sweep_spec(data)
 
 
 @register_study("conduction", schema=SCHEMA, check=check_conduction)
@@ -467,13 +520,13 @@ def run_conduction(case, *, progress=True, checkpoints=None):
                 for ax, f in zip(axes, maps):
                     if f == "potential_map":
                         style.field_map(ax, domain, res.potential * 1e3, label="φ [mV]",
-                                        kind="sequential", title=f"{label}: potential")
+                                        kind="sequential", title=f"{label}: φ")
                     else:
                         pos = jmag[jmag > 0]
                         spans = pos.size and pos.max() > 30 * max(pos.min(), 1e-300)
                         style.field_map(ax, domain, 0.1 * jmag, label="|j| [mA/cm²]",
                                         kind="log" if spans else "sequential",
-                                        title=f"{label}: current density")
+                                        title=f"{label}: |j|")
                         if "streamlines" in figs:
                             style.streamlines(ax, domain, res.current_density.T)
                 result.figures[f"{key}_maps"] = fig
@@ -497,4 +550,78 @@ def run_conduction(case, *, progress=True, checkpoints=None):
         style.stacked_bars(ax, losses, xlabel="ohmic voltage loss [mV]",
                            title="Voltage lost in each region (Joule dissipation / I)")
         result.figures["voltage_loss"] = fig
+    if data["thickness_sweep"] is not None:
+        _thickness_sweep(result, data, case.base_dir, progress)
     return result
+
+
+def _thickness_sweep(result, data, base, progress):
+    """ASR and voltage loss of the swept case per thickness, the crossover with the
+    reference case (module docstring); adds rows, a table, a figure and a note."""
+    from ..io import style
+    from ..io.tables import DataTable
+    from .progress import bar
+
+    sw = data["thickness_sweep"]
+    specs = _sweep_spec(data)
+    cases = _cases(data)
+
+    def asr_of(name, spec):
+        at, phys, domain, mats, sigma = _prepare(data, name, spec, base)
+        from ..post.effective import electrode_axis
+
+        _, _, area = electrode_axis(domain, tuple(phys["electrodes"]))
+        i = phys["current_density"] or 1.0
+        res = _solver()(domain, sigma, electrodes=tuple(phys["electrodes"]),
+                        interface_conductance=phys["interface_conductance"] or None,
+                        solver=phys["solver"], current=i * area)
+        return res.voltage / (res.total_current / res.area), phys["current_density"]
+
+    ref, i_ref = asr_of(sw["against"], cases[sw["against"]])
+    Ls, asr = [], []
+    with bar(len(specs), desc="thickness sweep", unit="point", enabled=progress) as pb:
+        for L, spec in specs:
+            a, i_case = asr_of(sw["case"], spec)
+            Ls.append(L)
+            asr.append(a)
+            pb.update(1)
+    Ls, asr = np.array(Ls), np.array(asr)
+    slope, icpt = np.polyfit(Ls, asr, 1)  # a series sum: exactly linear in L
+    cross = (ref - icpt) / slope
+    label_case = cases[sw["case"]]["label"] or sw["case"]
+    label_ref = cases[sw["against"]]["label"] or sw["against"]
+    cols = {"case": np.full(Ls.size, sw["case"]), "thickness [µm]": Ls * 1e6,
+            "area_specific_resistance [ohm cm2]": asr * 1e4}
+    if i_case is not None:
+        cols["voltage_loss [mV]"] = asr * i_case * 1e3
+    result.tables["thickness_sweep"] = DataTable(cols)
+    region = f"vs {sw['against']}"
+    result.summary = (result.summary
+                      .add_si(sw["case"], "crossover_thickness", cross, "m", region)
+                      .add_si(sw["against"], "area_specific_resistance_reference", ref, "ohm m2")
+                      .add(sw["case"], "asr_per_thickness", slope * 1e4 * 1e-6, "ohm cm2/um")
+                      .add_si(sw["case"], "sweep_thickness_min", Ls.min(), "m")
+                      .add_si(sw["case"], "sweep_thickness_max", Ls.max(), "m"))
+    fig, (ax,) = style.new_figure(1, panel=(5.8, 3.8))
+    style.line_plot(ax, {f"{sw['case']}: {sw['layer']} thickness swept": (Ls * 1e6, asr * 1e4)},
+                    xlabel=f"{sw['layer']} film thickness [µm]",
+                    ylabel="area-specific resistance [Ω cm²]", markers=True,
+                    title="Thickness sweep: where the thin stack wins")
+    ax.axhline(ref * 1e4, color="C1", ls="--", lw=1.2, label=f"{label_ref}")
+    ax.axvline(cross * 1e6, color="0.3", ls=":", lw=1.0)
+    ax.annotate(f"crossover {cross * 1e6:.3g} µm", (cross * 1e6, ref * 1e4),
+                textcoords="offset points", xytext=(6, -14), fontsize=8)
+    ax.fill_between([cross * 1e6, Ls.max() * 1e6], 0, ax.get_ylim()[1], color="C1", alpha=0.07,
+                    lw=0, label=f"{label_ref} loses less")
+    ax.set_ylim(0, None)
+    ax.legend(frameon=False, loc="upper left")
+    if i_case is not None:
+        sec = ax.secondary_yaxis("right", functions=(lambda r: r * 1e-4 * i_case * 1e3,
+                                                     lambda v: v / (1e-4 * i_case * 1e3)))
+        sec.set_ylabel(f"voltage loss at {i_case / 10:g} mA/cm² [mV]")
+    result.figures["thickness_sweep"] = fig
+    result.notes.append(
+        f"Thickness sweep: the ASR of {label_case} grows by {slope * 1e4 * 1e-6:.4g} ohm cm2 per "
+        f"um of {sw['layer']}; it equals the ASR of {label_ref} ({ref * 1e4:.4g} ohm cm2) at "
+        f"{cross * 1e6:.4g} um: {label_ref} loses less than any {sw['layer']} film thicker than "
+        "that.")

@@ -8,6 +8,7 @@ import skfem
 import yaml
 
 from ntransport.cli import main
+from ntransport.errors import ConfigError
 from ntransport.geometry import Domain
 from ntransport.io.tables import SummaryTable
 from ntransport.studies import conduction_case
@@ -286,3 +287,68 @@ def test_shipped_case_files_validate():
         assert case.kind == "conduction" and case.data["cases"]
     plm = load_case(root / "peo_vs_plm.yaml").data["cases"]["PLM"]["geometry"]
     assert sum(lay["thickness"] for lay in plm["layers"]) == pytest.approx(12.6e-6, rel=1e-9)  # CSV: 10 significant digits
+
+
+def test_thickness_sweep_crossover_is_the_series_formula(tmp_path, monkeypatch):
+    """ASR of a single film is L/sigma, of the stack L_ref/sigma_ref,eff: the crossover of the
+    sweep line with the stack is L_ref sigma/sigma_ref,eff (P1 is exact for layers in series,
+    so only round-off remains: 1e-9)."""
+    monkeypatch.setattr(conduction_case, "_builder", lambda kind: fake_layered_stack)
+    stack = [("MOF", 3e-6, 0.08), ("PE", 7e-6, 0.0025), ("LLZO", 2.6e-6, 0.37)]
+    sig_film = 0.01
+    case = load_case({
+        "physics": {"current_density": "0.5 mA/cm^2"},
+        "outputs": {"figures": [], "vtu": False},
+        "cases": {
+            "film": {"geometry": {"type": "layered_stack", "width": "4 um",
+                                  "layers": [{"name": "PEO", "thickness": "12.6 um"}]},
+                     "materials": {"PEO": {"conductivity": f"{sig_film} S/m"}}},
+            "stack": {"geometry": {"type": "layered_stack", "width": "4 um",
+                                   "layers": [{"name": n, "thickness": f"{t * 1e6} um"}
+                                              for n, t, _ in stack]},
+                      "materials": {n: {"conductivity": f"{s} S/m"} for n, _, s in stack}},
+        },
+        "thickness_sweep": {"case": "film", "layer": "PEO", "against": "stack",
+                            "thicknesses": ["10 um", "40 um", "100 um"]},
+    })
+    res = run_case(case, tmp_path, progress=False)
+    L_ref = sum(t for _, t, _ in stack)
+    s_ref = _series([t for _, t, _ in stack], [s for *_, s in stack])
+    exact = L_ref * sig_film / s_ref
+    assert res.summary.value("film", "crossover_thickness", "vs stack") == pytest.approx(
+        exact * 1e6, rel=1e-9)
+    tab = np.genfromtxt(tmp_path / "thickness_sweep.csv", delimiter=",", names=True,
+                        dtype=None, encoding="utf-8")
+    assert np.allclose(tab["area_specific_resistance_ohm_cm2"],
+                       1e4 * np.array([10e-6, 40e-6, 100e-6]) / sig_film, rtol=1e-9)
+    assert np.allclose(tab["voltage_loss_mV"], 5.0 * 1e3 * np.array([10e-6, 40e-6, 100e-6])
+                       / sig_film, rtol=1e-9)
+    assert (tmp_path / "thickness_sweep.png").stat().st_size > 0
+    with pytest.raises(ConfigError, match=r"thickness_sweep.against: unknown case 'stak'. "
+                                          r"Did you mean 'stack'\?"):
+        bad = dict(case.raw)
+        bad["thickness_sweep"] = dict(bad["thickness_sweep"], against="stak")
+        run_case(load_case(bad), tmp_path / "bad", progress=False)
+    with pytest.raises(ConfigError, match=r"thickness_sweep.layer: 'PE0' must name exactly one "
+                                          r"layer of case 'film'"):
+        bad = dict(case.raw)
+        bad["thickness_sweep"] = dict(bad["thickness_sweep"], layer="PE0")
+        run_case(load_case(bad), tmp_path / "bad2", progress=False)
+
+
+def test_main_job_reports_the_crossover_of_its_materials(tmp_path):
+    """The README's first command (reduced sweep): crossover = L_PLM sigma_PEO/sigma_PLM,eff."""
+    from pathlib import Path
+
+    from ntransport import materials
+
+    root = Path(__file__).resolve().parents[2] / "geometries"
+    res = run_case(load_case(root / "peo_vs_plm.yaml", reduced=True), tmp_path, progress=False)
+    T = 333.15
+    layers = [(3.0e-6, "Li-IL@MOF"), (7.0e-6, "PE/PEO"), (2.6e-6, "LLZO")]
+    s_plm = _series([t for t, _ in layers], [materials.get(m).conductivity(T) for _, m in layers])
+    exact = 12.6e-6 * materials.get("PEO/LiTFSI").conductivity(T) / s_plm
+    assert res.summary.value("PEO", "crossover_thickness", "vs PLM") == pytest.approx(
+        exact * 1e6, rel=1e-9)
+    assert {"thickness_sweep.png", "thickness_sweep.csv", "summary.csv"} <= {
+        p.name for p in tmp_path.iterdir()}

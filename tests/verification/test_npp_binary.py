@@ -13,7 +13,7 @@ from ntransport.errors import ConvergenceError
 from ntransport.physics.electrode import Electrode, FixedPotential, Flux, Galvanostatic
 from ntransport.physics.species import binary_salt
 from ntransport.solve.npp import NPPProblem, run
-from ntransport.studies.npp_mesh import strip
+from ntransport.geometry.structured import strip
 
 L, c0, Dp, Dm = 1e-4, 1000.0, 1e-11, 2e-11
 tp = Dp / (Dp + Dm)

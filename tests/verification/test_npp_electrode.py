@@ -9,7 +9,7 @@ from ntransport.physics.species import binary_salt
 from ntransport.errors import ConvergenceError
 from ntransport.solve.checkpoint import checkpointed, load_checkpoint, save_checkpoint
 from ntransport.solve.npp import NPPProblem, run
-from ntransport.studies.npp_mesh import strip
+from ntransport.geometry.structured import strip
 
 T = 298.15
 L, c0, Dp, Dm = 1e-4, 1000.0, 1e-11, 2e-11

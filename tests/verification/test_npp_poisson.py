@@ -8,7 +8,7 @@ from ntransport.physics.electrode import FixedConcentration, FixedPotential, Flu
 from ntransport.physics.scaling import debye_length
 from ntransport.physics.species import binary_salt
 from ntransport.solve.npp import NPPProblem, run
-from ntransport.studies.npp_mesh import strip
+from ntransport.geometry.structured import strip
 
 T = 298.15
 VT = R * T / F

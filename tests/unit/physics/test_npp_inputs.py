@@ -8,7 +8,7 @@ from ntransport.physics.nernst_planck import bernoulli, bernoulli_prime
 from ntransport.physics.scaling import Scaling, debye_length
 from ntransport.physics.species import Species, binary_salt
 from ntransport.solve.npp import NPPProblem, run
-from ntransport.studies.npp_mesh import strip
+from ntransport.geometry.structured import strip
 
 
 def test_species_without_charge():
