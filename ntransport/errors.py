@@ -30,9 +30,10 @@ class ConfigError(NtransportError, ValueError):
     """A case file or option is invalid (unknown key, bad unit...)."""
 
 
-class LimitError(ConfigError):
+class LimitError(ConfigError, GeometryError):
     """A request exceeds a documented, overridable size limit (elements, particles, time
-    steps; see :mod:`ntransport.geometry.guards`): refused before any work is done."""
+    steps; see :mod:`ntransport.geometry.guards`): refused before any work is done.
+    A ConfigError (bad input: CLI exit code 2) and a GeometryError (builders raise it)."""
 
 
 class ConvergenceError(NtransportError, RuntimeError):

@@ -32,9 +32,7 @@ PREFERRED = {"conduction": "peo_vs_plm.yaml"}  # the quickest shipped case of th
 # rebuilt by the model helpers): they fail before writing anything, for reasons outside
 # the runner. xfail(strict=False): they XPASS once rebuilt, and the path check then runs.
 NOT_YET_ON_CONTRACT = {
-    "dendrites": "h-pf is rebuilding the phase-field study (run() lacks checkpoints=)",
     "deposition_defect": "h-dep is rebuilding the deposition study (run() lacks checkpoints=)",
-    "npp_zhang": "h-npp is rebuilding the NPP study (run() lacks checkpoints=)",
     "host_guest": "legacy run(case, out_dir) signature, not yet on the StudyResult contract",
     "interfacial_share": "legacy run(case, out_dir) signature, not yet on the StudyResult "
                          "contract",
