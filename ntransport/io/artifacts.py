@@ -151,15 +151,35 @@ def _git_revision() -> str | None:
     return rev + ("+dirty" if dirty else "")
 
 
-_PACKAGES = ("numpy", "scipy", "scikit-fem", "gmsh", "meshio", "pyvista", "vtk", "pyamg",
-             "matplotlib", "xarray", "pypardiso", "mkl", "dask")
+#: recorded in run.json besides ntransport's own requirements (core and extras)
+_ALSO = ("vtk", "mkl", "distributed")
+
+
+def _requirements() -> list[str]:
+    """Distribution names ntransport requires at run time (core and the run-time
+    extras, not test/docs/bench tools), from its installed metadata."""
+    import re
+    from importlib import metadata
+
+    try:
+        reqs = metadata.requires("ntransport") or []
+    except metadata.PackageNotFoundError:
+        reqs = []
+    out = []
+    for r in reqs:
+        extra = re.search(r"extra\s*==\s*['\"]([\w-]+)['\"]", r)
+        if extra and extra.group(1) in ("test", "docs", "bench"):
+            continue
+        out.append(re.split(r"[\s\[<>=!~;]", r, maxsplit=1)[0])
+    return out
 
 
 def _versions() -> dict:
     from importlib import metadata
 
     out = {}
-    for p in ("ntransport", *_PACKAGES):
+    for p in dict.fromkeys(("ntransport", "numpy", "scipy", "scikit-fem", "gmsh", "pyvista",
+                            *_requirements(), *_ALSO)):
         try:
             out[p] = metadata.version(p)
         except metadata.PackageNotFoundError:
