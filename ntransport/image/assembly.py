@@ -36,7 +36,8 @@ import numpy as np
 from ..errors import suggest
 from .voxel_image import AXES, ImageError, ThinLayer, VoxelImage
 
-__all__ = ["LinkGroup", "phase_conductivities", "voxel_links", "coated_faces"]
+__all__ = ["LinkGroup", "phase_conductivities", "voxel_links", "coated_faces",
+           "sheet_electrode_links"]
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,15 @@ def phase_conductivities(image: VoxelImage, conductivity) -> np.ndarray:
     return out
 
 
-def _shift(a: np.ndarray, off, fill):
-    """``b[p] = a[p + off]`` with *fill* where p + off leaves the array."""
+def _shift(a: np.ndarray, off, fill, periodic=()):
+    """``b[p] = a[p + off]``, wrapping along the *periodic* axes, *fill* where p + off
+    leaves the array along the others."""
+    for ax in periodic:
+        if off[ax]:
+            a = np.roll(a, -off[ax], axis=ax)
+    off = [0 if ax in periodic else o for ax, o in enumerate(off)]
+    if not any(off):
+        return a.copy()
     out = np.full_like(a, fill)
     src, dst = [], []
     for o, n in zip(off, a.shape):
@@ -93,12 +101,13 @@ def _shift(a: np.ndarray, off, fill):
     return out
 
 
-def _coated_mask(image: VoxelImage, layer: ThinLayer, ax: int, s: int) -> np.ndarray:
+def _coated_mask(image: VoxelImage, layer: ThinLayer, ax: int, s: int,
+                 periodic=()) -> np.ndarray:
     """True at voxels p of `layer.around` whose neighbour p + s e_ax is in `layer.into`."""
     lab = image.labels.astype(np.int32)
     off = [0] * image.dim
     off[ax] = s
-    nb = _shift(lab, off, -1)
+    nb = _shift(lab, off, -1, periodic)
     into = [image.index(p) for p in layer.into]
     return (lab == image.index(layer.around)) & np.isin(nb, into)
 
@@ -131,6 +140,7 @@ def voxel_links(image: VoxelImage, sigma: np.ndarray, *, periodic=()) -> list[Li
     lab = image.labels
     h = image.voxel_size
     dim = image.dim
+    periodic = tuple(sorted({int(a) for a in periodic if lab.shape[int(a)] > 1}))
     vol = float(np.prod(h))
     s_vox = sigma[lab]
     idx = _flat(lab.shape)
@@ -167,7 +177,7 @@ def voxel_links(image: VoxelImage, sigma: np.ndarray, *, periodic=()) -> list[Li
             si = sigma[layer_index[t.name]]
             d = t.thickness
             for s in (1, -1):
-                m = _coated_mask(image, t, ax, s)  # never true across the image edge
+                m = _coated_mask(image, t, ax, s, periodic)
                 # the face (p, p + s e_ax) sits at p (s = +1) or p - e_ax (s = -1) in the
                 # (ia, ib) layout
                 if s == 1:
@@ -204,11 +214,11 @@ def voxel_links(image: VoxelImage, sigma: np.ndarray, *, periodic=()) -> list[Li
                       (owner_layer[keep], wl))
         groups.append(LinkGroup(ia[keep], ib[keep], g[keep], disp, owners,
                                 kind=f"face {AXES[ax]}"))
-    groups += _sheet_links(image, sigma, layer_index)
+    groups += _sheet_links(image, sigma, layer_index, periodic)
     return groups
 
 
-def _sheet_links(image, sigma, layer_index) -> list[LinkGroup]:
+def _sheet_links(image, sigma, layer_index, periodic) -> list[LinkGroup]:
     lab = image.labels
     h = image.voxel_size
     dim = image.dim
@@ -222,7 +232,8 @@ def _sheet_links(image, sigma, layer_index) -> list[LinkGroup]:
             continue
         d = t.thickness
         core = lab == image.index(t.around)
-        masks = {(a, s): _coated_mask(image, t, a, s) for a in range(dim) for s in (1, -1)}
+        masks = {(a, s): _coated_mask(image, t, a, s, periodic) for a in range(dim)
+                 for s in (1, -1)}
         for (a, s), m in masks.items():
             area = vol / h[a]
             off_q = [0] * dim
@@ -233,10 +244,10 @@ def _sheet_links(image, sigma, layer_index) -> list[LinkGroup]:
                 # coplanar: faces at p and p + e_b, hosts q and q + e_b
                 off_b = [0] * dim
                 off_b[b] = 1
-                both = m & _shift(m, off_b, False)
+                both = m & _shift(m, off_b, False, periodic)
                 if both.any():
-                    q = _shift(idx, off_q, -1)[both]
-                    q2 = _shift(idx, [x + y for x, y in zip(off_q, off_b)], -1)[both]
+                    q = _shift(idx, off_q, -1, periodic)[both]
+                    q2 = _shift(idx, [x + y for x, y in zip(off_q, off_b)], -1, periodic)[both]
                     sh = 0.5 * (s_vox.ravel()[q] + s_vox.ravel()[q2])
                     K = d * (si - sh)
                     g = K * area / h[b] ** 2
@@ -252,7 +263,7 @@ def _sheet_links(image, sigma, layer_index) -> list[LinkGroup]:
                         both = masks[(a, s)] & masks[(b, u)]
                         off_d = [0] * dim
                         off_d[a], off_d[b] = s, u
-                        diag_core = _shift(core, off_d, True)
+                        diag_core = _shift(core, off_d, True, periodic)
                         both &= ~diag_core
                         if not both.any():
                             continue
@@ -260,8 +271,8 @@ def _sheet_links(image, sigma, layer_index) -> list[LinkGroup]:
                         oa[a] = s
                         ob = [0] * dim
                         ob[b] = u
-                        q1 = _shift(idx, oa, -1)[both]
-                        q2 = _shift(idx, ob, -1)[both]
+                        q1 = _shift(idx, oa, -1, periodic)[both]
+                        q2 = _shift(idx, ob, -1, periodic)[both]
                         sh = 0.5 * (s_vox.ravel()[q1] + s_vox.ravel()[q2])
                         K = d * (si - sh)
                         w = vol / (h[a] * h[b])
@@ -273,3 +284,40 @@ def _sheet_links(image, sigma, layer_index) -> list[LinkGroup]:
                         out.append(LinkGroup(q1[ok], q2[ok], g[ok], disp,
                                              ((layer_index[t.name], 1.0),), kind="sheet"))
     return out
+
+
+def sheet_electrode_links(image: VoxelImage, sigma: np.ndarray, axis: int, *, periodic=()):
+    """Half links from the sheets that reach the two electrode faces normal to *axis*:
+    ``[(host nodes, g, layer index) at x = 0, (...) at x = L]`` -- a sheet touching an
+    electrode delivers its current there directly, not through its host voxel."""
+    h = image.voxel_size
+    vol = float(np.prod(h))
+    idx = _flat(image.shape)
+    ends = []
+    for end in (0, -1):
+        nodes, gs, owners = [], [], []
+        for t in image.thin:
+            li = image.all_phases.index(t.name)
+            si = sigma[li]
+            if si <= 0:
+                continue
+            for a in range(image.dim):
+                if a == axis:
+                    continue
+                for s in (1, -1):
+                    m = _coated_mask(image, t, a, s, periodic)
+                    off = [0] * image.dim
+                    off[a] = s
+                    q = np.take(_shift(idx, off, -1, periodic), end, axis=axis)[
+                        np.take(m, end, axis=axis)]
+                    if not q.size:
+                        continue
+                    K = t.thickness * (si - sigma[image.labels.ravel()[q]])
+                    g = 2.0 * K * (vol / h[a]) / h[axis] ** 2
+                    ok = g > 0
+                    nodes.append(q[ok])
+                    gs.append(g[ok])
+                    owners.append(np.full(int(ok.sum()), li))
+        cat = (lambda x, dt: np.concatenate(x) if x else np.zeros(0, dt))
+        ends.append((cat(nodes, np.int64), cat(gs, float), cat(owners, np.int64)))
+    return ends

@@ -27,7 +27,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from ..solve.linear import make_solver
-from .assembly import LinkGroup, phase_conductivities, voxel_links
+from .assembly import LinkGroup, phase_conductivities, sheet_electrode_links, voxel_links
 from .voxel_image import AXES, ImageError, VoxelImage
 
 __all__ = ["VoxelConduction", "solve_voxels", "solve_periodic", "check_axis"]
@@ -248,33 +248,36 @@ def solve_voxels(image: VoxelImage, conductivity, *, axis=0, sides: str = "seale
     keep[active] = np.arange(int(active.sum()))
     sub = _restrict(groups, keep)
     na = int(active.sum())
-    fa, la_ = first[active[first]], last[active[last]]
-    g_in = 2.0 * s_vox[fa] * area / h[ax]
-    g_out = 2.0 * s_vox[la_] * area / h[ax]
-    d = np.zeros(na)
-    np.add.at(d, keep[fa], g_in)
-    np.add.at(d, keep[la_], g_out)
+    labels = image.labels.ravel()
+    ends = []
+    sheets = sheet_electrode_links(image, sig, ax, periodic=periodic) if image.thin else \
+        [(np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64))] * 2
+    for nodes, (sn, sg, so) in ((first, sheets[0]), (last, sheets[1])):
+        nodes = nodes[active[nodes]]
+        ok = active[sn]
+        node = np.concatenate([nodes, sn[ok]])
+        ends.append((keep[node], np.concatenate([2.0 * s_vox[nodes] * area / h[ax], sg[ok]]),
+                     np.concatenate([labels[nodes].astype(np.int64), so[ok]])))
+    (ka, g_in, own_in), (kc, g_out, own_out) = ends
+    d = np.bincount(ka, weights=g_in, minlength=na) + np.bincount(kc, weights=g_out,
+                                                                   minlength=na)
     A = _laplacian(sub, na, extra_diag=d)
-    b = np.zeros(na)
-    np.add.at(b, keep[fa], g_in)
+    b = np.bincount(ka, weights=g_in, minlength=na)
     u, sname = _solve(A, b, solver, dim, f"voxel conduction along {AXES[ax]}")
     phi[active] = u
-    I_in = float(np.sum(g_in * (1.0 - u[keep[fa]])))
-    I_out = float(np.sum(g_out * u[keep[la_]]))
+    f_in = g_in * (1.0 - u[ka])
+    f_out = g_out * u[kc]
+    I_in, I_out = float(np.sum(f_in)), float(np.sum(f_out))
     info.update({"solver": sname, "current_balance": abs(I_in - I_out) / max(abs(I_in), 1e-300)})
     I = 0.5 * (I_in + I_out)
     flux = [g.g * (u[g.i] - u[g.j]) for g in sub]
-    # electrode half links, owned by the boundary voxel's phase, length h/2
-    lab_a = image.labels.ravel()[active]
-    e_in = LinkGroup(keep[fa], keep[fa], g_in, _unit(dim, ax, h[ax] / 2),
-                     ((lab_a[keep[fa]].astype(np.int64), 1.0),), "anode")
-    e_out = LinkGroup(keep[la_], keep[la_], g_out, _unit(dim, ax, h[ax] / 2),
-                      ((lab_a[keep[la_]].astype(np.int64), 1.0),), "cathode")
-    f_in = g_in * (1.0 - u[keep[fa]])
-    f_out = g_out * u[keep[la_]]
+    # electrode half links (length h/2), owned by the boundary voxel's phase or the sheet
+    half = _unit(dim, ax, h[ax] / 2)
+    e_in = LinkGroup(ka, ka, g_in, half, ((own_in, 1.0),), "anode")
+    e_out = LinkGroup(kc, kc, g_out, half, ((own_out, 1.0),), "cathode")
     share = _shares(sub + [e_in, e_out], flux + [f_in, f_out], ax, names, I * Lx)
-    extra = [(keep[fa], [f_in * h[ax] / 2 if a == ax else None for a in range(dim)]),
-             (keep[la_], [f_out * h[ax] / 2 if a == ax else None for a in range(dim)])]
+    extra = [(ka, [f_in * h[ax] / 2 if a == ax else None for a in range(dim)]),
+             (kc, [f_out * h[ax] / 2 if a == ax else None for a in range(dim)])]
     jv = _voxel_current(sub, flux, na, dim, vol, extra)
     j = np.zeros((dim, n))
     j[:, active] = jv
