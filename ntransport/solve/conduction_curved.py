@@ -19,12 +19,17 @@ circle (weights :math:`1/|f|` in 2D) or a sphere (Max 1999, weights
 :math:`e_1\times e_2/(|e_1|^2|e_2|^2)` in 3D). Flat interfaces are left flat (the
 correction vanishes); edges across a kink (normals more than 40 degrees apart, or a
 chord steeper than 30 degrees to a tangent plane) are left straight.
+
+Where the Domain knows its geometry exactly -- ``particle_composite`` spheres/disks
+(``info`` centres and radii, shells included, no overlaps) -- a midpoint whose edge ends
+lie on one of those spheres is projected onto it instead, so refinement converges to the
+true geometry rather than to the reconstruction of the first mesh.
 """
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["interface_edges", "curved_midpoints"]
+__all__ = ["interface_edges", "curved_midpoints", "sphere_projection"]
 
 _COS_KINK = np.cos(np.radians(40.0))
 
@@ -103,6 +108,40 @@ def interface_edges(domain):
     return out
 
 
+def sphere_projection(domain, a, b, m):
+    """Project midpoints *m* (dim, ne) of edges (a, b) onto the builder's exact spheres
+    where both ends lie on the same sphere; returns (m, mask of projected edges)."""
+    info = domain.info
+    ok = np.zeros(a.size, dtype=bool)
+    if (info.get("builder") != "particle_composite" or info.get("overlap")
+            or info.get("aspect_ratio", 1.0) != 1.0 or info.get("shape", "ellipsoid") != "ellipsoid"
+            or info.get("centers") is None or a.size == 0):
+        return m, ok
+    from scipy.spatial import cKDTree
+
+    c = np.asarray(info["centers"], dtype=float)
+    r = np.asarray(info["radii"], dtype=float)
+    if c.ndim != 2 or c.shape[1] != domain.dim or r.size != c.shape[0]:
+        return m, ok
+    shells = [0.0] + ([float(info["shell_thickness"])] if info.get("shell_thickness") else [])
+    p = domain.mesh.p
+    idx = cKDTree(c).query(m.T)[1]
+    cc = c[idx].T
+    da = np.linalg.norm(p[:, a] - cc, axis=0)
+    db = np.linalg.norm(p[:, b] - cc, axis=0)
+    h = np.linalg.norm(p[:, b] - p[:, a], axis=0)
+    out = m.copy()
+    for t in shells:
+        R = r[idx] + t
+        on = (np.abs(da - R) < 1e-6 * h + 1e-12 * R) & (np.abs(db - R) < 1e-6 * h + 1e-12 * R)
+        on &= ~ok
+        if on.any():
+            v = m[:, on] - cc[:, on]
+            out[:, on] = cc[:, on] + v * (R[on] / np.linalg.norm(v, axis=0))
+            ok |= on
+    return out, ok
+
+
 def curved_midpoints(domain):
     """``(a, b, m)``: vertex pairs (2, ne) of the curved interface edges and their
     midpoints (dim, ne) on the reconstruction (see the module docstring)."""
@@ -125,6 +164,8 @@ def curved_midpoints(domain):
             & (np.abs(dn_b) < 0.5 * dl)
         m = 0.5 * (p[:, a] + p[:, b])
         m[:, ok] += (dn_b[ok] * nb[:, ok] - dn_a[ok] * na[:, ok]) / 8.0
+        m, exact = sphere_projection(domain, a, b, m)
+        ok |= exact
         A.append(a[ok])
         B.append(b[ok])
         M.append(m[:, ok])
