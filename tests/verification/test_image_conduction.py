@@ -117,23 +117,35 @@ def test_zero_conductivity_everywhere_and_bad_conductivities():
         ni.solve_voxels(img, {"m": 1.0, "p": 1.0}, axis="w")
 
 
+_OFFSETS = np.random.default_rng(0).random((4, 3)) - 0.5
+
+
+def _offset_cell(N, f, off):
+    r = (3 * f / (4 * np.pi)) ** (1 / 3)
+    m = voxelise_spheres((N,) * 3, 1.0 / N, [0.5 + np.asarray(off) / N], [r])
+    return ni.VoxelImage(m.astype(np.uint8), ("m", "p"), [1.0 / N] * 3)
+
+
 @pytest.mark.parametrize("f, c", sorted(SC_SPHERES))
 def test_voxelised_sphere_array_converges_to_multipole_value(f, c):
     ref = SC_SPHERES[(f, c)]
     if f == 0.2:  # the three-term formula is exact enough here: an independent check
         assert _rayleigh3(f, c) == pytest.approx(ref, rel=1e-4)
-    Ns = np.array([12, 24, 36])
-    errs = []
-    for N in Ns:
-        s = ni.solve_periodic(_cell(N, f), {"m": 1.0, "p": c}).effective_conductivity
-        errs.append(abs(s / ref - 1))
-    errs = np.array(errs)
-    # staircase boundary: first order (measured 1.0-1.2); 12^3 is pre-asymptotic at f=0.4
-    slope = math.log(errs[1] / errs[2]) / math.log(Ns[2] / Ns[1])
-    assert slope > 0.7, (errs, slope)
-    # insulating spheres near touching (f = 0.4: gaps of ~4 voxels) converge slowest
-    # (measured 1.3e-2 at 48^3); the others 2.5e-3 .. 9.3e-3 at 48^3
-    assert errs[-1] < (3e-2 if (f, c) == (0.4, 0.1) else 1.5e-2), errs
+    # A single voxelisation scatters with the quantised volume (measured at N = 12..52:
+    # errors jump by 1 % between neighbouring N); averaging over 4 sub-voxel positions
+    # of the sphere leaves the staircase error, first order in h.
+    Ns = np.array([12, 18, 24, 36])
+    errs = np.array([np.mean([ni.solve_periodic(_offset_cell(N, f, o), {"m": 1.0, "p": c})
+                              .effective_conductivity for o in _OFFSETS]) / ref - 1
+                     for N in Ns])
+    if c < 1:  # insulating spheres: monotone from below, rate 1 (measured 0.99 and 0.90)
+        assert np.all(errs < 0) and np.all(np.diff(np.abs(errs)) < 0), errs
+        slope = np.polyfit(np.log(1 / Ns), np.log(np.abs(errs)), 1)[0]
+        assert 0.7 < slope < 1.4, (errs, slope)
+        assert abs(errs[-1]) < (2.5e-2 if f == 0.4 else 1.5e-2)  # measured 1.8e-2, 1.0e-2
+    else:  # conducting spheres: staircase errors of both signs cancel; small and falling
+        assert abs(errs[-1]) < abs(errs[0]) / 3, errs  # measured 2.9e-3 -> 5e-4 (f=0.2)
+        assert abs(errs[-1]) < 2e-3, errs
 
 
 def test_voxelised_cylinder_array_converges_to_perrins():
