@@ -131,7 +131,9 @@ def _restrict(groups, keep_index):
     for g in groups:
         a, b = keep_index[g.i], keep_index[g.j]
         ok = (a >= 0) & (b >= 0)
-        out.append(LinkGroup(a[ok], b[ok], g.g[ok], g.disp, g.owners, g.kind))
+        owners = tuple((o if np.ndim(o) == 0 else o[ok], w if np.ndim(w) == 0 else w[ok])
+                       for o, w in g.owners)
+        out.append(LinkGroup(a[ok], b[ok], g.g[ok], g.disp, owners, g.kind))
     return out
 
 

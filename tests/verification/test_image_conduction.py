@@ -202,3 +202,21 @@ def test_sub_voxel_interphase_matches_resolved_interphase():
                                  phases=[]).sigma_eff["x"]
     assert s_thin > 1.04 * bare  # the sheet is not dropped (+5.6 %)
     assert s_thin == pytest.approx(s_res, rel=1e-2)  # measured 0.19 %
+
+
+def test_insulating_phase_with_dead_ends_and_isolated_pores():
+    # pore channel along x, a dead-end branch, an isolated pore: only the channel conducts
+    lab = np.ones((10, 7, 5), np.uint8)  # 1 = solid
+    lab[:, 3, 2] = 0                      # through channel
+    lab[4, 4:6, 2] = 0                    # dead end off the channel
+    lab[2, 0, 0] = 0                      # isolated pore
+    img = ni.read_image(lab, voxel_size=1e-6, phases={0: "pore", 1: "solid"})
+    p = ni.image_conductivity(img, {"pore": 2.0, "solid": 0.0})
+    # one straight channel of 1 voxel cross-section: sigma_eff = sigma * A_channel / A
+    assert p.sigma_eff["x"] == pytest.approx(2.0 / 35, rel=1e-10)
+    assert p.current_share["x"] == {"pore": pytest.approx(1.0), "solid": 0.0}
+    eps = img.fractions()["pore"]
+    assert p.phase_tortuosity["pore"]["x"] == pytest.approx(eps * 2.0 / (2.0 / 35), rel=1e-10)
+    assert p.sigma_eff["y"] == 0.0 and p.percolates["all"]["y"] is False
+    sol = p.solutions["x"]
+    assert sol.connected.sum() == 10 + 2  # channel + dead end
