@@ -3,7 +3,8 @@
 Both solve the same two-point finite-volume system (harmonic-mean faces, Dirichlet
 planes half a voxel outside the first and last layers, sealed sides), so the tortuosity
 factors must agree to the solvers' tolerances. Each run is a separate process (peak RSS
-= memory), A B A B order, same thread count for both (``--threads``).
+= memory), A B A B order, same thread count for both (``--threads``). CPU time (process time, all threads) is
+recorded beside wall time: on a shared machine it is the fairer measure.
 
     python benchmarks/image/run.py --sizes 100 200 --repeats 2 --threads 1
     python benchmarks/image/run.py --largest 300 400 --threads 2
@@ -41,7 +42,7 @@ def _child(kind: str, n: int, threads: int, conv: float) -> dict:
     import numpy as np
 
     mask = make_image(n)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     if kind == "ntransport":
         import ntransport.image as ni
 
@@ -61,8 +62,10 @@ def _child(kind: str, n: int, threads: int, conv: float) -> dict:
         tau = float(np.ravel(s.solve(verbose=False, conv_crit=conv, iter_limit=200000))[0])
         info = {"iterations": int(s.iter), "conv_crit": conv}
     wall = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return {"solver": kind, "n": n, "voxels": int(mask.size), "tau": tau, "wall_s": wall,
+            "cpu_s": cpu, "load_average": os.getloadavg()[0],
             "peak_rss_bytes": rss, "bytes_per_voxel": rss / mask.size, "info": info}
 
 
