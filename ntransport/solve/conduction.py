@@ -8,7 +8,9 @@ Solves
     \phi = V \ \text{on the anode}, \quad \phi = 0 \ \text{on the cathode}, \qquad
     j\cdot n = 0 \ \text{elsewhere},
 
-with P1 elements, optionally with resistive interfaces :math:`\Gamma` across which
+with P1 elements (``order=2``: isoparametric P2, :mod:`ntransport.solve.conduction_p2`;
+``rtol=``: uniform refinement with a Richardson error estimate of sigma_eff,
+:mod:`ntransport.solve.conduction_refine`), optionally with resistive interfaces :math:`\Gamma` across which
 the potential jumps, :math:`j\cdot n = G[\![\phi]\!]` (nodes are duplicated on
 :math:`\Gamma`; see :func:`ntransport.solve.assembly.split_interface_nodes`).
 
