@@ -123,3 +123,22 @@ def test_order2_on_the_builders_default_mesh_meets_the_default_targets(dim, tol)
     d = particle_composite((1e-6,) * dim, centers=[[0.5e-6] * dim], radii=[r])
     res = solve_conduction(d, {"matrix": 1.0, "particles": c}, voltage=1.0, order=2)
     assert abs(res.effective_conductivity / ref - 1) < tol / 10
+
+
+def test_conduction_case_reports_the_estimate_in_summary_and_run_json(tmp_path):
+    import json
+
+    from ntransport.studies.registry import load_case, run_case
+
+    case = load_case({"study": "conduction",
+                      "physics": {"voltage": "10 mV", "rtol": 1e-3, "order": 2},
+                      "geometry": {"type": "particle_composite", "box": ["1 um", "1 um"],
+                                   "centers": [["0.5 um", "0.5 um"]], "radii": ["0.3 um"]},
+                      "materials": {"matrix": {"conductivity": "0.1 mS/cm"},
+                                    "particles": {"conductivity": "1 mS/cm"}}}, name="rt")
+    r = run_case(case, tmp_path / "out", progress=False)
+    est = r.value("case", "effective_conductivity_relative_error_estimate")
+    assert 0 < est <= 1e-3
+    info = json.loads((tmp_path / "out" / "run.json").read_text())
+    acc = info["parameters"]["case"]["accuracy"]
+    assert acc["order"] == 2 and acc["rtol"] == 1e-3 and len(acc["refinement"]) >= 2
