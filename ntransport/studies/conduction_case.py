@@ -142,7 +142,8 @@ _PHYSICS_FIELDS = {
     "electrodes": ListOf(Value(str), default=["anode", "cathode"], min_len=2, max_len=2),
     "interface_conductance": MapOf(Quantity("conductance_area", positive=True), default={}),
     "solver": Value(str, default="auto", choices=("auto", "direct", "amg", "cg")),
-    "order": Value(int, default=1, choices=(1, 2), doc="polynomial degree (2: quadratic)"),
+    "order": Value(int, default=None, choices=(1, 2),
+                   doc="polynomial degree; default: 1 in 2D, 2 (quadratic) in 3D"),
     "rtol": Value(float, default=None, doc="target relative error of sigma_eff: refine "
                                            "until the Richardson estimate is below it"),
 }
@@ -220,7 +221,7 @@ def _solver():
 def _accuracy(phys) -> dict:
     """order / rtol for solve_conduction, passed only when asked (older solvers)."""
     out = {}
-    if phys.get("order") not in (None, 1):
+    if phys.get("order") is not None:
         out["order"] = phys["order"]
     if phys.get("rtol") is not None:
         out["rtol"] = phys["rtol"]
