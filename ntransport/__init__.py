@@ -96,6 +96,13 @@ _LAZY = {
     # Li inventory cells
     "LiCell": ("ntransport.solve.cell_cycling", "LiCell"),
     "run_cycling": ("ntransport.solve.cell_cycling", "run_cycling"),
+    # segmented images: tortuosity, conductivity tensor, interphases
+    "image": ("ntransport.image", None),
+    "read_image": ("ntransport.image", "read_image"),
+    "add_interphase": ("ntransport.image", "add_interphase"),
+    "image_conductivity": ("ntransport.image", "image_conductivity"),
+    "image_domain": ("ntransport.image", "image_domain"),
+    "solve_voxels": ("ntransport.image", "solve_voxels"),
     # composites, percolation, sweeps
     "percolation": ("ntransport.percolation", None),
     "sweep": ("ntransport.sweep", "sweep"),

@@ -121,6 +121,10 @@ def write_result(result, folder, *, length_unit: str = "m") -> list[Path]:
         out.append(p)
     for k, table in result.tables.items():
         out.append(table.to_csv(_inside(folder, folder / f"{check_name(k)}.csv")))
+    for k, data in getattr(result, "files", {}).items():
+        p = _inside(folder, folder / check_name(k))
+        p.write_bytes(bytes(data))
+        out.append(p)
     for k, sol in result.solutions.items():
         k = check_name(k)
         if sol.steady:
