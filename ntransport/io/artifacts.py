@@ -89,6 +89,8 @@ def artifact_paths(result) -> dict[str, str]:
         plan(f"{check_name(k, what='animation name')}.gif", f"animation {k!r}")
     for k in result.tables:
         plan(f"{check_name(k, what='table name')}.csv", f"table {k!r}")
+    for k in getattr(result, "files", {}):
+        plan(check_name(k, what="file name"), f"file {k!r}")
     for k, sol in result.solutions.items():
         k = check_name(k, what="solution name")
         if sol.steady:
