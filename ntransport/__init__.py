@@ -55,6 +55,7 @@ _LAZY = {
     "electrode_with_defect": ("ntransport.geometry.defect", "electrode_with_defect"),
     "electrolyte_above_curve": ("ntransport.geometry.defect", "electrolyte_above_curve"),
     "BoundaryLayer": ("ntransport.geometry.refinement", "BoundaryLayer"),
+    "LimitError": ("ntransport.geometry.guards", "LimitError"),
     # materials
     "materials": ("ntransport.materials", None),
     "Material": ("ntransport.materials", "Material"),
