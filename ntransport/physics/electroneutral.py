@@ -48,6 +48,8 @@ def reduction_maps(z_mobile, e: int, n: int, n_global: int):
         blocks_r[M - 1][k] = z_mobile[k] * I  # charge-conservation row (reduced phi row)
     blocks_r[M - 1][M] = sp.csr_matrix((n, n))  # full phi row unused
     blocks_c[M][M - 1] = I
+    if not kept:  # one mobile species: its concentration is fixed by the constraint
+        blocks_c[e][M - 1] = sp.csr_matrix((n, n))
     G = sp.identity(n_global, format="csr") if n_global else None
     if n_global:
         blocks_r[M][M + 1] = G
