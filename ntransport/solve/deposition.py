@@ -278,7 +278,7 @@ def _check_depletion(problem, system, u, t):
 
 
 def run(problem, state, *, t_end, mesh, stop_times=(), events=(), progress=None,
-        mesher=mesh_electrolyte_above_curve, newton_tol=1e-10, newton_maxiter=25,
+        mesher=mesh_electrolyte_above_curve, newton_tol=1e-9, newton_maxiter=25,
         max_steps=1_000_000):
     """Advance *state* to *t_end* [s]; a generator yielding a :class:`DepositionState`
     after every accepted step (checkpoint it, probe it, stop when you like).

@@ -103,10 +103,12 @@ def _restore(problem, store, key, times):
 
 
 def solve_checkpointed(key, problem, curve, *, mesh, duration, times, store=None,
-                       progress=None):
+                       progress=None, every=5):
     """:func:`~ntransport.solve.deposition.solve` from *curve* to *duration* [s], saved
     under *key* in *store* every step; resumed from (or, if finished, reloaded from) the
-    store's checkpoint of *key* when the store was opened with ``resume=True``.
+    store's checkpoint of *key* when the store was opened with ``resume=True``. The state
+    is saved every *every* steps (or the store's own ``every``, if larger), the frames
+    whenever one is added, and the last state always.
 
     *progress* is called with the simulated time of this run [s].
     """
@@ -125,11 +127,15 @@ def solve_checkpointed(key, problem, curve, *, mesh, duration, times, store=None
         n = len(r.frames)
         if progress is not None:
             progress(state.t)
-        if store is not None:
-            if n != state_box.get("frames"):
-                _save_frames(store, key, state, r)
-                state_box["frames"] = n
+        if store is None:
+            return
+        if n != state_box.get("frames"):
+            _save_frames(store, key, state, r)
+            state_box["frames"] = n
+        last = state.event is not None or state.t >= duration * (1 - 1e-12)
+        if last or state.step - state_box.get("saved", 0) >= max(every, store.every):
             _save_state(store, key, state, r)
+            state_box["saved"] = state.step
 
     sol = solve(problem, start, t_end=duration, mesh=mesh, times=times, recorder=rec,
                 on_step=on_step)

@@ -4,7 +4,7 @@ One cell -- a cosine bump of height :math:`h_d` and width :math:`w_d` at the cen
 flat Li surface, an electrolyte layer of thickness `height` above it, the bulk (c = c0,
 applied current) at the top -- is run with
 
-(a) the sharp-interface ALE model (:func:`ntransport.solve.deposition.deposit`), and
+(a) the sharp-interface ALE model (:func:`ntransport.solve.deposition.run`), and
 (b) the phase-field model (:func:`ntransport.solve.phasefield.simulate`), a Li foil of
     thickness `foil` below y = 0 and :math:`\xi_0 = \tfrac12[1-\tanh(d/\ell)]` with
     `d` the signed distance to the same curve,
@@ -46,16 +46,16 @@ from scipy.spatial import cKDTree
 from ..constants import F, R
 from ..errors import ConfigError, check_positive
 from ..geometry.remesh import anode_profile
-from ..physics.binary_electrolyte import BinaryElectrolyte
 from ..physics.phasefield_params import (LI_MOLAR_DENSITY, interface_length, interface_width,
                                          moose_normalised_parameters)
 from ..post.phasefield import deposit_area, interface_points
-from ..solve.deposition import DepositionProblem, MeshOptions, deposit, initial_state
+from ..solve.deposition import (DepositionProblem, MeshOptions, electrolyte_species,
+                                         initial_state, run)
 from ..solve.phasefield import PhaseFieldProblem, simulate
 from ..solve.phasefield_meshes import graded_rectangle
 
 __all__ = ["CrossCheckCase", "Snapshot", "CrossCheckResult", "run_crosscheck",
-           "ale_electrolyte", "faraday_thickness", "front_metrics", "capillary_relaxation_rate"]
+           "ale_electrolyte", "ale_temperature", "faraday_thickness", "front_metrics", "capillary_relaxation_rate"]
 
 log = logging.getLogger(__name__)
 
@@ -156,11 +156,16 @@ def capillary_relaxation_rate(params, wavelength):
     return params.L_sigma * params.kappa0 * k ** 2 / params.time
 
 
+def ale_temperature(params):
+    """The temperature of the phase-field set [K] (from its F/RT)."""
+    return F / (R * params.f)
+
+
 def ale_electrolyte(params):
-    """The single-ion (t+ = 1) BinaryElectrolyte with the phase-field sigma_l, c0, T."""
-    T = F / (R * params.f)
-    return BinaryElectrolyte.from_conductivity(params.sigma_l * params.conductivity, 1.0,
-                                               c_ref=params.c0, T=T)
+    """The single-ion (t+ = 1) electrolyte species (Li+ mobile, the anion an immobilised
+    background charge) with the phase-field sigma_l, c0, T."""
+    return electrolyte_species(params.sigma_l * params.conductivity, 1.0, c_ref=params.c0,
+                               T=ale_temperature(params))
 
 
 def front_metrics(points, *, width, bump_width, flat_margin):
@@ -229,7 +234,8 @@ def run_crosscheck(case: CrossCheckCase, /, *, params=None) -> CrossCheckResult:
     el = ale_electrolyte(params)
     i0 = params.L_eta / params.time * F * params.cs_c0 * params.c0 * l0
     prob = DepositionProblem(el, i0=i0, current_density=-case.current_density,
-                             width=case.width, height=case.height, follow_front=False)
+                             width=case.width, height=case.height,
+                             temperature=ale_temperature(params), follow_front=False)
     mesh = MeshOptions(h_anode=case.h_anode, h_max=case.h_max, dt_max=60.0)
     state = initial_state(prob, curve, mesh=mesh)
     # phase field
@@ -240,7 +246,7 @@ def run_crosscheck(case: CrossCheckCase, /, *, params=None) -> CrossCheckResult:
     snaps, t_prev = [], 0.0
     kw = dict(width=case.width, bump_width=case.bump_width, flat_margin=case.flat_margin)
     for t in case.times:
-        for state in deposit(prob, state, t_end=float(t), mesh=mesh):
+        for state in run(prob, state, t_end=float(t), mesh=mesh):
             pass
         *_, s = simulate(pf, xi, c0=c, phi0=phi, t_end=(t - t_prev) / params.time,
                          dt=1.0 / params.time, target_dxi=0.05)

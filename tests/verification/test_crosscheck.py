@@ -6,7 +6,7 @@ import pytest
 
 from ntransport.errors import ConfigError
 from ntransport.post.crosscheck_figures import plot_crosscheck
-from ntransport.studies.crosscheck import (CrossCheckCase, ale_electrolyte,
+from ntransport.studies.crosscheck import (CrossCheckCase, ale_electrolyte, ale_temperature,
                                            capillary_relaxation_rate, faraday_thickness,
                                            front_metrics, run_crosscheck)
 from ntransport.physics.phasefield_params import moose_normalised_parameters
@@ -87,10 +87,10 @@ def test_matched_electrolyte_and_kinetics():
     D_l: sigma_l = 1.19 S/m of the MOOSE set is Nernst-Einstein of D_l = 3.179e-10 at
     c0 = 1 M and 300 K (0.2 % from rounding 1.19)."""
     p = moose_normalised_parameters()
-    el = ale_electrolyte(p)
-    assert el.transference == 1.0
-    assert el.diffusivity == pytest.approx(p.D_l * p.length ** 2 / p.time, rel=3e-3)
-    assert el.T == pytest.approx(300.0, rel=1e-3)
+    li, anion = ale_electrolyte(p)
+    assert anion.immobile  # t+ = 1
+    assert li.D == pytest.approx(p.D_l * p.length ** 2 / p.time, rel=3e-3)
+    assert ale_temperature(p) == pytest.approx(300.0, rel=1e-3)
     assert faraday_thickness(3.0, 1200.0) == pytest.approx(0.48498e-6, rel=1e-4)
 
 

@@ -69,3 +69,56 @@ def test_salt_depleted_at_plating_electrode(plated):
     dc = (1 - T_PLUS) * J * gap / (F * D_SALT)
     c_anode = c[plated.chain].mean()
     assert C_REF - c_anode == pytest.approx(dc, rel=2e-2)  # P1 on a graded mesh, 2 %
+
+
+def _flat_run(prob, mesh, t_end):
+    curve = anode_profile(prob.width, height=prob.height, defect_height=0.0,
+                          defect_width=0.0, spacing=mesh.h_anode)
+    s = initial_state(prob, curve, mesh=mesh)
+    for s in run(prob, s, t_end=t_end, mesh=mesh):
+        pass
+    return s
+
+
+def test_any_species_set_three_ions_with_an_immobilised_anion():
+    # Li+, free TFSI-, and a fixed (D = 0) anion population (the anchored-anion model of
+    # Lewis-acid fillers): the same Faraday advance and volume balance
+    from ntransport.physics.species import split_anions
+
+    li, a = EL
+    species = split_anions(1000.0, li.D, a.D, 0.42, 0.6)
+    assert species[2].immobile and 0 < species[2].c0 < 1000.0
+    prob = DepositionProblem(species, i0=10.0, current_density=-J, width=W, height=H,
+                             temperature=318.0)
+    s = _flat_run(prob, MeshOptions(h_anode=0.1e-6, h_max=0.4e-6, dt_max=120.0), 1800.0)
+    expected = J * LI_MOLAR_VOLUME / F * 1800.0
+    assert s.anode[:, 1].mean() == pytest.approx(expected, rel=1e-9)
+    assert s.deposited_area == pytest.approx(-s.charge * LI_MOLAR_VOLUME / F, rel=1e-12)
+    # electroneutral: c(Li+) = c(TFSI-) + c(fixed anion) at every node
+    c = s.concentrations
+    np.testing.assert_allclose(c["Li+"], c["A-"] + c["A-(immobilised)"], rtol=1e-12)
+
+
+def test_poisson_electrostatics_with_a_resolved_debye_layer():
+    # a dilute salt (c = 0.01 mol/m3: Debye length 36 nm at eps_r = 10) so that the
+    # Poisson model resolves its double layers (edges <= 30 nm at the anode and the top);
+    # 1 mA/m2 plating for 2e5 s
+    from ntransport.physics.scaling import debye_length
+
+    c0 = 0.01
+    assert debye_length(10.0, c0, 318.0) > 35e-9
+    li, a = electrolyte_species(F ** 2 * c0 * 2e-11 / (8.314462618 * 318.0), 0.5, c_ref=c0,
+                                T=318.0)
+    prob = DepositionProblem((li, a), i0=1e-3, current_density=-1e-3, width=0.5e-6,
+                             height=0.5e-6, temperature=318.0, electrostatics="poisson",
+                             permittivity=10.0)
+    t_end = 2e5
+    s = _flat_run(prob, MeshOptions(h_anode=25e-9, h_max=30e-9, dt_max=2e4), t_end)
+    expected = 1e-3 * LI_MOLAR_VOLUME / F * t_end
+    assert expected > 0.2 * 25e-9  # it really moved
+    assert s.anode[:, 1].mean() == pytest.approx(expected, rel=1e-9)
+    assert s.deposited_area == pytest.approx(-s.charge * LI_MOLAR_VOLUME / F, rel=1e-12)
+    # a space-charge layer at the anode: electroneutrality broken within a Debye length
+    c = s.concentrations
+    rho = c["Li+"] - c["TFSI-"]
+    assert np.abs(rho).max() > 1e-3 * c0
