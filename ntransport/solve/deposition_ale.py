@@ -150,7 +150,8 @@ class GeometryStep:
     area_fix: float  # |area| added by the Faraday shift [m²]
 
 
-def geometry_step(domain, chain, top, walls, speeds, dt, *, y_top, dy_top, solvers=None):
+def geometry_step(domain, chain, top, walls, speeds, dt, *, y_top, dy_top, solvers=None,
+                  redistribute=0.0):
     """Move the mesh by one step of length *dt* [s] (module docstring).
 
     *speeds* are the normal speeds of the anode nodes [m/s] (growth > 0). Raises
@@ -158,7 +159,7 @@ def geometry_step(domain, chain, top, walls, speeds, dt, *, y_top, dy_top, solve
     """
     p = domain.mesh.p
     X = p[:, chain].T
-    disp, fix = curve_displacement(X, speeds, dt)
+    disp, fix = curve_displacement(X, speeds, dt, redistribute=redistribute)
     fixed_x = np.concatenate([chain, top, walls])
     vals_x = np.concatenate([disp[:, 0], np.zeros(top.size + walls.size)])
     fixed_y = np.concatenate([chain, top])
@@ -176,14 +177,14 @@ def geometry_step(domain, chain, top, walls, speeds, dt, *, y_top, dy_top, solve
     return GeometryStep(dt, p_new, u / dt, y_top + dy_top, abs(fix))
 
 
-def consistent_potential(system, u, t_si, *, solver=None, tol=1e-8, maxiter=40):
+def consistent_potential(system, u, t_si, *, solver=None, tol=1e-7, maxiter=40):
     """Solve the potential unknowns (and the galvanostatic electrode potential) of the
     quasi-static charge balance with every concentration held at its value in *u*:
     the state a moving-boundary step needs at t = 0 and after a remesh.
 
     The system is linear in φ up to the Butler--Volmer exponentials: one or two Newton
     iterations reach a round-off residual. *tol* acts on the scaled update (units of
-    RT/F); 1e-8 V_T = 3e-10 V sits above the round-off noise that the condition number of
+    RT/F); 1e-7 V_T = 3e-9 V sits above the round-off noise that the condition number of
     this algebraic system (~(L/h)² and the global electrode unknown) puts on the update on
     fine meshes (measured 1e-9 with a residual of 1e-15)."""
     nc = system.M_unknown * system.n

@@ -189,6 +189,8 @@ class MeshOptions:
     minimum element quality falls below ``min_quality`` or an anode segment leaves
     ``[h_anode/(2 max_stretch), max_stretch h_anode]``; the run stops (an event, not an
     error) when two non-adjacent parts of the anode come closer than ``min_gap·h_anode``.
+    ``redistribute`` (0..1): how far the anode nodes slide along the moving curve towards
+    equal spacing in each step (:func:`~ntransport.solve.mesh_motion.equalise_spacing`).
     """
 
     h_anode: float
@@ -198,6 +200,7 @@ class MeshOptions:
     cfl: float = 0.3
     dt_max: float = 60.0
     min_gap: float = 1.0
+    redistribute: float = 0.5
 
     def __post_init__(self):
         for name in ("h_anode", "h_max", "min_quality", "max_stretch", "cfl", "dt_max",
@@ -206,6 +209,9 @@ class MeshOptions:
         if self.h_max < self.h_anode:
             raise ConfigError(f"MeshOptions.h_max = {self.h_max:.3g} m must be >= h_anode = "
                               f"{self.h_anode:.3g} m.")
+        if not 0.0 <= self.redistribute <= 1.0:
+            raise ConfigError(f"MeshOptions.redistribute must lie in [0, 1], got "
+                              f"{self.redistribute!r}.")
         if self.max_stretch <= 1.0:
             raise ConfigError(f"MeshOptions.max_stretch must be > 1, got {self.max_stretch!r}.")
 

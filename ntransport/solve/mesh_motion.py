@@ -33,7 +33,7 @@ from ..errors import MeshError
 from .linear import DirectSolver
 
 __all__ = ["anode_normals", "anode_displacement", "faraday_displacement", "area_under",
-           "chord_normals", "curve_displacement", "harmonic_extension", "triangle_areas",
+           "chord_normals", "curve_displacement", "equalise_spacing", "harmonic_extension", "triangle_areas",
            "triangle_quality"]
 
 
@@ -126,13 +126,43 @@ def chord_normals(X):
     return N
 
 
-def curve_displacement(X, speeds, dt):
+def equalise_spacing(Y, fraction):
+    """Slide the interior nodes of the polyline *Y* along the Catmull--Rom curve through
+    them, a *fraction* of the way towards equal arc-length spacing (ends fixed). The
+    curve is kept to the spline's accuracy; the nodes stay in order."""
+    Y = np.asarray(Y, dtype=float)
+    n = len(Y)
+    if n < 4 or fraction <= 0:
+        return Y.copy()
+    L = np.linalg.norm(np.diff(Y, axis=0), axis=1)
+    s = np.concatenate([[0.0], np.cumsum(L)])
+    target = s + fraction * (np.linspace(0.0, s[-1], n) - s)
+    target[0], target[-1] = 0.0, s[-1]
+    j = np.clip(np.searchsorted(s, target, side="right") - 1, 0, n - 2)
+    tau = (target - s[j]) / np.maximum(L[j], 1e-300)
+    tang = np.empty_like(Y)
+    tang[1:-1] = 0.5 * (Y[2:] - Y[:-2])
+    tang[0], tang[-1] = Y[1] - Y[0], Y[-1] - Y[-2]
+    t = tau[:, None]
+    h00, h10 = 2 * t**3 - 3 * t**2 + 1, t**3 - 2 * t**2 + t
+    h01, h11 = -2 * t**3 + 3 * t**2, t**3 - t**2
+    out = h00 * Y[j] + h10 * tang[j] + h01 * Y[j + 1] + h11 * tang[j + 1]
+    out[0], out[-1] = Y[0], Y[-1]
+    return out
+
+
+def curve_displacement(X, speeds, dt, *, redistribute=0.0):
     r"""Displacement (n, 2) of the anode nodes moving the *curve through them* with the
     nodal normal speeds *speeds* [m/s] (growth > 0): :math:`\Delta t\,v_i N_i` with
     :func:`chord_normals`, plus one common normal shift δ (returned as `fix`, the area
     it added [m²]) making the swept area exactly :math:`\Delta t\sum_i a_i v_i`
     (:math:`a_i` the half lengths of the segments at node *i*: the lumped
     :math:`\Delta t\int v_n ds`).
+
+    ``redistribute`` > 0 also slides the nodes along the moved curve towards equal
+    spacing (:func:`equalise_spacing`): the tangential part of a node's motion is free in
+    ALE (the fields follow through the mesh-velocity term), and it keeps the nodes of a
+    concave region from converging (fewer remeshes).
 
     Unlike :func:`anode_displacement` (the offset of the polygon, exact for its area to
     first order but advancing a vertex of turning angle θ by :math:`v/\cos(θ/2)`, which
@@ -147,6 +177,8 @@ def curve_displacement(X, speeds, dt):
     a[:-1] += 0.5 * L
     a[1:] += 0.5 * L
     d = (dt * np.asarray(speeds, dtype=float))[:, None] * N
+    if redistribute:
+        d = equalise_spacing(X + d, redistribute) - X
     target = area_under(X) + dt * float(np.sum(a * speeds))
     a_first = area_under(X + d)
     delta = 0.0
