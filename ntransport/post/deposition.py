@@ -25,6 +25,9 @@ def flux_magnitude(frame, species="Li+"):
     return np.linalg.norm(np.asarray(frame[f"N_{species} [mol m-2 s-1]"]), axis=1)
 
 
+_FLUX_LABEL = "|N(Li⁺)| [µmol m⁻² s⁻¹]"  # drawn in µmol: no offset label on the bar
+
+
 def _anode(frame):
     d = frame.domain
     return d.mesh.p[:, anode_chain(d)].T
@@ -50,7 +53,8 @@ def _limits(sols, times, field):
             f = _frame_at(sol, t)
             vals.append(flux_magnitude(f) if field == "flux" else np.asarray(f["c_Li+"]))
     v = np.concatenate(vals)
-    return (0.0, float(v.max())) if field == "flux" else (float(v.min()), float(v.max()))
+    scale = 1e6 if field == "flux" else 1.0  # flux drawn in µmol m-2 s-1
+    return float(v.min()) * scale, float(v.max()) * scale
 
 
 def snapshot_panels(sols, times, *, field="flux", title="", window=None):
@@ -67,7 +71,7 @@ def snapshot_panels(sols, times, *, field="flux", title="", window=None):
             ax = axes[r * len(times) + c]
             f = _frame_at(sol, t)
             if field == "flux":
-                art = style.field_map(ax, f.domain, flux_magnitude(f), kind="sequential",
+                art = style.field_map(ax, f.domain, flux_magnitude(f) * 1e6, kind="sequential",
                                       vmin=lo, vmax=hi, regions=False, colorbar=False)
                 style.streamlines(ax, f.domain, f["N_Li+ [mol m-2 s-1]"], density=0.8, n=60)
             else:
@@ -78,12 +82,14 @@ def snapshot_panels(sols, times, *, field="flux", title="", window=None):
             _metal(ax, f, bottom)
             top = f.domain.mesh.p[1].max() if window is None else X[:, 1].max() + window
             ax.set_ylim(bottom, top * UM)
-            ax.set_title(f"{name}, t = {f.t / 3600:.2g} h")
+            stopped = f.t < t * (1 - 1e-9)
+            ax.set_title(f"{name}, stopped at {f.t / 3600:.2g} h" if stopped
+                         else f"{name}, t = {f.t / 3600:.2g} h")
             if c:
                 ax.set_ylabel("")
             if r < len(names) - 1:
                 ax.set_xlabel("")
-    label = ("|N(Li⁺)| [mol m⁻² s⁻¹]" if field == "flux" else "c(Li⁺) [mol m⁻³]")
+    label = _FLUX_LABEL if field == "flux" else "c(Li⁺) [mol m⁻³]"
     cb = fig.colorbar(art, ax=axes, shrink=0.85, pad=0.01)
     cb.set_label(label)
     if title:
@@ -99,9 +105,9 @@ def deposit_profiles(sols, times):
     for ax, name in zip(axes, names):
         curves = {}
         for t in times:
-            f = _frame_at(sols[name], t)
+            f = _frame_at(sols[name], t)  # a run that stopped early: its last frame, once
             X = _anode(f) * UM
-            curves[f"{f.t / 3600:.2g} h"] = (X[:, 0], X[:, 1])
+            curves.setdefault(f"{f.t / 3600:.2g} h", (X[:, 0], X[:, 1]))
         style.line_plot(ax, curves, xlabel="x [µm]", ylabel="Li surface y [µm]", title=name)
     curves = {n: (sols[n].history("t [s]") / 3600, sols[n].history("defect height [m]") * UM)
               for n in names}
@@ -136,23 +142,23 @@ def animation(sols, *, fps=4.0):
     """GIF (bytes) of |N(Li⁺)| and the growing deposit, electrolytes side by side, one
     colour range for all frames."""
     names = list(sols)
-    n = min(len(sols[k].frames) for k in names)
-    times = [sols[names[0]].frames[k].t for k in range(n)]
+    longest = max(names, key=lambda k: len(sols[k].frames))
+    times = [f.t for f in sols[longest].frames]
     lo, hi = _limits(sols, times, "flux")
 
     def draw(k):
         fig, axes = style.new_figure(len(names), ncols=len(names), panel=(3.4, 2.6))
         art = None
         for ax, name in zip(axes, names):
-            f = sols[name].frames[k]
-            art = style.field_map(ax, f.domain, flux_magnitude(f), kind="sequential", vmin=lo,
-                                  vmax=hi, regions=False, colorbar=False)
+            f = _frame_at(sols[name], times[k])  # a run that stopped early keeps its last
+            art = style.field_map(ax, f.domain, flux_magnitude(f) * 1e6, kind="sequential",
+                                  vmin=lo, vmax=hi, regions=False, colorbar=False)
             X = _anode(f)
             bottom = (X[:, 1].min() - 0.15e-6) * UM
             _metal(ax, f, bottom)
             ax.set_ylim(bottom, f.domain.mesh.p[1].max() * UM)
             ax.set_title(f"{name}, t = {f.t / 60:.0f} min")
-        fig.colorbar(art, ax=axes, shrink=0.85, pad=0.01).set_label("|N(Li⁺)| [mol m⁻² s⁻¹]")
+        fig.colorbar(art, ax=axes, shrink=0.85, pad=0.01).set_label(_FLUX_LABEL)
         return fig
 
-    return style.gif(draw, n, fps=fps)
+    return style.gif(draw, len(times), fps=fps)

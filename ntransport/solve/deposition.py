@@ -255,8 +255,9 @@ def _stop_reason(problem, state, mesh):
     if gap < mesh.min_gap * mesh.h_anode:
         return (f"the anode is about to fold onto itself at t = {state.t:.5g} s: two "
                 f"non-adjacent parts are {gap * 1e6:.3g} µm apart (< min_gap·h_anode = "
-                f"{mesh.min_gap * mesh.h_anode * 1e6:.3g} µm); a sharp-interface model cannot "
-                "follow the topology change (a dendrite branch closing on itself).")
+                f"{mesh.min_gap * mesh.h_anode * 1e6:.3g} µm) -- a deposit overhanging its own "
+                "foot, or a branch closing on itself; a sharp-interface model cannot follow "
+                "the topology change.")
     if -X[:, 1].min() >= problem.li_thickness:
         return (f"stripping consumed the Li electrode (li_thickness = "
                 f"{problem.li_thickness * 1e6:.3g} µm) at t = {state.t:.5g} s.")
