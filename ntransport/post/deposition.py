@@ -118,7 +118,7 @@ def deposit_profiles(sols, times):
 
 def sweep_figure(table, *, chosen=None, duration_h=2.0):
     """Tip/flat current ratio and defect height at the end of the run vs i0 (log scale),
-    one curve per electrolyte; *chosen* ``{name: (i0 [mA/cm²], ratio, height [µm])}``
+    one curve per electrolyte (a run that stopped early is annotated with its end time); *chosen* ``{name: (i0 [mA/cm²], ratio, height [µm])}``
     marks the runs at each electrolyte's cited i0."""
     fig, axes = style.new_figure(2, ncols=2, panel=(3.8, 3.0))
     names = list(dict.fromkeys(table["electrolyte"]))
@@ -130,6 +130,12 @@ def sweep_figure(table, *, chosen=None, duration_h=2.0):
         style.line_plot(ax, curves, xlabel="exchange current density i₀ [mA/cm²]",
                         ylabel=f"{lab} at {duration_h:.2g} h", markers=True)
         ax.set_xscale("log")
+        yv = np.asarray(table[key], float)
+        ends = np.asarray(table["end time [h]"], float)
+        for x, y, te in zip(i0, yv, ends):
+            if te < duration_h * (1 - 1e-6):  # stopped early (fold, short circuit)
+                ax.annotate(f"stopped at {te:.2g} h", (x, y), textcoords="offset points",
+                            xytext=(-6, 6), ha="right", fontsize=7)
         for k, (n, v) in enumerate((chosen or {}).items()):
             ax.plot([v[0]], [v[1] if "ratio" in key else v[2]], marker="*", ms=9, ls="none",
                     color=f"C{names.index(n) if n in names else k}",
