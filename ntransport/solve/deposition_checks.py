@@ -44,8 +44,8 @@ def needs_remesh(state, mesh):
 def anode_gap(X, *, exclude=None):
     """Smallest distance between a node and a segment of the polyline *X* (n, 2) that
     lie more than *exclude* apart along the curve (default: 3 times the mean segment
-    length) -- small when the curve folds back on itself (a closing hairpin), about the
-    segment length for a curve that does not."""
+    length) -- small when the curve folds back on itself (a closing hairpin, a dome
+    overhanging its foot), at least about *exclude* for a curve that does not."""
     X = np.asarray(X, dtype=float)
     a, b = X[:-1], X[1:]
     d = b - a

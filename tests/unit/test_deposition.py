@@ -229,3 +229,27 @@ def test_salt_depletion_raises_a_limiting_current_message():
                                                r"current"):
         for s in deposit(prob, s, t_end=600.0, mesh=MESH):
             pass
+
+
+def test_a_folding_anode_is_a_stop_event_with_a_message():
+    # a dome overhanging its foot: two parts of the anode 0.03 µm apart, far apart along it
+    from types import SimpleNamespace
+
+    from ntransport.solve.deposition import _stop_reason
+    from ntransport.solve.deposition_checks import anode_gap
+
+    x = np.linspace(0.0, 2e-6, 41)
+    flat = np.column_stack([x, np.zeros_like(x)])
+    assert anode_gap(flat) >= 3 * 0.05e-6 * (1 - 1e-12)  # a plain curve: >= the exclusion
+    from ntransport.geometry.remesh import resample_arclength
+
+    # a deposit whose cap has come down to 0.03 µm above the flat Li it overhangs
+    hook = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 0.5], [0.4, 0.5], [0.4, 0.03]]) * 1e-6
+    X = resample_arclength(hook, spacing=0.05e-6)
+    assert anode_gap(X, exclude=0.3e-6) < 0.05e-6
+    state = SimpleNamespace(anode=X, y_top=3e-6, t=4600.0)
+    mo = MeshOptions(h_anode=0.1e-6, h_max=0.3e-6)
+    msg = _stop_reason(_problem(), state, mo)
+    assert msg and "about to fold onto itself at t = 4600 s" in msg
+    assert "cannot follow the topology change" in msg
+    assert _stop_reason(_problem(), SimpleNamespace(anode=flat, y_top=3e-6, t=1.0), mo) is None
