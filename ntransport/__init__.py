@@ -85,7 +85,8 @@ _LAZY = {
     "save_checkpoint": ("ntransport.solve.checkpoint", "save_checkpoint"),
     "load_checkpoint": ("ntransport.solve.checkpoint", "load_checkpoint"),
     # moving-interface deposition
-    "BinaryElectrolyte": ("ntransport.physics.binary_electrolyte", "BinaryElectrolyte"),
+    "electrolyte_species": ("ntransport.solve.deposition_problem", "electrolyte_species"),
+    "solve_deposition": ("ntransport.solve.deposition", "solve"),
     "DepositionProblem": ("ntransport.solve.deposition", "DepositionProblem"),
     "deposit": ("ntransport.solve.deposition", "deposit"),
     # phase-field dendrites

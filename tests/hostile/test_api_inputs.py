@@ -492,14 +492,13 @@ def test_snapshot_times_outside_the_run_are_refused(times, duration, pattern):
 
 
 def test_deposition_problem_refuses_negative_alpha_and_nan_current():
-    from ntransport.solve.deposition import DepositionProblem
-    from ntransport.studies.deposition import electrolyte_for
+    from ntransport.solve.deposition import DepositionProblem, electrolyte_species
 
-    el = electrolyte_for("LPC", temperature=318.0)
+    el = electrolyte_species(0.012, 0.42, c_ref=1000.0, T=318.0)
     base = dict(i0=10.0, current_density=-3.0, width=5e-6, height=3e-6)
     with pytest.raises(ConfigError, match=r"DepositionProblem\.alpha_c must be >= 0"):
         DepositionProblem(el, **{**base, "alpha_c": -0.5})
-    with pytest.raises(ConfigError, match=r"current_density must be a finite number, got nan"):
+    with pytest.raises(ConfigError, match=r"current_density \[A/m2\] must be a finite number, got nan"):
         DepositionProblem(el, **{**base, "current_density": NAN})
 
 

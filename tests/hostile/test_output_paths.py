@@ -32,7 +32,6 @@ PREFERRED = {"conduction": "peo_vs_plm.yaml"}  # the quickest shipped case of th
 # rebuilt by the model helpers): they fail before writing anything, for reasons outside
 # the runner. xfail(strict=False): they XPASS once rebuilt, and the path check then runs.
 NOT_YET_ON_CONTRACT = {
-    "deposition_defect": "h-dep is rebuilding the deposition study (run() lacks checkpoints=)",
     "host_guest": "legacy run(case, out_dir) signature, not yet on the StudyResult contract",
     "interfacial_share": "legacy run(case, out_dir) signature, not yet on the StudyResult "
                          "contract",
