@@ -55,6 +55,7 @@ _LAZY = {
     "electrode_with_defect": ("ntransport.geometry.defect", "electrode_with_defect"),
     "electrolyte_above_curve": ("ntransport.geometry.defect", "electrolyte_above_curve"),
     "BoundaryLayer": ("ntransport.geometry.refinement", "BoundaryLayer"),
+    "LimitError": ("ntransport.geometry.guards", "LimitError"),
     # materials
     "materials": ("ntransport.materials", None),
     "Material": ("ntransport.materials", "Material"),
@@ -84,7 +85,8 @@ _LAZY = {
     "save_checkpoint": ("ntransport.solve.checkpoint", "save_checkpoint"),
     "load_checkpoint": ("ntransport.solve.checkpoint", "load_checkpoint"),
     # moving-interface deposition
-    "BinaryElectrolyte": ("ntransport.physics.binary_electrolyte", "BinaryElectrolyte"),
+    "electrolyte_species": ("ntransport.solve.deposition_problem", "electrolyte_species"),
+    "solve_deposition": ("ntransport.solve.deposition", "solve"),
     "DepositionProblem": ("ntransport.solve.deposition", "DepositionProblem"),
     "deposit": ("ntransport.solve.deposition", "deposit"),
     # phase-field dendrites
@@ -96,6 +98,13 @@ _LAZY = {
     # Li inventory cells
     "LiCell": ("ntransport.solve.cell_cycling", "LiCell"),
     "run_cycling": ("ntransport.solve.cell_cycling", "run_cycling"),
+    # segmented images: tortuosity, conductivity tensor, interphases
+    "image": ("ntransport.image", None),
+    "read_image": ("ntransport.image", "read_image"),
+    "add_interphase": ("ntransport.image", "add_interphase"),
+    "image_conductivity": ("ntransport.image", "image_conductivity"),
+    "image_domain": ("ntransport.image", "image_domain"),
+    "solve_voxels": ("ntransport.image", "solve_voxels"),
     # composites, percolation, sweeps
     "percolation": ("ntransport.percolation", None),
     "sweep": ("ntransport.sweep", "sweep"),

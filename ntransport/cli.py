@@ -5,6 +5,7 @@
     ntransport run geometries/peo_vs_plm.yaml            # -> ntransport-out/peo_vs_plm/
     ntransport run case.yaml --out /tmp/x --reduced      # the reduced size the tests use
     ntransport run case.yaml --out /tmp/x --resume       # continue an interrupted run
+    ntransport run case.yaml --allow-geo                 # let the case mesh .geo files
     ntransport check case.yaml                           # validate and resolve, no solve
     ntransport materials [NAME]                          # parameter sets and citations
     ntransport studies                                   # list study kinds
@@ -13,9 +14,10 @@
 Every run writes the same artifact set (``summary.csv``, PNGs, VTU/PVD, ``run.json``,
 ``run.log``) into its folder, and only when it succeeds.
 
-Exit status: 0 on success; 2 for bad input (a case file, option or mesh the message
-names, with how to fix it); 1 for a failed run (a solver that did not converge...).
-Errors are one line; ``--debug`` adds the traceback.
+Exit status: 0 on success; 2 for bad input (a case file, option, mesh file or output
+folder the message names, with how to fix it; a request above a size limit); 1 for a
+failed run (a solver that did not converge, a NaN in a result, out of memory...); 130
+when interrupted. Errors are one line on stderr; ``--debug`` adds the traceback.
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "exit_code"]
 
 log = logging.getLogger("ntransport")
 
@@ -52,10 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="coordinates of the VTU/PVD files (default m)")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     run.add_argument("-v", "--verbose", action="store_true", help="debug log on stderr")
+    run.add_argument("--allow-geo", action="store_true",
+                     help="mesh .geo files the case names (a .geo is a gmsh script; without "
+                          "this flag it is refused: mesh it yourself and give the .msh)")
     run.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="print tracebacks")
     chk = sub.add_parser("check", help="validate a case file and resolve its inputs, no solve")
     chk.add_argument("case")
     chk.add_argument("--reduced", action="store_true")
+    chk.add_argument("--allow-geo", action="store_true", help="mesh .geo files the case names")
     chk.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     mat = sub.add_parser("materials", help="list the material parameter sets, or show one")
     mat.add_argument("name", nargs="?", default=None)
@@ -77,7 +83,8 @@ def _run(args, argv) -> int:
         log.setLevel(logging.DEBUG)
     t0 = time.perf_counter()
     result = run_case(case, out, progress=not args.quiet, resume=args.resume,
-                      argv=["ntransport", *argv], length_unit=args.length_unit)
+                      argv=["ntransport", *argv], length_unit=args.length_unit,
+                      allow_geo=args.allow_geo)
     files = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
     print(f"ntransport: wrote {len(files)} files to {out}/ in {time.perf_counter() - t0:.1f} s:")
     print("  " + ", ".join(files))
@@ -132,9 +139,38 @@ def _materials(name) -> int:
     return 0
 
 
+def exit_code(exc: BaseException) -> int:
+    """2 for bad input, 1 for a failed run, 130 for an interrupt (see the module doc)."""
+    from .errors import NtransportError, ResultError
+
+    if isinstance(exc, KeyboardInterrupt):
+        return 130
+    if isinstance(exc, ResultError):  # a computed NaN: the run failed, the input was fine
+        return 1
+    if isinstance(exc, NtransportError):
+        return 2 if isinstance(exc, ValueError) else 1
+    if isinstance(exc, (FileNotFoundError, IsADirectoryError, NotADirectoryError,
+                        PermissionError)):
+        return 2  # a path the user gave
+    if isinstance(exc, (ValueError, KeyError)) and not isinstance(exc, UnicodeError):
+        return 2  # inputs are checked with ValueError / KeyError (unknown names)
+    return 1
+
+
+def _one_line(exc: BaseException) -> str:
+    msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+    if isinstance(exc, MemoryError):
+        msg = ("out of memory" + (f" ({exc})" if str(exc) else "") +
+               "; use a coarser mesh or a smaller problem")
+    text = " ".join(str(msg).split()) or type(exc).__name__
+    if isinstance(exc, OSError) and getattr(exc, "filename", None) and exc.filename not in text:
+        text += f": {exc.filename}"
+    return text
+
+
 def main(argv=None) -> int:
     """Entry point of the ``ntransport`` command."""
-    from .errors import ConvergenceError, NtransportError
+    from .errors import NtransportError
 
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
@@ -145,7 +181,7 @@ def main(argv=None) -> int:
             from .studies.registry import check_case, load_case
 
             case = load_case(args.case, reduced=args.reduced)
-            check_case(case)
+            check_case(case, allow_geo=args.allow_geo)
             print(f"{args.case}: valid '{case.kind}' case ({case.name}); inputs resolved.")
             return 0
         if args.command == "materials":
@@ -156,25 +192,23 @@ def main(argv=None) -> int:
             for k in study_kinds().values():
                 print(f"{k.name:20s} {k.doc}")
             return 0
-    except KeyboardInterrupt:
-        print("ntransport: interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:  # one line, the right code; --debug for the traceback
-        bad_input = isinstance(exc, (ValueError, KeyError, FileNotFoundError, TypeError)) \
-            and not isinstance(exc, ConvergenceError)
-        if isinstance(exc, NtransportError) and not isinstance(exc, ValueError):
-            bad_input = False
-        msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        kind = "error" if bad_input else "failed"
-        print(f"ntransport: {kind}: {msg}", file=sys.stderr)
-        if getattr(args, "debug", False):
+    except BaseException as exc:  # one line, the right code; --debug for the traceback
+        if isinstance(exc, SystemExit):
+            raise
+        code = exit_code(exc)
+        if code == 130:
+            print("ntransport: interrupted", file=sys.stderr)
+            return 130
+        kind = "error" if code == 2 else "failed"
+        debug = getattr(args, "debug", False)
+        tail = "" if isinstance(exc, NtransportError) or debug else \
+            f" ({type(exc).__name__}; rerun with --debug for the traceback)"
+        print(f"ntransport: {kind}: {_one_line(exc)}{tail}", file=sys.stderr)
+        if debug:
             import traceback
 
             traceback.print_exc()
-        elif not isinstance(exc, NtransportError):
-            print(f"  ({type(exc).__name__}; rerun with --debug for the traceback)",
-                  file=sys.stderr)
-        return 2 if bad_input else 1
+        return code
     return 2  # pragma: no cover  (argparse rejects unknown commands)
 
 

@@ -5,8 +5,12 @@ A schema is a tree of small spec objects:
 - :class:`Quantity` — a physical quantity; numbers are SI, strings carry units
   (``"0.36 mS/cm"``) and are converted by :func:`ntransport.units.to_si`;
 - :class:`Value` — a plain str/int/float/bool, optionally restricted to `choices`;
+- :class:`Name` — a string that becomes (part of) a file name (case names...): letters,
+  digits and ``_ . + @ = -`` only, so nothing a case file says can write outside the
+  output folder;
 - :class:`Section` — a mapping with a fixed set of keys (each with its own spec);
 - :class:`MapOf` — a mapping with user-chosen keys (case names, subdomain names);
+  ``MapOf(..., keys=Name())`` when the keys become file names;
 - :class:`ListOf` — a list of items;
 - :class:`Tagged` — a section whose ``type`` key selects one of several sections;
 - :class:`Either` — a string *or* a section (``materials: {PEO: "PEO/LiTFSI"}`` or an
@@ -27,13 +31,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ConfigError, suggest
+from .errors import ConfigError, check_distinct, check_safe_name, suggest
 from .units import KINDS, to_si
 
 __all__ = [
     "REQUIRED",
     "Quantity",
     "Value",
+    "Name",
     "Section",
     "MapOf",
     "ListOf",
@@ -104,6 +109,22 @@ class Value:
 
 
 @dataclass(frozen=True)
+class Name:
+    """A string that becomes (part of) a file name: checked by
+    :func:`ntransport.errors.check_safe_name` (letters, digits, ``_ . + @ = -``; no
+    separators, no ``..``, no leading dot; at most 120 characters)."""
+
+    default: object = REQUIRED
+    doc: str = ""
+
+    def check(self, data, path):
+        if not isinstance(data, str):
+            raise ConfigError(f"{_at(path)}expected a name (a string), got {data!r}.")
+        where = f"{path}: name" if path else "name"
+        return check_safe_name(data, what=where)
+
+
+@dataclass(frozen=True)
 class Section:
     """A mapping with a fixed set of keys; unknown keys are rejected with a suggestion."""
 
@@ -151,6 +172,7 @@ class MapOf:
     default: object = REQUIRED
     min_len: int = 0
     doc: str = ""
+    keys: object = None  # e.g. Name() when the keys become file names
 
     def check(self, data, path):
         if data is None:
@@ -162,7 +184,10 @@ class MapOf:
         out = {}
         for k, v in data.items():
             if not isinstance(k, str):
-                raise ConfigError(f"{_at(path)}keys must be strings, got {k!r}.")
+                raise ConfigError(f"{_at(path)}keys must be strings, got {k!r} "
+                                  f"({type(k).__name__}); quote it in YAML: '\"{k}\": ...'.")
+            if self.keys is not None:
+                self.keys.check(k, f"{path}.{k}" if path else k)
             out[k] = self.value.check(v, f"{path}.{k}" if path else k)
         return out
 
@@ -176,6 +201,7 @@ class ListOf:
     min_len: int = 0
     max_len: int | None = None
     doc: str = ""
+    unique: bool = False  # e.g. the two electrode boundaries
 
     def check(self, data, path):
         if not isinstance(data, (list, tuple)):
@@ -183,7 +209,12 @@ class ListOf:
         if len(data) < self.min_len or (self.max_len is not None and len(data) > self.max_len):
             span = f"{self.min_len}..{self.max_len if self.max_len is not None else ''}"
             raise ConfigError(f"{_at(path)}expected a list of {span} items, got {len(data)}.")
-        return [self.item.check(v, f"{path}[{i}]") for i, v in enumerate(data)]
+        out = [self.item.check(v, f"{path}[{i}]") for i, v in enumerate(data)]
+        if self.unique:
+            check_distinct(out, what=path or "list", exc=ConfigError,
+                           hint="the entries must be different"
+                                + (f" ({self.doc})" if self.doc else ""))
+        return out
 
 
 @dataclass(frozen=True)
@@ -245,9 +276,17 @@ def load_yaml(path) -> dict:
     if not p.is_file():
         raise ConfigError(f"case file {str(p)!r} not found.")
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{p}: not a text file (not UTF-8 at byte {exc.start}); a case "
+                          "file is YAML text.") from None
+    except OSError as exc:
+        raise ConfigError(f"case file {str(p)!r} cannot be read ({exc.strerror or exc}).") \
+            from None
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{p}: not valid YAML: {exc}") from None
+        raise ConfigError(f"{p}: not valid YAML: {' '.join(str(exc).split())}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{p}: a case file must be a YAML mapping, got {type(data).__name__}.")
     return data

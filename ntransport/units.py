@@ -7,7 +7,11 @@ string into the SI float for the expected *kind* of quantity and raises a
 :class:`~ntransport.errors.ConfigError` naming the key, the value and an example of
 what was expected.
 
-A bare number (``12.6e-6``) is taken as already in SI units.
+A bare number (``12.6e-6``) is taken as already in SI units -- except where a bare
+number is ambiguous and almost surely meant in another unit (:data:`BARE_PLAUSIBLE`):
+a bare temperature below 200 K (``temperature: 60`` is 60 degC, not 60 K) and a bare
+length of 1 m or more (``width: 20`` is 20 um, not 20 m) are refused with the unit to
+write. Temperatures below absolute zero are refused whatever the unit.
 
 Activation energies may be given per particle (``"0.24 eV"``) or per mole
 (``"23 kJ/mol"``); both become J/mol, E_molar = E_particle * N_A.
@@ -29,7 +33,7 @@ from dataclasses import dataclass
 from .constants import N_A
 from .errors import ConfigError, suggest
 
-__all__ = ["Kind", "KINDS", "to_si", "format_si", "ureg"]
+__all__ = ["Kind", "KINDS", "BARE_PLAUSIBLE", "to_si", "format_si", "ureg"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,12 @@ KINDS: dict[str, Kind] = {
         Kind("molar_mass", "kg/mol", "6.941 g/mol", "kg/mol"),
         Kind("dimensionless", "", "0.3", "1"),
     )
+}
+
+#: kind -> (lowest, highest plausible bare SI number, the unit the user almost surely meant)
+BARE_PLAUSIBLE: dict[str, tuple[float | None, float | None, str]] = {
+    "temperature": (200.0, None, "degC"),
+    "length": (None, 1.0, "um"),
 }
 
 _NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
@@ -115,7 +125,8 @@ def to_si(value, kind: str, *, name: str | None = None) -> float:
         v = float(value)
         if not math.isfinite(v):
             raise _expected(k, name, value)
-        return v
+        _check_bare(k, v, name)
+        return _check_absolute(k, v, name, value)
     if not isinstance(value, str):
         raise _expected(k, name, value)
     m = _NUMBER.match(value)
@@ -142,9 +153,34 @@ def to_si(value, kind: str, *, name: str | None = None) -> float:
     if k.name == "molar_energy" and q.check("[energy]"):
         q = q * u.Quantity(N_A, "1/mol")
     try:
-        return float(q.to(k.si_unit).magnitude)
+        v = float(q.to(k.si_unit).magnitude)
     except pint.errors.DimensionalityError:
         raise _expected(k, name, value) from None
+    if not math.isfinite(v):
+        raise _expected(k, name, value)
+    return _check_absolute(k, v, name, value)
+
+
+def _check_bare(k: Kind, v: float, name: str | None) -> None:
+    """Refuse a bare number that is almost surely meant in another unit."""
+    if k.name not in BARE_PLAUSIBLE:
+        return
+    lo, hi, meant = BARE_PLAUSIBLE[k.name]
+    where = f"{name}: " if name else ""
+    if (lo is not None and v < lo) or (hi is not None and abs(v) >= hi):
+        si = k.si_unit.replace("**", "^")
+        raise ConfigError(
+            f"{where}the bare number {v:g} would be {v:g} {si} (bare numbers are SI), which is "
+            f"almost surely meant as '{v:g} {meant}'. Write the unit: e.g. '{v:g} {meant}' "
+            f"or, if you really mean it, '{v:g} {si}'.")
+
+
+def _check_absolute(k: Kind, v: float, name: str | None, value) -> float:
+    if k.name == "temperature" and v <= 0:
+        where = f"{name}: " if name else ""
+        raise ConfigError(f"{where}{value!r} is at or below absolute zero ({v:g} K); give a "
+                          "temperature such as '25 degC' or '298.15 K'.")
+    return v
 
 
 def format_si(value: float, kind: str) -> str:

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from ..errors import GeometryError, MeshError
+from .guards import check_gmsh_model
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +127,7 @@ def generate(gmsh, dim: int, *, algorithm: int, mesh_size: float | None = None,
     builders switch it off. ``uniform``: the size is `mesh_size` everywhere, so gmsh can
     skip interpolating point sizes (~20 % faster).
     """
+    check_gmsh_model(gmsh, dim, mesh_size=mesh_size, unit="µm")  # refuse runaway sizes first
     opt = gmsh.option
     if smoothing is not None:
         opt.setNumber("Mesh.Smoothing", int(smoothing))

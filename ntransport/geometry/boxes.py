@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import GeometryError, check_positive
+from . import guards
 from .domain import Domain
 
 __all__ = ["Filaments", "evenly_spaced_filaments", "graded_coordinates", "box", "column",
@@ -83,6 +84,8 @@ def evenly_spaced_filaments(width: float, n: int, *, diameter: float, gap_anode:
 def _uniform(breaks, h):
     """Coordinates through every break, each segment split into equal parts <= h."""
     out = [breaks[0]]
+    guards.check_elements(sum((b - a) / h for a, b in zip(breaks[:-1], breaks[1:])), dim=1,
+                          what=f"grid line (spacing {h:.3g} m)")  # size guard (h-sec)
     for a, b in zip(breaks[:-1], breaks[1:]):
         n = max(1, int(math.ceil((b - a) / h * (1 - 1e-9))))
         out.extend(np.linspace(a, b, n + 1)[1:])
@@ -125,6 +128,8 @@ def graded_coordinates(length: float, *, h_fine: float, band: float | None = Non
 def _triangulate(x, y):
     """Checkerboard split of the tensor grid x (nx+1) by y (ny+1) into triangles (3, 2 nx ny)."""
     nx, ny = x.size - 1, y.size - 1
+    guards.check_elements(2 * nx * ny, dim=2, what=f"structured box ({nx} x {ny} cells)",
+                          hint="Use a larger h_fine or a thinner band.")  # size guard (h-sec)
     X, Y = np.meshgrid(x, y, indexing="ij")
     p = np.vstack([X.ravel(), Y.ravel()])
     i, j = np.meshgrid(np.arange(nx), np.arange(ny), indexing="ij")
@@ -169,11 +174,11 @@ def box(width: float, height: float, *, h_fine: float, band: float | None = None
     if h_fine > min(width, height):
         raise GeometryError(f"h_fine = {h_fine:.3g} m is larger than the box "
                             f"({width:.3g} x {height:.3g} m); choose h_fine <= {min(width, height):.3g} m.")
-    n_est = (width / h_fine) * (height / h_fine)
-    if n_est > 5e6:
-        raise GeometryError(f"box: about {n_est:.3g} grid cells requested (h_fine = {h_fine:.3g} m "
-                            "for the whole box); above the 5e6 limit. Use a band or a larger "
-                            "h_fine.")
+    # size guard (h-sec): the fine band dominates; documented, overridable limit
+    fine = height if band is None else min(float(band), height)
+    guards.check_elements(2 * (width / h_fine) * (fine / h_fine), dim=2,
+                          what=f"box (h_fine = {h_fine:.3g} m over a {fine:.3g} m band)",
+                          hint="Use a thinner band or a larger h_fine.")
     xb, yb = [], []
     if filaments is not None:
         if not isinstance(filaments, Filaments):

@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 from ..errors import GeometryError
-from . import _occ, refinement
+from . import _occ, guards, refinement
 from .domain import Domain
 from .gmsh_io import from_gmsh
 from .placement import Particles, _check_aspect, _check_box, _directions, place_particles
@@ -162,6 +162,9 @@ def particle_composite(
     if t and not overlap:
         _check_shells(parts, t * _occ.UM)
     h = _mesh_size(mesh_size, parts, t * _occ.UM)
+    guards.check_particles(len(parts), what="particle_composite")  # size guards (um)
+    guards.check_mesh_size(float(np.prod(box)), h, dim,
+                           what="particle_composite", unit="µm")
     hm = h
     if matrix_mesh_size is not None:
         hm = float(matrix_mesh_size) * _occ.UM

@@ -8,19 +8,31 @@ Two entry points:
   ``gmsh.model.addPhysicalGroup(..., name=...)``) becomes a `Domain` in one call.
 * :func:`read_mesh` -- a ``.msh`` (v2 or v4), a ``.geo`` (meshed on the fly) or any
   meshio-readable file with named cell sets.
+
+A ``.geo`` file is a gmsh *program*: besides geometry it can run shell commands
+(``SystemCall``), write files (``Printf(...) > "f"``, ``Save``, ``Print``,
+``CreateDir``), end the Python process (``Exit``) or stall it (``Sleep``).
+:func:`scan_geo` refuses every such directive (:data:`GEO_REFUSED`) before gmsh sees
+the file, and follows ``Include``/``Merge`` of other ``.geo`` files. Inside a case run
+(``ntransport run``, :func:`ntransport.studies.registry.run_case`) a ``.geo`` named by
+the case is not meshed at all unless the user opts in (``--allow-geo``): mesh it
+yourself (``gmsh cell.geo -2 -format msh4 -o cell.msh``) and name the ``.msh``.
 """
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError, MeshError
+from ..errors import ConfigError, MeshError, SecurityError
 from .domain import Domain
+from .geo_scan import GEO_REFUSED, check_msh_header, how_to_mesh, scan_geo
 
-__all__ = ["from_gmsh", "read_mesh", "gmsh_session", "LENGTH_UNITS"]
+__all__ = ["from_gmsh", "read_mesh", "gmsh_session", "LENGTH_UNITS", "scan_geo",
+           "case_geo_files", "GEO_REFUSED"]
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +66,7 @@ def gmsh_session(*, verbose: bool = False, threads: int = 1):
             gmsh.initialize(readConfigFiles=False, interruptible=False)
         except TypeError:  # gmsh < 4.11
             gmsh.initialize(readConfigFiles=False)
+        _restore_sigpipe()
     else:
         previous = gmsh.model.getCurrent()
     name = f"ntransport_{id(object())}"
@@ -71,6 +84,18 @@ def gmsh_session(*, verbose: bool = False, threads: int = 1):
                 gmsh.model.setCurrent(name)
                 gmsh.model.remove()
                 gmsh.model.setCurrent(previous)
+
+
+def _restore_sigpipe() -> None:
+    """gmsh.initialize() resets SIGPIPE to its default action (measured, gmsh 4.15), so
+    any later write to a closed pipe -- a sweep's dead worker, ``ntransport ... | head``
+    -- would kill the whole Python process silently (exit 141) instead of raising
+    BrokenPipeError. Put back Python's setting."""
+    import signal
+    import threading
+
+    if hasattr(signal, "SIGPIPE") and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
 
 
 def from_gmsh(*, unit="m", dim: int | None = None) -> Domain:
@@ -159,7 +184,51 @@ def from_gmsh(*, unit="m", dim: int | None = None) -> Domain:
         raise MeshError(f"no named physical group of dimension {dim}: the subdomains need names.")
     cells = to_index(np.concatenate(cell_blocks))
     facet_groups = {k: to_index(v) for k, v in facet_groups.items()}
+    _check_arrays(coords, cells, facet_groups, "the gmsh model")
     return Domain.from_arrays(coords, cells, cell_groups, facet_groups, scale=_scale(unit))
+
+
+def _check_arrays(points, cells, facets, where) -> None:
+    """Finite coordinates, cells referring to existing nodes, no degenerate cells."""
+    pts = np.asarray(points, dtype=float)
+    bad = ~np.isfinite(pts).all(axis=1)
+    if bad.any():
+        raise MeshError(f"{where}: {int(bad.sum())} node(s) have NaN/inf coordinates (first: "
+                        f"node {int(np.argmax(bad))}); the mesh file is corrupt.")
+    n = pts.shape[0]
+    for name, arr in [("cells", cells), *((f"facets of {k!r}", v) for k, v in facets.items())]:
+        a = np.asarray(arr)
+        if a.size and (a.min() < 0 or a.max() >= n):
+            raise MeshError(f"{where}: {name} refer to nodes that do not exist; the mesh file "
+                            "is corrupt or truncated.")
+    c = np.asarray(cells)
+    if c.size:
+        dim = c.shape[1] - 1
+        x = pts[:, :dim][c]  # (nel, dim+1, dim)
+        vol = np.abs(np.linalg.det(x[:, 1:] - x[:, :1]))
+        scale = max(float(np.ptp(pts[:, :dim], axis=0).max()), 1e-300) ** dim
+        flat = vol <= 1e-14 * scale
+        if flat.any():
+            raise MeshError(f"{where}: {int(flat.sum())} of {len(c)} cells have zero "
+                            f"{'area' if dim == 2 else 'volume'} (first: cell "
+                            f"{int(np.argmax(flat))}); remesh the geometry.")
+
+
+# ---------------------------------------------------------------- .geo policy
+_CASE_GEO: contextvars.ContextVar[bool | None] = contextvars.ContextVar("ntransport_case_geo",
+                                                                       default=None)
+
+
+@contextlib.contextmanager
+def case_geo_files(*, allowed: bool):
+    """Inside this block :func:`read_mesh` meshes ``.geo`` files only if *allowed* (the
+    case runner sets it from ``--allow-geo``; outside a case run the API user decides
+    by calling :func:`read_mesh` on the file, which is scanned either way)."""
+    token = _CASE_GEO.set(bool(allowed))
+    try:
+        yield
+    finally:
+        _CASE_GEO.reset(token)
 
 
 def read_mesh(path, *, unit="m") -> Domain:
@@ -181,24 +250,57 @@ def read_mesh(path, *, unit="m") -> Domain:
     FileNotFoundError
         The path does not exist.
     """
-    _scale(unit)  # reject a bad unit before any work
+    scale = _scale(unit)  # reject a bad unit before any work
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"mesh file {str(path)!r} does not exist.")
+        raise FileNotFoundError(f"mesh file {str(path)!r} does not exist; check the path "
+                                "(relative paths in a case file are relative to the case file).")
+    if not path.is_file():
+        raise MeshError(f"mesh file {str(path)!r} is not a file.")
     suffix = path.suffix.lower()
+    if suffix == ".geo":
+        if _CASE_GEO.get() is False:
+            raise SecurityError(
+                f"mesh file {path.name!r} is a .geo script, which gmsh would execute (it can "
+                f"run shell commands); a case file may not mesh one unless you pass "
+                f"--allow-geo (run_case(..., allow_geo=True)) for a file you trust. Or "
+                f"{how_to_mesh(path)}.")
+        scan_geo(path)
+    if suffix == ".msh":
+        check_msh_header(path)
     if suffix in (".msh", ".geo"):
+        from .guards import check_gmsh_model
+
         with gmsh_session() as gmsh:
-            gmsh.open(str(path))
+            try:
+                gmsh.open(str(path))
+            except Exception as exc:  # gmsh raises a bare Exception, often without text
+                raise MeshError(f"gmsh could not read {path.name!r} ({exc or 'no message'}); "
+                                "is it a valid .msh (v2/v4) or .geo file?") from None
             if suffix == ".geo":
-                gmsh.model.mesh.generate(gmsh.model.getDimension())
-            return from_gmsh(unit=unit)
+                dim = gmsh.model.getDimension()
+                if dim not in (2, 3):
+                    raise MeshError(f"{path.name}: the .geo defines no 2D or 3D geometry "
+                                    f"(dimension {dim}).")
+                check_gmsh_model(gmsh, dim, what=f"meshing {path.name}", unit=str(unit))
+                try:
+                    gmsh.model.mesh.generate(dim)
+                except Exception as exc:
+                    raise MeshError(f"gmsh failed to mesh {path.name!r} ({exc or 'no message'}); "
+                                    "check the geometry in gmsh's GUI.") from None
+            return from_gmsh(unit=scale)
     return _from_meshio(path, unit)
 
 
 def _from_meshio(path: Path, unit) -> Domain:
     import meshio
 
-    m = meshio.read(path)
+    try:
+        m = meshio.read(path)
+    except Exception as exc:  # noqa: BLE001 - meshio raises many types for bad files
+        raise MeshError(f"cannot read mesh file {path.name!r} ({type(exc).__name__}: {exc}); "
+                        "give a .msh (v2/v4), .vtu, .xdmf or another meshio format with "
+                        "named cell sets.") from None
     top = "tetra" if any(c.type == "tetra" for c in m.cells) else "triangle"
     face = "triangle" if top == "tetra" else "line"
     cell_groups, facet_groups = {}, {}
@@ -235,4 +337,5 @@ def _from_meshio(path: Path, unit) -> Domain:
             f"{path.name} has no named cell sets, so its regions have no names. Save it from "
             "gmsh with physical groups, or give the cells named sets (meshio cell_sets)."
         )
+    _check_arrays(m.points, cells, facet_groups, path.name)
     return Domain.from_arrays(m.points, cells, cell_groups, facet_groups, scale=_scale(unit))

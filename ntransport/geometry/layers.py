@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ..errors import GeometryError
-from . import _occ, refinement
+from . import _occ, guards, refinement
 from .domain import Domain
 from .gmsh_io import from_gmsh
 
@@ -103,6 +103,11 @@ def layered_stack(
     h = (min(W, total) / 20.0 if mesh_size is None else check(mesh_size, "mesh_size") * _occ.UM)
     # HXT is slow with background size fields; plain Delaunay is 8x faster here
     alg = _occ.check_algorithm(1 if algorithm is None and dim == 3 else algorithm, dim)
+    guards.check_elements(sum(  # size guard before any gmsh work (per-layer sizes, um)
+        guards.estimate_elements(W * t * _occ.UM * (D or 1.0),
+                                 min(h, t * _occ.UM / min_elements_across), dim)
+        for _, t in items), dim=dim, what="layered_stack",
+        hint="Use a larger mesh_size or a smaller min_elements_across.")
     sizes, z, positions = [], 0.0, [0.0]
     with _occ.session() as gmsh:
         occ = gmsh.model.occ

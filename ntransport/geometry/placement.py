@@ -46,6 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import GeometryError
+from . import guards
 from .shapes import (_check_aspect, _check_box, _directions, _radius_sampler, _support,
                      inside_fraction, particle_volume, segment_distance)
 
@@ -221,6 +222,9 @@ def place_particles(
             f"{2 * a * float(np.max(r_probe)):.3g}) are larger than the smallest box edge "
             f"{float(np.min(box)):.3g}; use smaller particles or a larger box."
         )
+    guards.check_particles(guards.expected_particles(  # size guard before placing
+        float(np.prod(box)), phi, float(np.mean(particle_volume(r_probe, a, shape, dim))),
+        overlap=overlap), what=f"place_particles (volume_fraction={phi:g}, radius~{r_mean:.3g})")
     if overlap:
         parts = _boolean(box, phi, draw, rng, a, orientation, shape, periodic)
     else:

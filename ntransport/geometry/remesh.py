@@ -18,7 +18,8 @@ import logging
 
 import numpy as np
 
-from ..errors import GeometryError, MeshError, check_positive
+from ..errors import GeometryError, LimitError, MeshError, check_positive
+from .guards import check_gmsh_model
 
 __all__ = ["anode_profile", "refine_polyline", "coarsen_polyline", "resample_arclength",
            "check_simple_polyline",
@@ -300,9 +301,10 @@ def mesh_electrolyte_above_curve(curve, *, width, y_top, h_anode, h_max, algorit
             gmsh.model.addPhysicalGroup(1, [top], name="top")
             gmsh.model.addPhysicalGroup(1, [left], name="left")
             gmsh.model.addPhysicalGroup(1, [right], name="right")
+            check_gmsh_model(gmsh, 2, mesh_size=hm, unit="µm")  # size guard (h-sec)
             gmsh.model.mesh.generate(2)
             domain = from_gmsh(unit="um")
-    except (GeometryError, MeshError):
+    except (GeometryError, MeshError, LimitError):
         raise
     except Exception as exc:  # gmsh raises plain Exception
         raise MeshError(f"gmsh could not mesh the electrolyte above the anode curve "

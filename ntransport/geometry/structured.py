@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import GeometryError, check_positive
+from . import guards
 from .domain import Domain
 
 __all__ = ["graded_points", "layered_rectangle", "strip"]
@@ -36,6 +37,8 @@ def graded_points(x0, x1, h, *, h0=None, growth=1.2, ends=(True, True)):
     """
     check_positive(x1 - x0, name="interval length")
     check_positive(h, name="h")
+    guards.check_elements((x1 - x0) / h, dim=1, what=f"graded_points (h = {h:.3g} m over "
+                          f"{x1 - x0:.3g} m)")  # size guard (h-sec)
     if h0 is None or h0 >= h:
         n = max(1, int(np.ceil((x1 - x0) / h)))
         return np.linspace(x0, x1, n + 1)
@@ -115,6 +118,8 @@ def layered_rectangle(width, layers, *, nx=4, h=None, h0=None, growth=1.2, y_nod
         if yn.ndim != 1 or yn.size < 2 or np.any(np.diff(yn) <= 0):
             raise GeometryError("y_nodes must be an increasing 1D array of at least 2 values.")
     nx = int(nx)
+    guards.check_elements(2 * nx * (yn.size - 1), dim=2, what=f"layered_rectangle ({nx} x "
+                          f"{yn.size - 1} cells)", hint="Use a larger h or a smaller nx.")
     xn = np.linspace(0.0, width, nx + 1)
     ny = yn.size
     X, Y = np.meshgrid(xn, yn, indexing="ij")

@@ -19,44 +19,36 @@ import json
 import logging
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from ..errors import ConfigError, SecurityError
+from ..errors import ConfigError, SecurityError, check_safe_name, safe_name_hint
 
-__all__ = ["check_name", "slug", "write_result", "RunFolder", "run_info", "write_json"]
+__all__ = ["check_name", "slug", "write_result", "artifact_paths", "RunFolder", "run_info",
+           "write_json", "RESERVED"]
 
 log = logging.getLogger(__name__)
 
-_SAFE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+@=-]{0,119}$")
 MANIFEST = ".ntransport-manifest"
 PARTIAL = ".partial"
 CHECKPOINTS = ".checkpoints"
+LOCK = ".ntransport-lock"
 
 
 def check_name(name, *, what: str = "name") -> str:
     """Return *name* if it is safe as a file name: letters, digits and ``_ . + @ = -``,
-    not starting with a dot, no path separators, no ``..``, at most 120 characters."""
-    s = str(name)
-    if not _SAFE.match(s) or ".." in s:
-        raise SecurityError(
-            f"{what} {s!r} cannot be used as a file name: use letters, digits and "
-            "'_ . + @ = -' only (no '/', '\\', '..', spaces or a leading dot), at most 120 "
-            f"characters -- e.g. {slug(s)!r}.")
-    return s
+    not starting with a dot, no path separators, no ``..``, at most 120 characters;
+    else raise :class:`~ntransport.errors.SecurityError` with a safe suggestion."""
+    return check_safe_name(name, what=what)
 
 
 def slug(name) -> str:
     """A safe file name derived from *name* (``"LPC@2%UCPBA" -> "LPC@2pcUCPBA"``,
     ``"PEO/MOF" -> "PEO-MOF"``)."""
-    s = str(name).replace("%", "pc").replace("/", "-").replace("\\", "-")
-    s = re.sub(r"[^A-Za-z0-9_.+@=-]+", "_", s).strip("._-") or "x"
-    s = s.replace("..", ".")
-    return s[:120]
+    return safe_name_hint(name)
 
 
 def _inside(folder: Path, path: Path) -> Path:
@@ -66,10 +58,59 @@ def _inside(folder: Path, path: Path) -> Path:
     return path
 
 
+#: file names the runner writes itself; an artifact may not take them
+RESERVED = ("summary.csv", "run.json", "run.log", MANIFEST, PARTIAL, CHECKPOINTS, LOCK)
+
+
+def artifact_paths(result) -> dict[str, str]:
+    """File name (relative to the output folder) -> what writes it, for *result*.
+
+    Raises :class:`~ntransport.errors.SecurityError` for an unsafe name and
+    :class:`~ntransport.errors.ResultError` when two artifacts would write the same
+    file (``tables["summary"]`` would overwrite ``summary.csv``; a table ``"x_history"``
+    would collide with the histories of solution ``"x"``)."""
+    from ..errors import ResultError
+
+    planned: dict[str, str] = {}
+
+    def plan(fname, what):
+        key = fname.lower()  # case-insensitive file systems (macOS, Windows)
+        if key in (r.lower() for r in RESERVED):
+            raise ResultError(f"{what} would write {fname!r}, a file the runner writes itself; "
+                              "rename the artifact.")
+        if key in planned:
+            raise ResultError(f"{what} and {planned[key]} would both write {fname!r}; "
+                              "give them different names.")
+        planned[key] = what
+
+    for k in result.figures:
+        plan(f"{check_name(k, what='figure name')}.png", f"figure {k!r}")
+    for k in result.animations:
+        plan(f"{check_name(k, what='animation name')}.gif", f"animation {k!r}")
+    for k in result.tables:
+        plan(f"{check_name(k, what='table name')}.csv", f"table {k!r}")
+    for k in getattr(result, "files", {}):
+        plan(check_name(k, what="file name"), f"file {k!r}")
+    for k, sol in result.solutions.items():
+        k = check_name(k, what="solution name")
+        if sol.steady:
+            plan(f"{k}.vtu", f"solution {k!r}")
+        else:
+            plan(f"{k}.pvd", f"solution {k!r}")
+            plan(k, f"the time steps of solution {k!r}")
+        if sol.histories:
+            plan(f"{k}_history.csv", f"the histories of solution {k!r}")
+    return planned
+
+
 def write_result(result, folder, *, length_unit: str = "m") -> list[Path]:
-    """Write the artifact set of *result* into *folder*; returns the written paths."""
+    """Write the artifact set of *result* into *folder*; returns the written paths.
+
+    Every name is checked first (:func:`artifact_paths`), so nothing is written when one
+    artifact would land outside *folder* or overwrite another."""
     from .style import save
 
+    artifact_paths(result)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     out = []
@@ -82,12 +123,17 @@ def write_result(result, folder, *, length_unit: str = "m") -> list[Path]:
         out.append(p)
     for k, table in result.tables.items():
         out.append(table.to_csv(_inside(folder, folder / f"{check_name(k)}.csv")))
+    for k, data in getattr(result, "files", {}).items():
+        p = _inside(folder, folder / check_name(k))
+        p.write_bytes(bytes(data))
+        out.append(p)
     for k, sol in result.solutions.items():
         k = check_name(k)
         if sol.steady:
             out.append(sol.to_vtu(_inside(folder, folder / f"{k}.vtu"), length_unit=length_unit))
         else:
             _inside(folder, folder / f"{k}.pvd")
+            _inside(folder, folder / k)
             out.append(sol.to_pvd(folder, name=k, length_unit=length_unit))
         if sol.histories:
             from .tables import DataTable
@@ -111,15 +157,35 @@ def _git_revision() -> str | None:
     return rev + ("+dirty" if dirty else "")
 
 
-_PACKAGES = ("numpy", "scipy", "scikit-fem", "gmsh", "meshio", "pyvista", "vtk", "pyamg",
-             "matplotlib", "xarray", "pypardiso", "mkl", "dask")
+#: recorded in run.json besides ntransport's own requirements (core and extras)
+_ALSO = ("vtk", "mkl", "distributed")
+
+
+def _requirements() -> list[str]:
+    """Distribution names ntransport requires at run time (core and the run-time
+    extras, not test/docs/bench tools), from its installed metadata."""
+    import re
+    from importlib import metadata
+
+    try:
+        reqs = metadata.requires("ntransport") or []
+    except metadata.PackageNotFoundError:
+        reqs = []
+    out = []
+    for r in reqs:
+        extra = re.search(r"extra\s*==\s*['\"]([\w-]+)['\"]", r)
+        if extra and extra.group(1) in ("test", "docs", "bench"):
+            continue
+        out.append(re.split(r"[\s\[<>=!~;]", r, maxsplit=1)[0])
+    return out
 
 
 def _versions() -> dict:
     from importlib import metadata
 
     out = {}
-    for p in ("ntransport", *_PACKAGES):
+    for p in dict.fromkeys(("ntransport", "numpy", "scipy", "scikit-fem", "gmsh", "pyvista",
+                            *_requirements(), *_ALSO)):
         try:
             out[p] = metadata.version(p)
         except metadata.PackageNotFoundError:
@@ -162,8 +228,19 @@ def write_json(path, data) -> Path:
     return p
 
 
+def _remove(p: Path) -> None:
+    """Remove a file, a symlink (not its target) or a folder tree."""
+    if p.is_symlink() or p.is_file():
+        p.unlink()
+    elif p.is_dir():
+        shutil.rmtree(p)
+
+
 class RunFolder:
     """The output folder of one run (see the module docstring).
+
+    Only one run may write to a folder at a time: :meth:`open` takes an exclusive lock
+    (``out/.ntransport-lock``) and refuses a second run while the first is alive.
 
     >>> with RunFolder("out/case") as rf:                    # doctest: +SKIP
     ...     result.save(rf.partial)
@@ -174,6 +251,7 @@ class RunFolder:
         self.out = Path(out)
         self.resume = bool(resume)
         self.committed = False
+        self._lock = None
 
     @property
     def partial(self) -> Path:
@@ -185,6 +263,8 @@ class RunFolder:
 
     def open(self) -> "RunFolder":
         out = self.out
+        if str(out).strip() == "":
+            raise ConfigError("--out is empty; give a folder path (it is created if missing).")
         if out.exists() and not out.is_dir():
             raise ConfigError(f"--out {str(out)!r} is a file, not a folder; give a folder path "
                               "(it is created if missing).")
@@ -194,66 +274,122 @@ class RunFolder:
             probe.write_text("")
             probe.unlink()
         except OSError as exc:
-            raise ConfigError(f"--out {str(out)!r} is not writable ({exc.strerror}); choose "
-                              "another folder.") from None
-        if self.resume and not self.checkpoints.is_dir():
-            raise ConfigError(f"--resume: no checkpoints in {str(out)!r} (expected "
-                              f"{CHECKPOINTS}/ from an interrupted run of this case there).")
-        self._remove_previous()
-        if not self.resume and self.checkpoints.exists():
-            shutil.rmtree(self.checkpoints)
-        self.partial.mkdir()
-        self.checkpoints.mkdir(exist_ok=True)
+            raise ConfigError(f"--out {str(out)!r} is not writable ({exc.strerror or exc}); "
+                              "choose another folder.") from None
+        self._acquire()
+        try:
+            if self.resume and not self.checkpoints.is_dir():
+                raise ConfigError(f"--resume: no checkpoints in {str(out)!r} (expected "
+                                  f"{CHECKPOINTS}/ from an interrupted run of this case there).")
+            self._remove_previous()
+            if not self.resume and (self.checkpoints.exists() or self.checkpoints.is_symlink()):
+                _remove(self.checkpoints)
+            self.partial.mkdir()
+            self.checkpoints.mkdir(exist_ok=True)
+        except BaseException:
+            self._release()
+            raise
         return self
+
+    def _acquire(self):
+        """Exclusive, non-blocking lock on ``out/.ntransport-lock`` (released by the OS if
+        the process dies)."""
+        path = self.out / LOCK
+        fh = open(path, "a+")
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: no lock
+            self._lock = fh
+            return
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            import errno
+
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                log.warning("cannot lock %s (%s); running without the folder lock", path, exc)
+                self._lock = fh
+                return
+            fh.seek(0)
+            who = fh.read().strip() or "another process"
+            fh.close()
+            raise ConfigError(f"--out {str(self.out)!r} is in use by another ntransport run "
+                              f"({who}); wait for it to finish or choose another folder.") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}\n")
+        fh.flush()
+        self._lock = fh
+
+    def _release(self):
+        if self._lock is not None:
+            self._lock.close()  # closing the descriptor releases the flock
+            self._lock = None
 
     def __enter__(self):
         return self.open()
 
     def __exit__(self, exc_type, exc, tb):
-        if not self.committed:
-            self.abandon()
+        try:
+            if not self.committed:
+                self.abandon()
+        finally:
+            self._release()
         return False
 
     def _remove_previous(self):
-        """Delete the results an earlier run listed in the manifest (and a stale partial)."""
+        """Delete the results an earlier run listed in the manifest (and a stale partial).
+
+        Only plain names inside ``out`` are removed (a tampered manifest cannot delete
+        anything else); a symlink is removed, never followed."""
         man = self.out / MANIFEST
-        if man.exists():
+        if man.exists() or man.is_symlink():
             try:
                 names = json.loads(man.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 names = []
-            for n in names:
+            for n in names if isinstance(names, list) else []:
+                try:
+                    check_name(n)
+                except SecurityError:
+                    log.warning("manifest entry %r ignored (not a plain file name)", n)
+                    continue
                 p = self.out / n
                 try:
-                    _inside(self.out, p)
-                except SecurityError:
-                    continue
-                if p.is_dir():
-                    shutil.rmtree(p, ignore_errors=True)
-                elif p.exists():
-                    p.unlink()
-            man.unlink()
-        if self.partial.exists():
-            shutil.rmtree(self.partial)
+                    _inside(self.out, p.parent)
+                    _remove(p)
+                except (SecurityError, OSError) as exc:
+                    log.warning("could not remove stale result %s: %s", p, exc)
+            _remove(man)
+        else:  # a folder written before manifests existed: its tables would look current
+            for n in ("summary.csv", "run.json"):
+                if (self.out / n).is_file() or (self.out / n).is_symlink():
+                    log.warning("removing %s of an earlier run in %s", n, self.out)
+                    _remove(self.out / n)
+        if self.partial.exists() or self.partial.is_symlink():
+            _remove(self.partial)
 
     def commit(self) -> list[Path]:
         """Move the finished artifacts into ``out``; write the manifest; drop checkpoints."""
         names = sorted(p.name for p in self.partial.iterdir())
+        # the manifest first: a kill between the moves still lets the next run clean up
+        write_json(self.out / MANIFEST, names + ["run.log"])
         for n in names:
             dst = self.out / n
-            if dst.is_dir():
-                shutil.rmtree(dst)
-            elif dst.exists():
-                dst.unlink()
+            if dst.exists() or dst.is_symlink():
+                _remove(dst)
             (self.partial / n).replace(dst)
-        shutil.rmtree(self.partial, ignore_errors=True)
-        shutil.rmtree(self.checkpoints, ignore_errors=True)
-        write_json(self.out / MANIFEST, names + ["run.log"])
+        _remove(self.partial)
+        if self.checkpoints.exists():
+            _remove(self.checkpoints)
         self.committed = True
         return [self.out / n for n in names]
 
     def abandon(self) -> None:
         """After a failure: remove the partial results, keep run.log and checkpoints."""
-        shutil.rmtree(self.partial, ignore_errors=True)
-        if self.checkpoints.exists() and not any(self.checkpoints.iterdir()):
-            self.checkpoints.rmdir()
+        if self.partial.exists() or self.partial.is_symlink():
+            shutil.rmtree(self.partial, ignore_errors=True) if not self.partial.is_symlink() \
+                else self.partial.unlink()
+        if self.checkpoints.is_dir() and not self.checkpoints.is_symlink() \
+                and not any(self.checkpoints.glob("*.npz")):
+            shutil.rmtree(self.checkpoints, ignore_errors=True)  # nothing to resume from

@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..constants import N_A, R, T_ZERO_C
-from ..errors import MaterialError, unknown_name
+from ..errors import MaterialError, check_temperature, unknown_name
 from ..physics.nernst_einstein import nernst_einstein_split
 
 __all__ = [
@@ -121,6 +121,7 @@ class Material:
             _to_float(self, field, kind)
         _positive(self, "conductivity_ref", "S/m", "e.g. 0.036 or '0.36 mS/cm'")
         _positive(self, "T_ref", "K", "e.g. 298.15 or '25 degC'")
+        check_temperature(self.T_ref, name=f"{self.name}: T_ref", exc=MaterialError)  # h-sec
         _positive(self, "salt_concentration", "mol/m3", "e.g. 1000 or '1 mol/L'")
         _positive(self, "permittivity", "", "e.g. 5 for PEO")
         if self.activation_energy is not None:
@@ -191,7 +192,7 @@ def _temperature(T) -> float:
         raise MaterialError(f"temperature T must be a number in kelvin, got {T!r}.") from None
     if not (math.isfinite(v) and v > 0):
         raise MaterialError(f"temperature T must be > 0 K, got {T!r} (kelvin, not degC).")
-    return v
+    return check_temperature(v, name="temperature T", exc=MaterialError)  # h-sec: < 200 K
 
 
 def _positive(m, field, unit, hint):

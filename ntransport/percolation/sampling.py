@@ -138,6 +138,9 @@ def _count(shape, cell, n, reduced_density) -> int:
         n = int(round(eta * cell.volume / shape.volume))
     if int(n) != n or n < 0:
         raise GeometryError(f"n must be a non-negative integer, got {n!r}.")
+    from ..geometry.guards import check_particles  # size guard before sampling
+
+    check_particles(n, what="percolation sample", kind="sample_particles")
     return int(n)
 
 

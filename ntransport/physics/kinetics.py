@@ -20,7 +20,8 @@ import numpy as np
 
 from ..constants import F, R
 
-__all__ = ["Kinetics", "butler_volmer", "tafel", "linear"]
+__all__ = ["Kinetics", "butler_volmer", "tafel", "linear", "exchange_current_from_overpotential",
+           "symmetric_cell_exchange_current"]
 
 
 class Kinetics(NamedTuple):
@@ -94,3 +95,61 @@ def linear(eta, c_ratio=1.0, *, i0, alpha_a=0.5, alpha_c=0.5, T=298.15) -> Kinet
     g = i0 * (alpha_a + alpha_c) * f
     shape = np.broadcast(eta, np.asarray(c_ratio)).shape
     return Kinetics(g * eta * np.ones(shape), g * np.ones(shape), np.zeros(shape))
+
+
+def exchange_current_from_overpotential(eta, current_density, *, alpha_a=0.5, alpha_c=0.5,
+                                        T=298.15):
+    r"""The exchange current density [A m-2] at which Butler--Volmer kinetics (no
+    concentration change) carry *current_density* [A m-2] at the charge-transfer
+    overpotential *eta* [V]: :math:`i_0 = i/(e^{\alpha_a f\eta} - e^{-\alpha_c f\eta})`.
+
+    For :math:`\alpha_a = \alpha_c = 1/2` this is :math:`i/(2\sinh(f\eta/2))`; for small
+    :math:`\eta` the linear law :math:`i_0 = RT\,i/((\alpha_a+\alpha_c)F\eta)`.
+
+    Examples
+    --------
+    >>> i0 = exchange_current_from_overpotential(0.02, 1.0, T=298.15)
+    >>> round(float(butler_volmer(0.02, i0=i0, T=298.15).i), 12)
+    1.0
+    """
+    f = F / (R * T)
+    eta, i = float(eta), float(current_density)
+    if not (eta > 0 and i > 0):
+        raise ValueError(f"exchange_current_from_overpotential needs eta > 0 V and "
+                         f"current_density > 0 A/m2 (magnitudes), got eta = {eta!r}, "
+                         f"current_density = {i!r}.")
+    return i / (np.exp(alpha_a * f * eta) - np.exp(-alpha_c * f * eta))
+
+
+def symmetric_cell_exchange_current(overpotential, current_density, *, conductivity,
+                                    transference, thickness, T, alpha_a=0.5, alpha_c=0.5):
+    r"""Lower bound of the exchange current density [A m-2] from the steady polarisation
+    of a Li | electrolyte | Li symmetric cell.
+
+    The measured overpotential :math:`\eta_{cell}` at current density :math:`i` is the sum
+    of the bulk steady-state polarisation of a binary electrolyte of thickness :math:`L`
+    (ohmic drop plus concentration polarisation, :math:`iL/(\sigma t_+)`; Bruce--Vincent,
+    dilute solution) and the two interfaces, each with a charge-transfer overpotential
+    :math:`\eta_{ct}` and any interphase (SEI) resistance :math:`\eta_{SEI}\ge 0`:
+
+    .. math:: \eta_{cell} = \frac{iL}{\sigma t_+} + 2(\eta_{ct} + \eta_{SEI})
+              \;\Rightarrow\; \eta_{ct} \le \frac12\left(\eta_{cell} - \frac{iL}{\sigma t_+}\right),
+
+    and the Butler--Volmer :math:`i_0` (:func:`exchange_current_from_overpotential`) at
+    that bound is the smallest exchange current the measurement allows (it is the value
+    if the interphases add no resistance).
+
+    Returns
+    -------
+    (i0, eta_ct, eta_bulk) : floats [A m-2], [V], [V]
+    """
+    bulk = current_density * thickness / (conductivity * transference)
+    eta_ct = 0.5 * (overpotential - bulk)
+    if not eta_ct > 0:
+        raise ValueError(
+            f"the bulk polarisation i L/(σ t+) = {bulk * 1e3:.3g} mV already exceeds the "
+            f"measured symmetric-cell overpotential {overpotential * 1e3:.3g} mV: no "
+            "charge-transfer part is left to bound i0. Check the thickness, conductivity "
+            "and temperature of the cell measurement.")
+    return (exchange_current_from_overpotential(eta_ct, current_density, alpha_a=alpha_a,
+                                                alpha_c=alpha_c, T=T), eta_ct, bulk)

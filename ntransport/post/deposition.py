@@ -1,200 +1,170 @@
-r"""Post-processing of deposition runs: Li+ flux, deposit profiles, figures, animation, PVD.
+r"""Figures of deposition runs (Zhu et al., PNAS 2023, Fig. 4G--J), drawn through
+:mod:`ntransport.io.style`.
 
-Li+ flux (binary electrolyte, :mod:`ntransport.physics.binary_electrolyte`), per element:
-
-.. math:: N_+ = \underbrace{-D\nabla c}_{\text{diffusion}}
-              + \underbrace{\frac{t_+}{F}\, i}_{\text{migration}}, \qquad
-          i = -\kappa\nabla\Phi + \kappa\frac{RT}{F}(1-2t_+)\nabla\ln c.
-
-Plotting libraries are imported inside the functions that plot.
+Input: deposition :class:`~ntransport.solution.Solution` s (one per electrolyte) whose
+frames carry ``N_Li+ [mol m-2 s-1]`` (element vectors), ``c_Li+ [mol m-3]`` and the
+moving domain with its ``"anode"`` boundary. Every figure that compares electrolytes
+uses one colour range for all its panels. The Li metal is drawn in grey below the
+anode polyline; lengths in µm.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..constants import F
+from ..geometry.remesh import anode_chain
+from ..io import style
 
-__all__ = ["element_gradient", "li_flux", "current_density", "plot_deposition_snapshots",
-           "plot_deposit_profiles", "animate_deposition", "write_deposition_pvd"]
+__all__ = ["flux_magnitude", "snapshot_panels", "deposit_profiles", "sweep_figure",
+           "animation"]
 
-
-def element_gradient(p, t, u):
-    """Gradient (2, ne) of a P1 field, constant per triangle."""
-    x, y = p[0, t], p[1, t]
-    det = (x[1] - x[0]) * (y[2] - y[0]) - (x[2] - x[0]) * (y[1] - y[0])
-    du1, du2 = u[t[1]] - u[t[0]], u[t[2]] - u[t[0]]
-    gx = (du1 * (y[2] - y[0]) - du2 * (y[1] - y[0])) / det
-    gy = (du2 * (x[1] - x[0]) - du1 * (x[2] - x[0])) / det
-    return np.stack([gx, gy])
+UM = style.UM
 
 
-def current_density(state, electrolyte):
-    """Electrolyte current density i (2, ne) [A/m²]."""
-    p, t = state.domain.mesh.p, state.domain.mesh.t
-    c_el = state.c[t].mean(axis=0)
-    return (-electrolyte.conductivity * element_gradient(p, t, state.phi)
-            + electrolyte.diffusion_potential_coefficient * element_gradient(p, t, state.c) / c_el)
+def flux_magnitude(frame, species="Li+"):
+    """|N_species| per element [mol m-2 s-1]."""
+    return np.linalg.norm(np.asarray(frame[f"N_{species} [mol m-2 s-1]"]), axis=1)
 
 
-def li_flux(state, electrolyte):
-    """Li+ flux N+ (2, ne) [mol m-2 s-1]: diffusion + migration (module docstring)."""
-    p, t = state.domain.mesh.p, state.domain.mesh.t
-    diffusion = -electrolyte.diffusivity * element_gradient(p, t, state.c)
-    migration = electrolyte.transference * current_density(state, electrolyte) / F
-    return diffusion + migration
+_FLUX_LABEL = "|N(Li⁺)| [µmol m⁻² s⁻¹]"  # drawn in µmol: no offset label on the bar
 
 
-def _nodal(p, t, v):
-    """Area-weighted average of element values at the nodes."""
-    x, y = p[0, t], p[1, t]
-    A = 0.5 * np.abs((x[1] - x[0]) * (y[2] - y[0]) - (x[2] - x[0]) * (y[1] - y[0]))
-    num, den = np.zeros(p.shape[1]), np.zeros(p.shape[1])
-    for k in range(3):
-        np.add.at(num, t[k], A * v)
-        np.add.at(den, t[k], A)
-    return num / den
+def _anode(frame):
+    d = frame.domain
+    return d.mesh.p[:, anode_chain(d)].T
 
 
-def _panel(ax, state, electrolyte, *, field, vmax=None, streamlines=True, li_bottom=None):
-    import matplotlib.tri as mtri
-
-    p, t = state.domain.mesh.p * 1e6, state.domain.mesh.t
-    tri = mtri.Triangulation(p[0], p[1], t.T)
-    if field == "flux":
-        N = li_flux(state, electrolyte)
-        val = np.linalg.norm(N, axis=0) * 1e6  # µmol m-2 s-1
-        im = ax.tripcolor(tri, facecolors=val, cmap="jet", vmin=0, vmax=vmax, rasterized=True)
-    else:
-        im = ax.tripcolor(tri, state.c, shading="gouraud", cmap="viridis", vmax=vmax,
-                          rasterized=True)
-    X = state.anode * 1e6
-    bottom = (X[:, 1].min() - 0.3) if li_bottom is None else li_bottom
-    ax.fill_between(X[:, 0], X[:, 1], bottom, color="0.6", lw=0)
-    ax.plot(X[:, 0], X[:, 1], "k-", lw=0.8)
-    if streamlines and field == "flux":
-        N = li_flux(state, electrolyte)
-        nx, ny = _nodal(p, t, N[0]), _nodal(p, t, N[1])
-        gx = np.linspace(p[0].min(), p[0].max(), 80)
-        gy = np.linspace(p[1].min(), p[1].max(), 60)
-        GX, GY = np.meshgrid(gx, gy)
-        U = mtri.LinearTriInterpolator(tri, nx)(GX, GY).filled(np.nan)
-        V = mtri.LinearTriInterpolator(tri, ny)(GX, GY).filled(np.nan)
-        ax.streamplot(gx, gy, U, V, color="w", linewidth=0.6, density=0.9, arrowsize=0.6)
-    ax.set_aspect("equal")
-    ax.set_xlim(p[0].min(), p[0].max())
-    ax.set_ylim(bottom, p[1].max())
-    return im
+def _metal(ax, frame, bottom):
+    X = _anode(frame) * UM
+    ax.fill_between(X[:, 0], X[:, 1], bottom, color="0.62", lw=0, zorder=3)
+    ax.plot(X[:, 0], X[:, 1], color="0.15", lw=0.8, zorder=4)
+    ax.text(0.03 * X[-1, 0], bottom + 0.35 * (X[:, 1].min() - bottom), "Li", fontsize=7,
+            color="white", zorder=5, va="center")
 
 
-def plot_deposition_snapshots(runs, path, *, field="flux"):
-    """Grid of snapshots (rows: electrolytes, columns: times) like Zhu et al. Fig. 4G-J.
+def _frame_at(sol, t):
+    k = int(np.argmin(np.abs(sol.times - t)))
+    return sol.frames[k]
 
-    ``field="flux"``: |N+| colour with streamlines; ``"c"``: Li+ (salt) concentration.
-    Each row shares one colour scale. Returns the path.
-    """
-    import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def _limits(sols, times, field):
+    vals = []
+    for sol in sols.values():
+        for t in times:
+            f = _frame_at(sol, t)
+            vals.append(flux_magnitude(f) if field == "flux" else np.asarray(f["c_Li+"]))
+    v = np.concatenate(vals)
+    scale = 1e6 if field == "flux" else 1.0  # flux drawn in µmol m-2 s-1
+    return float(v.min()) * scale, float(v.max()) * scale
 
-    names = list(runs)
-    times = sorted(runs[names[0]].snapshots)
-    fig, axes = plt.subplots(len(names), len(times), figsize=(3.2 * len(times), 2.6 * len(names)),
-                             squeeze=False, constrained_layout=True)
+
+def snapshot_panels(sols, times, *, field="flux", title="", window=None):
+    """Rows: electrolytes; columns: *times* [s]. ``field="flux"``: |N(Li⁺)| with
+    streamlines of N(Li⁺) (Fig. 4G/I); ``"c"``: c(Li⁺) near the interface (Fig. 4H/J,
+    the view cut *window* [m] above the highest tip). One colour range for all panels."""
+    names = list(sols)
+    fig, axes = style.new_figure(len(names) * len(times), ncols=len(times), panel=(2.9, 2.3))
+    lo, hi = _limits(sols, times, field)
+    art = None
     for r, name in enumerate(names):
-        run = runs[name]
-        if field == "flux":
-            vmax = max(np.linalg.norm(li_flux(s, run.electrolyte), axis=0).max()
-                       for s in run.snapshots.values()) * 1e6
-        else:
-            vmax = run.electrolyte.c_ref
-        for col, tt in enumerate(times):
-            ax = axes[r, col]
-            im = _panel(ax, run.snapshots[tt], run.electrolyte, field=field, vmax=vmax)
-            ax.set_title(f"{name}, t = {tt / 3600:.2g} h", fontsize=9)
-            ax.set_xlabel("x [µm]", fontsize=8)
-            if col == 0:
-                ax.set_ylabel("y [µm]", fontsize=8)
-        label = "|N$_{Li^+}$| [µmol m$^{-2}$ s$^{-1}$]" if field == "flux" else "c [mol m$^{-3}$]"
-        fig.colorbar(im, ax=list(axes[r]), shrink=0.9, label=label)
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
-    return path
+        sol = sols[name]
+        for c, t in enumerate(times):
+            ax = axes[r * len(times) + c]
+            f = _frame_at(sol, t)
+            if field == "flux":
+                art = style.field_map(ax, f.domain, flux_magnitude(f) * 1e6, kind="sequential",
+                                      vmin=lo, vmax=hi, regions=False, colorbar=False)
+                style.streamlines(ax, f.domain, f["N_Li+ [mol m-2 s-1]"], density=0.8, n=60)
+            else:
+                art = style.field_map(ax, f.domain, f["c_Li+"], kind="sequential", vmin=lo,
+                                      vmax=hi, regions=False, colorbar=False)
+            X = _anode(f)
+            bottom = (X[:, 1].min() - 0.15e-6) * UM
+            _metal(ax, f, bottom)
+            top = f.domain.mesh.p[1].max() if window is None else X[:, 1].max() + window
+            ax.set_ylim(bottom, top * UM)
+            stopped = f.t < t * (1 - 1e-9)
+            ax.set_title(f"{name}, stopped at {f.t / 3600:.2g} h" if stopped
+                         else f"{name}, t = {f.t / 3600:.2g} h")
+            if c:
+                ax.set_ylabel("")
+            if r < len(names) - 1:
+                ax.set_xlabel("")
+    label = _FLUX_LABEL if field == "flux" else "c(Li⁺) [mol m⁻³]"
+    cb = fig.colorbar(art, ax=axes, shrink=0.85, pad=0.01)
+    cb.set_label(label)
+    if title:
+        fig.suptitle(title)
+    return fig
 
 
-def plot_deposit_profiles(runs, path):
-    """Li surface at every snapshot time, one panel per electrolyte, plus the defect
-    height above the far-field (wall) surface over time: constant under uniform normal
-    growth, rising when the current focuses on the tip."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    names = list(runs)
-    fig, axes = plt.subplots(1, len(names) + 1, figsize=(4.2 * (len(names) + 1), 3.2),
-                             constrained_layout=True)
+def deposit_profiles(sols, times):
+    """Li surface at *times* per electrolyte, and the defect height above the flat Li
+    over time (constant under uniform growth; rising when the current focuses)."""
+    names = list(sols)
+    fig, axes = style.new_figure(len(names) + 1, ncols=len(names) + 1, panel=(3.6, 2.8))
     for ax, name in zip(axes, names):
-        run = runs[name]
-        for tt in sorted(run.snapshots):
-            X = run.snapshots[tt].anode * 1e6
-            ax.plot(X[:, 0], X[:, 1], label=f"{tt / 3600:.2g} h")
-        ax.set_title(name)
-        ax.set_xlabel("x [µm]")
-        ax.set_ylabel("Li surface y [µm]")
-        ax.set_aspect("equal")
-        ax.legend(fontsize=7)
-    ax = axes[-1]
-    for name in names:
-        h = runs[name].history
-        ax.plot(h["t"] / 3600, (h["y_max"] - h["y_flat"]) * 1e6, label=name)
-    ax.set_xlabel("t [h]")
-    ax.set_ylabel("defect height above flat Li [µm]")
-    ax.legend(fontsize=8)
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
-    return path
+        curves = {}
+        for t in times:
+            f = _frame_at(sols[name], t)  # a run that stopped early: its last frame, once
+            X = _anode(f) * UM
+            curves.setdefault(f"{f.t / 3600:.2g} h", (X[:, 0], X[:, 1]))
+        style.line_plot(ax, curves, xlabel="x [µm]", ylabel="Li surface y [µm]", title=name)
+    curves = {n: (sols[n].history("t [s]") / 3600, sols[n].history("defect height [m]") * UM)
+              for n in names}
+    style.line_plot(axes[-1], curves, xlabel="t [h]",
+                    ylabel="defect height above flat Li [µm]", title="defect growth")
+    return fig
 
 
-def animate_deposition(runs, path, *, fps=6):
-    """GIF of the |N+| field and the growing deposit, electrolytes side by side."""
-    import matplotlib
+def sweep_figure(table, *, chosen=None, duration_h=2.0):
+    """Tip/flat current ratio and defect height at the end of the run vs i0 (log scale),
+    one curve per electrolyte (a run that stopped early is annotated with its end time); *chosen* ``{name: (i0 [mA/cm²], ratio, height [µm])}``
+    marks the runs at each electrolyte's cited i0."""
+    fig, axes = style.new_figure(2, ncols=2, panel=(3.8, 3.0))
+    names = list(dict.fromkeys(table["electrolyte"]))
+    i0 = np.asarray(table["i0 [mA/cm2]"], float)
+    el = np.asarray(table["electrolyte"])
+    for ax, key, lab in ((axes[0], "tip-to-flat current ratio [1]", "tip/flat current ratio"),
+                         (axes[1], "defect height [µm]", "defect height [µm]")):
+        curves = {n: (i0[el == n], np.asarray(table[key], float)[el == n]) for n in names}
+        style.line_plot(ax, curves, xlabel="exchange current density i₀ [mA/cm²]",
+                        ylabel=f"{lab} at {duration_h:.2g} h", markers=True)
+        ax.set_xscale("log")
+        yv = np.asarray(table[key], float)
+        ends = np.asarray(table["end time [h]"], float)
+        for x, y, te in zip(i0, yv, ends):
+            if te < duration_h * (1 - 1e-6):  # stopped early (fold, short circuit)
+                ax.annotate(f"stopped at {te:.2g} h", (x, y), textcoords="offset points",
+                            xytext=(-6, 6), ha="right", fontsize=7)
+        for k, (n, v) in enumerate((chosen or {}).items()):
+            ax.plot([v[0]], [v[1] if "ratio" in key else v[2]], marker="*", ms=9, ls="none",
+                    color=f"C{names.index(n) if n in names else k}",
+                    label=f"{n}, cited i₀")
+        ax.legend(frameon=False, fontsize=7)
+    return fig
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.animation import FuncAnimation, PillowWriter
 
-    names = list(runs)
-    nframes = min(len(runs[n].frames) for n in names)
-    fig, axes = plt.subplots(1, len(names), figsize=(4.0 * len(names), 3.0), squeeze=False,
-                             constrained_layout=True)
-    vmax = {n: max(np.linalg.norm(li_flux(s, runs[n].electrolyte), axis=0).max()
-                   for s in runs[n].frames) * 1e6 for n in names}
+def animation(sols, *, fps=4.0):
+    """GIF (bytes) of |N(Li⁺)| and the growing deposit, electrolytes side by side, one
+    colour range for all frames."""
+    names = list(sols)
+    longest = max(names, key=lambda k: len(sols[k].frames))
+    times = [f.t for f in sols[longest].frames]
+    lo, hi = _limits(sols, times, "flux")
 
     def draw(k):
-        for ax, n in zip(axes[0], names):
-            ax.clear()
-            s = runs[n].frames[k]
-            _panel(ax, s, runs[n].electrolyte, field="flux", vmax=vmax[n], streamlines=False)
-            ax.set_title(f"{n}, t = {s.t / 60:.0f} min", fontsize=9)
-        return []
+        fig, axes = style.new_figure(len(names), ncols=len(names), panel=(3.4, 2.6))
+        art = None
+        for ax, name in zip(axes, names):
+            f = _frame_at(sols[name], times[k])  # a run that stopped early keeps its last
+            art = style.field_map(ax, f.domain, flux_magnitude(f) * 1e6, kind="sequential",
+                                  vmin=lo, vmax=hi, regions=False, colorbar=False)
+            X = _anode(f)
+            bottom = (X[:, 1].min() - 0.15e-6) * UM
+            _metal(ax, f, bottom)
+            ax.set_ylim(bottom, f.domain.mesh.p[1].max() * UM)
+            ax.set_title(f"{name}, t = {f.t / 60:.0f} min")
+        fig.colorbar(art, ax=axes, shrink=0.85, pad=0.01).set_label(_FLUX_LABEL)
+        return fig
 
-    anim = FuncAnimation(fig, draw, frames=nframes, blit=False)
-    anim.save(path, writer=PillowWriter(fps=fps))
-    plt.close(fig)
-    return path
-
-
-def write_deposition_pvd(run, path):
-    """PVD time series of the frames of one run (c, Φ, |N+|, i)."""
-    from ..io.vtk import PVDWriter
-
-    with PVDWriter(path) as pvd:
-        for s in run.frames:
-            N = li_flux(s, run.electrolyte)
-            pvd.add(s.t, s.domain,
-                    point_data={"c [mol m-3]": s.c, "phi [V]": s.phi},
-                    cell_data={"N_Li [mol m-2 s-1]": N.T.copy(),
-                               "|N_Li| [mol m-2 s-1]": np.linalg.norm(N, axis=0),
-                               "i [A m-2]": current_density(s, run.electrolyte).T.copy()})
-    return pvd.path
+    return style.gif(draw, len(times), fps=fps)

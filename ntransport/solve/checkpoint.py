@@ -135,9 +135,10 @@ class CheckpointStore:
         self.every = int(every)
 
     def path(self, key: str) -> Path:
-        from ..io.artifacts import check_name  # noqa: F401 (names are validated by callers)
+        """``<folder>/<key>.npz``; *key* must be a safe file name (no separators, no ``..``)."""
+        from ..errors import check_safe_name
 
-        return self.folder / f"{key}.npz"
+        return self.folder / f"{check_safe_name(key, what='checkpoint key')}.npz"
 
     def save(self, key: str, state, *, model: str = "", **extra) -> Path:
         self.folder.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,9 @@ Solves
     \phi = V \ \text{on the anode}, \quad \phi = 0 \ \text{on the cathode}, \qquad
     j\cdot n = 0 \ \text{elsewhere},
 
-with P1 elements, optionally with resistive interfaces :math:`\Gamma` across which
+with P1 elements (``order=2``: isoparametric P2, :mod:`ntransport.solve.conduction_p2`;
+``rtol=``: uniform refinement with a Richardson error estimate of sigma_eff,
+:mod:`ntransport.solve.conduction_refine`), optionally with resistive interfaces :math:`\Gamma` across which
 the potential jumps, :math:`j\cdot n = G[\![\phi]\!]` (nodes are duplicated on
 :math:`\Gamma`; see :func:`ntransport.solve.assembly.split_interface_nodes`).
 
@@ -24,7 +26,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ConfigError, ConvergenceError
 from ..solution import Frame, Solution
 from ..physics.conduction import conduction_p1, interface_conductance_p1
 from ..post.currents import current_share as _current_share
@@ -67,7 +69,7 @@ class ConductionResult(Solution):
 
     def __init__(self, domain, *, potential, current_density, conductivity, total_current,
                  voltage, effective_conductivity, current_share, axis, length, area,
-                 electrodes):
+                 electrodes, extra_scalars=None, extra_info=None):
         j = np.asarray(current_density)
         point = {"phi [V]": potential}
         cell = {"j [A m-2]": j.T, "|j| [A m-2]": np.linalg.norm(j, axis=0),
@@ -77,9 +79,11 @@ class ConductionResult(Solution):
                    "V [V]": voltage, "current_share [1]": dict(current_share)}
         if np.isfinite(asr):
             scalars["ASR [ohm m2]"] = asr
+        scalars.update(extra_scalars or {})
         super().__init__([Frame(0.0, domain, point, cell)], scalars=scalars, model="conduction",
                          info={"electrodes": list(electrodes), "length [m]": float(length),
-                               "area [m^(dim-1)]": float(area)})
+                               "area [m^(dim-1)]": float(area), "order": 1,
+                               **(extra_info or {})})
         self.potential = self["phi [V]"]
         self.current_density = _frozen(j)
         self.conductivity = self["sigma [S/m]"]
@@ -140,6 +144,9 @@ def solve_conduction(
     interface_conductance: Mapping[str, float] | None = None,
     temperature: float | None = None,
     solver="auto",
+    order: int | str = "auto",
+    rtol: float | None = None,
+    max_refinements: int | None = None,
 ) -> ConductionResult:
     r"""Steady conduction between two electrodes and the effective conductivity.
 
@@ -165,6 +172,30 @@ def solve_conduction(
         Temperature [K] for Material conductivities.
     solver : {"auto", "direct", "amg", "cg"} or solver object
         See :func:`ntransport.solve.linear.make_solver`.
+    order : {"auto", 1, 2}
+        Polynomial degree. ``2``: quadratic elements, isoparametric on curved
+        interfaces (:mod:`ntransport.solve.conduction_p2`); the error in
+        :math:`\sigma_\mathrm{eff}` falls as :math:`h^4` instead of :math:`h^2`.
+        Resistive interfaces (`interface_conductance`) need ``order=1``.
+        ``"auto"`` (default): linear in 2D and quadratic in 3D (linear when resistive
+        interfaces are given) -- on the builders' default meshes this keeps the error
+        of :math:`\sigma_\mathrm{eff}` below 1 % in 2D (P1: 0.11 % on the sphere/disk
+        verification cases) and 2 % in 3D (P1 would give 2.5 %, P2 gives 0.09 %)
+        without the user choosing a mesh size (tests/verification/test_conduction_order2.py).
+    rtol : float, optional
+        Target relative error of :math:`\sigma_\mathrm{eff}`. The mesh is refined
+        uniformly (:func:`ntransport.solve.conduction_refine.refine_domain`) until the
+        Richardson estimate :math:`|\sigma_k-\sigma_{k-1}|/(2^p-1)` (p observed from
+        three levels, else a conservative 1.5 for P1 and 2 for P2) is below
+        ``rtol * sigma_eff``. The result holds the finest solution, with the scalars
+        ``sigma_eff_error_estimate [S/m]``, ``sigma_eff_relative_error_estimate [1]``
+        and ``sigma_eff_extrapolated [S/m]``, and the sequence in
+        ``info["refinement"]``. Uniform refinement with extrapolation rather than an
+        adaptive estimator: sigma_eff is a global energy whose nested-mesh sequence is
+        smooth in h, so its error is estimated directly (not through an energy-norm
+        bound with unknown constants) and the estimate is checked by the sequence.
+    max_refinements : int, optional
+        Refinements allowed before :class:`ConvergenceError` (default 3 in 2D, 2 in 3D).
 
     Returns
     -------
@@ -189,8 +220,87 @@ def solve_conduction(
     """
     drive, value = check_drive(voltage, current)
     electrodes = check_electrodes(domain, electrodes)
+    if order == "auto":
+        order = 2 if domain.dim == 3 and not interface_conductance else 1
+    if order not in (1, 2) or isinstance(order, bool):
+        raise ConfigError(f"order must be 'auto', 1 (linear) or 2 (quadratic elements), got "
+                          f"{order!r}.")
+    if rtol is None:
+        return _solve_once(domain, conductivity, drive, value, electrodes,
+                           interface_conductance, temperature, solver, order)
+    try:
+        rt = float(rtol)
+    except (TypeError, ValueError):
+        rt = float("nan")
+    if not (0.0 < rt < 1.0):
+        raise ConfigError(f"rtol must be a relative error in (0, 1), e.g. 1e-3, got {rtol!r}.")
+    return _refine_until(domain, conductivity, drive, value, electrodes, interface_conductance,
+                         temperature, solver, order, rt, max_refinements)
+
+
+def _refine_until(domain, conductivity, drive, value, electrodes, interface_conductance,
+                  temperature, solver, order, rtol, max_refinements):
+    """Uniform refinement + Richardson extrapolation until the estimate meets *rtol*."""
+    from .conduction_refine import refine_domain
+
+    if max_refinements is None:
+        max_refinements = 3 if domain.dim == 2 else 2
+    p_expected = 2.0 if order == 1 else 4.0
+    seq, results = [], []
+    d = domain
+    for level in range(int(max_refinements) + 1):
+        res = _solve_once(d, conductivity, drive, value, electrodes, interface_conductance,
+                          temperature, solver, order)
+        results.append(res)
+        seq.append({"level": level, "elements": int(d.mesh.nelements),
+                    "sigma_eff [S/m]": res.effective_conductivity})
+        log.info("rtol refinement: level %d, %d elements, sigma_eff = %.8g S/m", level,
+                 d.mesh.nelements, res.effective_conductivity)
+        if level >= 1:
+            s = [r["sigma_eff [S/m]"] for r in seq]
+            p = p_expected - 0.5 if order == 1 else 2.0  # two levels: conservative
+            if level >= 2 and (s[-3] - s[-2]) * (s[-2] - s[-1]) > 0 and s[-2] != s[-1]:
+                p = float(np.clip(np.log2(abs(s[-3] - s[-2]) / abs(s[-2] - s[-1])), 1.0,
+                                  p_expected))
+            est = abs(s[-1] - s[-2]) / (2.0 ** p - 1.0)
+            extrap = s[-1] + (s[-1] - s[-2]) / (2.0 ** p - 1.0)
+            seq[-1].update({"rate": p, "error_estimate [S/m]": est})
+            if est <= rtol * abs(s[-1]):
+                return _with_estimate(res, est, extrap, seq, rtol, order)
+        if level < max_refinements:
+            d = refine_domain(d)
+    table = "; ".join(f"level {r['level']}: {r['elements']} elements, sigma_eff "
+                      f"{r['sigma_eff [S/m]']:.6g} S/m" for r in seq)
+    raise ConvergenceError(
+        f"solve_conduction(rtol={rtol:g}): the estimated relative error "
+        f"{seq[-1].get('error_estimate [S/m]', float('nan')) / abs(seq[-1]['sigma_eff [S/m]']):.2e} "
+        f"is still above rtol after {max_refinements} uniform refinement(s) ({table}). Raise "
+        "max_refinements, use order=2, or start from a finer mesh.")
+
+
+def _with_estimate(res, est, extrap, seq, rtol, order):
+    d = res.domain
+    return ConductionResult(
+        d, potential=res.potential, current_density=res.current_density,
+        conductivity=res.conductivity, total_current=res.total_current, voltage=res.voltage,
+        effective_conductivity=res.effective_conductivity, current_share=res.current_share,
+        axis=res.axis, length=res.length, area=res.area, electrodes=res.electrodes,
+        extra_scalars={"sigma_eff_error_estimate [S/m]": est,
+                       "sigma_eff_relative_error_estimate [1]": est / abs(res.effective_conductivity),
+                       "sigma_eff_extrapolated [S/m]": extrap},
+        extra_info={"order": order, "rtol": rtol, "refinement": seq,
+                    "error_method": "uniform refinement + Richardson extrapolation"})
+
+
+def _solve_once(domain, conductivity, drive, value, electrodes, interface_conductance,
+                temperature, solver, order) -> ConductionResult:
     sigma = element_conductivity(domain, conductivity, temperature=temperature)
     gvals = interface_values(domain, interface_conductance)
+    if order == 2:
+        if gvals:
+            raise ConfigError("interface_conductance (resistive interfaces) is implemented for "
+                              "order=1 only; use order=1, or resolve the layer as a subdomain.")
+        return _solve_p2(domain, sigma, drive, value, electrodes, solver)
     mesh = domain.mesh
     dim = domain.dim
 
@@ -264,3 +374,23 @@ def solve_conduction(
         area=area,
         electrodes=electrodes,
     )
+
+
+def _solve_p2(domain, sigma, drive, value, electrodes, solver) -> ConductionResult:
+    from .conduction_p2 import solve_p2
+
+    out = solve_p2(domain, sigma, electrodes, solver=solver)
+    unit_current = out["current"]
+    if drive == "voltage":
+        V, I = value, value * unit_current
+    else:
+        V, I = value / unit_current, value
+    j = -sigma * out["grad"] * V
+    axis, length, area = electrode_axis(domain, electrodes)
+    share = _current_share(domain, j, axis, volumes=out["volumes"])
+    return ConductionResult(
+        domain, potential=_frozen(out["vertex_u"] * V), current_density=_frozen(j),
+        conductivity=_frozen(sigma), total_current=float(I), voltage=float(V),
+        effective_conductivity=_sigma_eff(I, V, length, area),
+        current_share=MappingProxyType(share), axis=_frozen(axis), length=length, area=area,
+        electrodes=electrodes, extra_info={"order": 2, "dofs": out["dofs"]})

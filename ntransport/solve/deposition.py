@@ -1,209 +1,119 @@
-r"""Moving-interface Li deposition/stripping: ALE time stepping with automatic remeshing.
+r"""Li deposition/stripping: the NPP core on a moving mesh, with automatic remeshing.
 
-One step from :math:`t^n` (mesh :math:`x^n`, salt :math:`c^n`):
+Deposition is Nernst--Planck--Poisson (any species set, Poisson or electroneutral;
+:mod:`ntransport.solve.deposition_problem`) on an electrolyte whose lower boundary is the
+Li surface. One step :math:`t^n \to t^{n+1}` of the one time loop
+(:func:`ntransport.solve.stepping.bdf_steps`, BDF1):
 
-1. quasi-static charge balance with galvanostatic Butler--Volmer kinetics on
-   :math:`x^n` (:func:`~.deposition_potential.solve_potential`);
-2. the Li surface moves with :math:`v_n = -i_{BV} M/(F\rho)` (explicit Euler,
-   first-order in :math:`\Delta t`; the swept area is made equal to
-   :math:`\Delta t\int v_n ds` to round-off by a common normal shift,
-   :func:`~.mesh_motion.faraday_displacement`, whose size is kept in
-   :attr:`DepositionState.area_fix`); with ``follow_front=True`` the top
-   boundary translates with the mean advance so the electrode--bulk distance stays
-   `height` (a window that moves with the mean front); the interior follows by a
-   stiffened Laplace solve (:func:`~.mesh_motion.harmonic_extension`);
-3. the salt balance is advanced on :math:`x^{n+1}` in ALE form
-   (:func:`~.deposition_salt.salt_step`);
-4. if the minimum element quality drops below ``min_quality`` or an anode segment grows
-   beyond ``max_stretch·h_anode``, the electrolyte is remeshed from the current anode
-   polyline (nodes kept; long segments split at midpoints, so the deposit volume is
-   unchanged) and the salt is transferred content-exactly
-   (:func:`~.transfer.transfer_fields`). Every remesh is recorded in
-   :attr:`DepositionState.remeshes`.
+1. **geometry** (explicit, :mod:`ntransport.solve.deposition_ale`): the anode moves with
+   :math:`v_n = -i_{BV}M/(F\rho)` of the accepted state at :math:`t^n` -- the swept
+   area equals :math:`\Delta t\int v_n ds` to round-off (Faraday shift, its size kept in
+   :attr:`DepositionState.area_fix`) --; with ``follow_front`` the top translates with the
+   mean advance (a window moving with the mean front); the interior follows by a
+   stiffened Laplace solve;
+2. **transport and charge** (implicit, the NPP core, :func:`ntransport.solve.newton.newton`):
+   the coupled NPP system on :math:`x^{n+1}` with the ALE mesh-velocity term
+   :math:`-\int(w\cdot\nabla c_k)\phi_i` (:mod:`ntransport.physics.ale`), the
+   galvanostatic Butler--Volmer anode (its potential a global unknown) at
+   :math:`I(t^{n+1})`;
+3. **remesh** (``after_step``): when the minimum element quality drops below
+   ``min_quality`` or an anode segment leaves its length band, the electrolyte is
+   remeshed from the current anode polyline (nodes kept, long segments split on a
+   spline with the area restored, short ones merged area-exactly), the concentrations
+   are transferred content-exactly (:func:`~ntransport.solve.transfer.transfer_fields`),
+   the potential is re-solved, and BDF restarts (:func:`~ntransport.solve.stepping.restarted`).
 
-The time step is ``min(dt_max, cfl·h_anode/max|v_n|)``, cut to land on `t_end` and on
-every current switch time.
+The step is :math:`\min(dt_{max}, \mathrm{cfl}\,h_{anode}/\max|v|)`, landing exactly on
+``stop_times``. The run stops with a message in ``state.event`` (not an exception) when
+the deposit is about to short the cell or the anode about to fold onto itself.
 
-Sign convention (as :mod:`ntransport.physics.kinetics`): anodic current > 0. Plating
-at the electrode is a *negative* `current_density`.
+Sign convention (as :mod:`ntransport.physics.kinetics`): anodic current > 0. Plating is a
+*negative* current density.
+
+>>> prob = DepositionProblem(electrolyte_species(0.012, 0.42, c_ref=1000.0, T=318.0),
+...                          i0=10.0, current_density=-3.0, width=5e-6, height=3e-6,
+...                          temperature=318.0, follow_front=True)      # doctest: +SKIP
+>>> curve = anode_profile(5e-6, height=3e-6, defect_height=0.5e-6, defect_width=0.5e-6,
+...                       spacing=0.1e-6)                                # doctest: +SKIP
+>>> sol = solve(prob, curve, t_end=3600.0, mesh=MeshOptions(0.1e-6, 0.5e-6),
+...             times=[0.0, 1800.0, 3600.0])                             # doctest: +SKIP
+>>> sol.history("defect height [m]")[-1]                                 # doctest: +SKIP
 """
 from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import partial
 
 import numpy as np
 
 from ..constants import F
-from ..errors import ConfigError, ConvergenceError, GeometryError, MeshError, check_positive
+from ..errors import ConfigError, ConvergenceError, GeometryError, check_positive
 from ..geometry.remesh import (anode_chain, coarsen_polyline, mesh_electrolyte_above_curve,
                                refine_polyline)
-from ..physics.ale import LI_MOLAR_VOLUME
-from ..physics.binary_electrolyte import BinaryElectrolyte
-from ..physics.kinetics import butler_volmer
-from .deposition_potential import solve_potential
-from .deposition_salt import salt_step
-from .mesh_motion import (anode_displacement, faraday_displacement, harmonic_extension,
-                          triangle_areas, triangle_quality)
+from ..physics.scaling import Scaling
+from .deposition_ale import (ale_system, boundary_nodes, consistent_potential,
+                             geometry_step, moved_domain, normal_speeds)
+from .deposition_checks import anode_gap, check_budget, needs_remesh
+from .deposition_problem import (DepositionProblem, MeshOptions, RemeshError, RemeshEvent,
+                                 electrolyte_species)
+from .deposition_state import DepositionState, make_state
+from .linear import DirectSolver
+from .mesh_motion import triangle_areas, triangle_quality
+from .newton import newton
+from .npp_discretise import discretise, initial_unknowns
+from .stepping import StepperState, bdf_steps, restarted
 from .transfer import evaluate_p1, transfer_fields
 
-__all__ = ["DepositionProblem", "MeshOptions", "RemeshEvent", "DepositionState",
-           "RemeshError", "initial_state", "deposit", "remesh_state"]
+__all__ = ["DepositionProblem", "MeshOptions", "RemeshEvent", "RemeshError", "DepositionState",
+           "electrolyte_species", "scaling_for", "initial_state", "remesh_state", "run",
+           "solve"]
 
 log = logging.getLogger(__name__)
 
 
-class RemeshError(MeshError):
-    """A remesh failed; ``.state`` is the last good state (before the failed remesh)."""
-
-    def __init__(self, message, state):
-        super().__init__(message)
-        self.state = state
-
-
-@dataclass(frozen=True)
-class DepositionProblem:
-    """Physics of the deposition cell (SI).
-
-    Parameters
-    ----------
-    electrolyte : BinaryElectrolyte
-    i0 : float
-        Exchange current density [A/m²].
-    current_density : float or callable t -> float
-        Applied current per projected electrode area [A/m²], anodic > 0 (plating < 0).
-    alpha_a, alpha_c : float
-        Transfer coefficients.
-    width, height : float
-        Domain width and initial electrolyte thickness above y = 0 [m].
-    follow_front : bool
-        Move the top boundary with the mean front (keeps the bulk at distance `height`).
-    li_thickness : float
-        Li metal below y = 0 available for stripping [m].
-    molar_volume : float
-        M/ρ of the metal [m³/mol].
-    """
-
-    electrolyte: BinaryElectrolyte
-    i0: float
-    current_density: float | Callable
-    width: float
-    height: float
-    alpha_a: float = 0.5
-    alpha_c: float = 0.5
-    follow_front: bool = False
-    li_thickness: float = 20e-6
-    molar_volume: float = LI_MOLAR_VOLUME
-
-    def __post_init__(self):
-        for name in ("i0", "width", "height", "li_thickness", "molar_volume"):
-            check_positive(getattr(self, name), name=name, exc=ConfigError)
-
-    def current(self, t):
-        """Applied current density at time *t* [A/m²]."""
-        cd = self.current_density
-        return float(cd(t)) if callable(cd) else float(cd)
-
-    @property
-    def kinetics(self):
-        return partial(butler_volmer, i0=self.i0, alpha_a=self.alpha_a,
-                       alpha_c=self.alpha_c, T=self.electrolyte.T)
+def scaling_for(problem: DepositionProblem) -> Scaling:
+    """The NPP scales of a deposition run: length = height, c = largest initial
+    concentration, D = largest diffusivity (fixed for the run, so unknowns stay
+    comparable across remeshes and a resumed run is identical)."""
+    c = max(float(np.max(s.region_array("c0", ("electrolyte",)))) for s in problem.species)
+    D = max(float(np.max(s.region_array("D", ("electrolyte",)))) for s in problem.species)
+    return Scaling(problem.height, c, D, problem.temperature)
 
 
-@dataclass(frozen=True)
-class MeshOptions:
-    """Mesh resolution, time-step control and remesh thresholds."""
-
-    h_anode: float
-    h_max: float
-    min_quality: float = 0.35
-    max_stretch: float = 1.8
-    cfl: float = 0.3
-    dt_max: float = 60.0
+def _positive_mask(system):
+    mask = np.zeros(system.nu, bool)
+    mask[:system.M_unknown * system.n] = True
+    return mask
 
 
-@dataclass(frozen=True)
-class RemeshEvent:
-    """One automatic remesh."""
-
-    t: float
-    step: int
-    reason: str
-    quality_before: float
-    quality_after: float
-    elements_before: int
-    elements_after: int
-    content_error: float  # relative salt content change (after the content fix)
-    projection_error: float  # same, of the bare L2 projection
+def _state_from(problem, domain, u, *, t, step=0, solver=None, **kw):
+    """Discretise on *domain*, solve the potential for the concentrations in *u*."""
+    sc = scaling_for(problem)
+    system = discretise(problem.npp_problem(domain, t=t), scaling=sc)
+    u = consistent_potential(system, u if u is not None else initial_unknowns(system), t,
+                             solver=solver)
+    stepper = StepperState(t=t / sc.time, u=u, dt=1.0, step=step)
+    return make_state(problem, system, stepper, domain=domain, chain=anode_chain(domain), t=t,
+                      **kw)
 
 
-@dataclass(frozen=True)
-class DepositionState:
-    """Solution at one time. ``domain`` carries the current (moved) mesh."""
-
-    t: float
-    step: int
-    domain: object
-    chain: np.ndarray
-    c: np.ndarray
-    phi: np.ndarray
-    phi_s: float
-    i_anode: np.ndarray  # BV current at the anode nodes (lumped) [A/m²]
-    y_top: float
-    charge: float  # ∫ I dt per unit depth [C/m], anodic > 0
-    area0: float  # electrolyte area at t = 0 (with y_top0) [m²]
-    y_top0: float
-    remeshes: tuple = field(default=())
-    newton_iterations: int = 0
-    area_fix: float = 0.0  # Σ|area added by the Faraday shift| [m²] (O(Δt²) per step)
-
-    @property
-    def anode(self):
-        """Anode polyline (n, 2) [m], left to right."""
-        return self.domain.mesh.p[:, self.chain].T
-
-    @property
-    def electrolyte_area(self):
-        m = self.domain.mesh
-        return float(np.abs(triangle_areas(m.p, m.t)).sum())
-
-    @property
-    def deposited_area(self):
-        """Metal area gained since t = 0 per unit depth [m²] (negative when stripped)."""
-        return self.area0 - self.electrolyte_area + (self.y_top - self.y_top0) * \
-            float(np.ptp(self.domain.mesh.p[0]))
-
-    @property
-    def min_quality(self):
-        m = self.domain.mesh
-        return float(triangle_quality(m.p, m.t).min())
-
-
-def _nodes(domain, name):
-    return np.unique(domain.mesh.facets[:, domain.facets(name)])
-
-
-def _moved(domain, p):
-    return dataclasses.replace(domain, mesh=dataclasses.replace(domain.mesh, doflocs=p))
-
-
-def initial_state(problem, curve, *, mesh):
-    """Mesh the electrolyte above `curve` (n, 2) [m] and set c = c_ref, Φ = 0."""
+def initial_state(problem, curve, *, mesh, mesher=mesh_electrolyte_above_curve):
+    """Mesh the electrolyte above *curve* (n, 2) [m]: uniform initial concentrations, the
+    quasi-static potential and electrode potential at t = 0 for ``problem.current(0)``."""
     y_top = float(problem.height)
-    domain = mesh_electrolyte_above_curve(curve, width=problem.width, y_top=y_top,
-                                          h_anode=mesh.h_anode, h_max=mesh.h_max)
-    nn = domain.mesh.p.shape[1]
-    chain = anode_chain(domain)
-    area = float(np.abs(triangle_areas(domain.mesh.p, domain.mesh.t)).sum())
-    return DepositionState(0.0, 0, domain, chain, np.full(nn, problem.electrolyte.c_ref),
-                           np.zeros(nn), 0.0, np.zeros(len(chain)), y_top, 0.0, area, y_top)
+    domain = mesher(curve, width=problem.width, y_top=y_top, h_anode=mesh.h_anode,
+                    h_max=mesh.h_max)
+    m = domain.mesh
+    area = float(np.abs(triangle_areas(m.p, m.t)).sum())
+    return _state_from(problem, domain, None, t=0.0, y_top=y_top, charge=0.0, area0=area,
+                       y_top0=y_top)
 
 
-def remesh_state(state, *, mesh, reason="requested", mesher=mesh_electrolyte_above_curve):
-    """A new state on a fresh mesh of the current boundary; salt transferred exactly."""
+def remesh_state(problem, state, *, mesh, reason="requested",
+                 mesher=mesh_electrolyte_above_curve):
+    """A new state on a fresh mesh of the current boundary: concentrations transferred
+    content-exactly, the potential re-solved. Raises :class:`RemeshError` (carrying the
+    last good state) if meshing fails."""
     old = state.domain.mesh
     coarse = coarsen_polyline(state.anode, min_length=mesh.h_anode / mesh.max_stretch)
     curve = refine_polyline(coarse, max_length=mesh.h_anode, smooth=True)
@@ -214,148 +124,279 @@ def remesh_state(state, *, mesh, reason="requested", mesher=mesh_electrolyte_abo
         raise RemeshError(
             f"remesh at t = {state.t:.6g} s (step {state.step}, reason: {reason}) failed: "
             f"{exc}. The last good state is kept in this error's .state; restart from it "
-            "with a smaller time step or a finer h_anode.", state) from exc
-    new = domain.mesh
-    fields, reports = transfer_fields(old.p, old.t, new.p, new.t, {"c": state.c})
-    q_new = triangle_quality(new.p, new.t).min()
-    event = RemeshEvent(state.t, state.step, reason, state.min_quality, float(q_new),
-                        old.t.shape[1], new.t.shape[1], reports[0].conservation_error,
-                        reports[0].projection_error)
+            "with a smaller cfl or a finer h_anode.", state) from exc
+    sys_old = state.system
+    n_old, n_new = sys_old.n, domain.mesh.p.shape[1]
+    u = state.stepper.u
+    blocks = {f"u{k}": u[k * n_old:(k + 1) * n_old] for k in range(sys_old.M_unknown)}
+    fields, reports = transfer_fields(old.p, old.t, domain.mesh.p, domain.mesh.t, blocks)
+    phi = evaluate_p1(old.p, old.t, u[sys_old.M_unknown * n_old:(sys_old.M_unknown + 1) * n_old],
+                      domain.mesh.p)  # a Newton guess, re-solved below
+    u_new = np.concatenate([fields[f"u{k}"] for k in range(sys_old.M_unknown)]
+                           + [phi, u[(sys_old.M_unknown + 1) * n_old:]])
+    q_new = float(triangle_quality(domain.mesh.p, domain.mesh.t).min())
+    event = RemeshEvent(state.t, state.step, reason, state.min_quality, q_new,
+                        old.t.shape[1], domain.mesh.t.shape[1],
+                        max((r.conservation_error for r in reports), default=0.0),
+                        max((r.projection_error for r in reports), default=0.0))
     log.info("remesh at t=%.4g s: %s (quality %.3f -> %.3f, %d -> %d elements)", state.t,
-             reason, event.quality_before, event.quality_after, event.elements_before,
-             event.elements_after)
-    chain = anode_chain(domain)
-    phi = evaluate_p1(old.p, old.t, state.phi, new.p)  # not conserved: a Newton guess
-    i_an = np.interp(new.p[0, chain], old.p[0, state.chain], state.i_anode)
-    return dataclasses.replace(state, domain=domain, chain=chain, c=fields["c"], phi=phi,
-                               i_anode=i_an, remeshes=state.remeshes + (event,))
+             reason, event.quality_before, q_new, event.elements_before, event.elements_after)
+    new = _state_from(problem, domain, u_new, t=state.t, step=state.step, y_top=state.y_top,
+                      charge=state.charge, area0=state.area0, y_top0=state.y_top0,
+                      remeshes=state.remeshes + (event,), area_fix=state.area_fix)
+    stepper = restarted(dataclasses.replace(state.stepper, u=new.stepper.u))
+    return dataclasses.replace(new, stepper=stepper)
 
 
-def _check_budget(problem, t_end, t0):
-    """Reject a run that would strip more Li than there is (or plate through a fixed top)."""
-    ts = np.linspace(t0, t_end, 201)
-    cur = np.array([problem.current(t) for t in ts])
-    q = np.concatenate([[0.0], np.cumsum(0.5 * (cur[1:] + cur[:-1]) * np.diff(ts))])
-    thick = q * problem.molar_volume / F  # > 0: stripped thickness
-    if thick.max() >= problem.li_thickness:
-        raise ConfigError(
-            f"current_density would strip {thick.max() * 1e6:.3g} µm of Li by t = "
-            f"{ts[int(np.argmax(thick))]:.4g} s, more than li_thickness = "
-            f"{problem.li_thickness * 1e6:.3g} µm: the electrode would be consumed. Lower the "
-            "current or the time, or give a thicker li_thickness.")
-    if not problem.follow_front and -thick.min() >= problem.height:
-        raise ConfigError(
-            f"current_density would plate {-thick.min() * 1e6:.3g} µm of Li, at least the "
-            f"electrolyte height = {problem.height * 1e6:.3g} µm (short circuit). Lower the "
-            "charge or use follow_front=True (top boundary moves with the mean front).")
+def _consistent_with(problem, state):
+    """*state* re-solved for ``problem.current(state.t)`` if it was solved for another
+    current (a run continuing with a new protocol); unchanged otherwise."""
+    a = state.anode
+    from .deposition_ale import segment_halves
+
+    mean = float(np.sum(segment_halves(a) * state.i_anode) / np.ptp(a[:, 0]))
+    target = problem.current(state.t)
+    if abs(mean - target) <= 1e-8 * max(abs(target), 1e-3):
+        return state
+    new = _state_from(problem, state.domain, state.stepper.u, t=state.t, step=state.step,
+                      y_top=state.y_top, charge=state.charge, area0=state.area0,
+                      y_top0=state.y_top0, remeshes=state.remeshes, area_fix=state.area_fix)
+    return dataclasses.replace(new, stepper=dataclasses.replace(
+        restarted(state.stepper), u=new.stepper.u))
 
 
-def _needs_remesh(state, mesh):
-    q = state.min_quality
-    seg = np.linalg.norm(np.diff(state.anode, axis=0), axis=1).max()
-    if q < mesh.min_quality:
-        return f"min element quality {q:.3f} < {mesh.min_quality}"
-    if seg > mesh.max_stretch * mesh.h_anode:
-        return f"anode segment {seg:.3g} m > {mesh.max_stretch}·h_anode"
-    short = np.linalg.norm(np.diff(state.anode, axis=0), axis=1).min()
-    if short < mesh.h_anode / (2 * mesh.max_stretch):
-        return f"anode segment {short:.3g} m < h_anode/{2 * mesh.max_stretch}"
+class _Moving:
+    """The per-run context of :func:`run`: the current mesh, system and anode velocity
+    (geometry explicit in time), the trial of the step being solved, stop reasons."""
+
+    def __init__(self, problem, state, mesh, mesher, newton_tol, newton_maxiter):
+        self.problem, self.mesh, self.mesher = problem, mesh, mesher
+        self.sc = scaling_for(problem)
+        self.solver = DirectSolver()
+        self.newton = dict(tol=newton_tol, maxiter=newton_maxiter)
+        self.stop_reason = None
+        self._set(state)
+
+    # ------------------------------------------------------------------ helpers
+    def _set(self, state):
+        self.state = state
+        d = state.domain
+        self.top = boundary_nodes(d, "top")
+        self.walls = np.union1d(boundary_nodes(d, "left"), boundary_nodes(d, "right"))
+        self.speeds = normal_speeds(self.problem, state.i_anode)
+        if not hasattr(self, "_topology") or self._topology is not d.mesh.t:
+            self.mm_solvers = (DirectSolver(), DirectSolver())
+            self._topology = d.mesh.t
+        self.trial = None
+
+    def dt_cap(self, state) -> float:
+        """Largest step [s]: dt_max, and cfl·h_anode over the fastest anode node."""
+        v = float(np.abs(self.speeds).max())
+        dt = self.mesh.dt_max
+        if v > 0:
+            dt = min(dt, self.mesh.cfl * self.mesh.h_anode / v)
+        return dt
+
+    # ------------------------------------------------------------------ stepper hooks
+    def step_solver(self, u_guess, t_new_hat, a0, hist):
+        s, p = self.state, self.problem
+        t_new = t_new_hat * self.sc.time
+        dt = t_new - s.t
+        dy_top = (-p.current(s.t) * p.molar_volume / F) * dt if p.follow_front else 0.0
+        geo = geometry_step(s.domain, s.chain, self.top, self.walls, self.speeds, dt,
+                            y_top=s.y_top, dy_top=dy_top, solvers=self.mm_solvers,
+                            redistribute=self.mesh.redistribute)
+        dom = moved_domain(s.domain, geo.p)
+        system = ale_system(p.npp_problem(dom, t=t_new), self.sc, mesh_velocity=geo.velocity,
+                            like=s.system)
+        u = np.array(u_guess, dtype=float)
+        u[system.dir_idx] = system.dir_val
+        res = newton(lambda v: system.residual_jacobian(v, t_new, a0, hist), u,
+                     positive=_positive_mask(system), solver=self.solver, **self.newton)
+        _check_depletion(p, system, res.u, t_new)
+        self.trial = (geo, dom, system)
+        return res.u, res.iterations
+
+    def after_step(self, st):
+        geo, dom, system = self.trial
+        old, p = self.state, self.problem
+        state = make_state(
+            p, system, st, domain=dom, chain=old.chain, t=st.t * self.sc.time,
+            y_top=geo.y_top, charge=old.charge + p.current(old.t) * p.width * geo.dt,
+            area0=old.area0, y_top0=old.y_top0, remeshes=old.remeshes,
+            area_fix=old.area_fix + geo.area_fix)
+        _explain_failure(p, state, None, fraction=1e-3)  # about to deplete: say so now
+        self.stop_reason = _stop_reason(p, state, self.mesh)
+        if self.stop_reason is None:
+            reason = needs_remesh(state, self.mesh)
+            if reason:
+                state = remesh_state(p, state, mesh=self.mesh, reason=reason, mesher=self.mesher)
+        self._set(state)
+        # the geometric cap; after a rejected (halved) step grow back by at most 2x
+        h_last = st.t - st.t_prev if st.t_prev is not None else np.inf
+        st = dataclasses.replace(state.stepper, dt=min(self.dt_cap(state) / self.sc.time,
+                                                      2.0 * h_last if st.rejected else np.inf))
+        self.state = dataclasses.replace(state, stepper=st)
+        return st
+
+    def event(self, st):
+        return self.stop_reason
+
+
+def _stop_reason(problem, state, mesh):
+    """Why the run must stop after *state* (short circuit, a folding anode, the Li
+    consumed), or None."""
+    X = state.anode
+    if X[:, 1].max() >= state.y_top - 2 * mesh.h_anode:
+        return (f"short circuit: the deposit tip reached y = {X[:, 1].max() * 1e6:.4g} µm, "
+                f"within 2 h_anode of the bulk boundary at {state.y_top * 1e6:.4g} µm, at "
+                f"t = {state.t:.5g} s. Use a taller domain or a shorter run.")
+    gap = anode_gap(X, exclude=3 * mesh.min_gap * mesh.h_anode)
+    if gap < mesh.min_gap * mesh.h_anode:
+        return (f"the anode is about to fold onto itself at t = {state.t:.5g} s: two "
+                f"non-adjacent parts are {gap * 1e6:.3g} µm apart (< min_gap·h_anode = "
+                f"{mesh.min_gap * mesh.h_anode * 1e6:.3g} µm) -- a deposit overhanging its own "
+                "foot, or a branch closing on itself; a sharp-interface model cannot follow "
+                "the topology change.")
+    if -X[:, 1].min() >= problem.li_thickness:
+        return (f"stripping consumed the Li electrode (li_thickness = "
+                f"{problem.li_thickness * 1e6:.3g} µm) at t = {state.t:.5g} s.")
     return None
 
 
-def deposit(problem, state, *, t_end, mesh, mesher=mesh_electrolyte_above_curve):
-    """Advance `state` to `t_end`; a generator yielding the state after every step.
+def _check_depletion(problem, system, u, t):
+    c = system.split(u)[0]
+    k = system.mobile_names.index(problem.reacting) if problem.reacting in system.mobile_names \
+        else None
+    if k is None:
+        return
+    el = system.electrodes[0]
+    cmin = float(np.min(c[k][el["nodes"]])) * system.scaling.concentration
+    if cmin < 1e-6 * problem.c_ref:
+        raise ConvergenceError(
+            f"{problem.reacting} is depleted at the anode at t = {t:.5g} s (c = {cmin:.3g} "
+            f"mol/m3): the local current exceeds what diffusion can supply (a sharp dendrite "
+            "tip, or a current above the limiting current).")  # the stepper halves dt
+
+
+def run(problem, state, *, t_end, mesh, stop_times=(), events=(), progress=None,
+        mesher=mesh_electrolyte_above_curve, newton_tol=1e-7, newton_maxiter=25,
+        max_steps=1_000_000):
+    """Advance *state* to *t_end* [s]; a generator yielding a :class:`DepositionState`
+    after every accepted step (checkpoint it, probe it, stop when you like).
+
+    ``stop_times`` [s] are landed on exactly; ``events`` are callables
+    ``DepositionState -> reason | None`` that end the run (the last state carries the
+    reason in ``.event``); the model's own stop conditions (short circuit, a folding
+    anode, the electrode consumed) end it the same way. ``progress`` is called with the
+    simulated time [s]. ``newton_tol`` acts on the scaled Newton update (c/c_ref, φ/(RT/F)):
+    Newton converges quadratically, so an accepted update of 1e-7 leaves an error ~1e-14;
+    a tighter value can sit below the round-off noise of the update on fine meshes
+    (measured 1e-8 at h_anode = 50 nm with a 1e-14 residual), where Newton, which tests
+    only the update, would not stop.
 
     Raises
     ------
     ConfigError
         The charge would consume the Li electrode (or plate through a fixed top).
-    GeometryError
-        The deposit reached the top boundary or folded over.
+    ConvergenceError
+        Newton/time stepping failed (the message names the time and what was tried).
     RemeshError
         A remesh failed; ``err.state`` is the last good state.
     """
-    check_positive(t_end - state.t, name="t_end - state.t", exc=ConfigError)
-    _check_budget(problem, t_end, state.t)
-    el, W = problem.electrolyte, problem.width
-    Vm = problem.molar_volume
-    shrink = 1.0  # time-step reduction after an element inversion
-    while state.t < t_end * (1 - 1e-12):
-        dom = state.domain
-        p = dom.mesh.p
-        top = _nodes(dom, "top")
-        I = problem.current(state.t) * W
-        sol = solve_potential(dom.mesh, state.chain, top, state.c, electrolyte=el,
-                              kinetics=problem.kinetics, current=I, phi0=state.phi,
-                              phi_s0=state.phi_s)
-        X = state.anode
-        vel_loads = -sol.loads * Vm / F  # ∫ v_n φ_i ds
-        w_nodes = anode_displacement(X, vel_loads, 1.0)  # velocity of the anode nodes
-        vmax = float(np.abs(w_nodes).max())
-        dt = min(mesh.dt_max, t_end - state.t)
-        if vmax > 0:
-            dt = min(dt, shrink * mesh.cfl * mesh.h_anode / vmax)
-        disp_anode, fix = faraday_displacement(X, vel_loads, dt)
-        dy_top = (-I * Vm / (F * W)) * dt if problem.follow_front else 0.0
-        side = np.union1d(_nodes(dom, "left"), _nodes(dom, "right"))
-        fixed_x = np.concatenate([state.chain, top, side])
-        vals_x = np.concatenate([disp_anode[:, 0], np.zeros(top.size + side.size)])
-        fixed_y = np.concatenate([state.chain, top])
-        vals_y = np.concatenate([disp_anode[:, 1], np.full(top.size, dy_top)])
-        # the corner nodes are on the anode and a wall: anode values win (listed first)
-        fx, ix = np.unique(fixed_x, return_index=True)
-        fy, iy = np.unique(fixed_y, return_index=True)
-        u = harmonic_extension(p, dom.mesh.t, fixed_x=fx, values_x=vals_x[ix],
-                               fixed_y=fy, values_y=vals_y[iy])
-        p_new = p + u
-        a_old, a_new = triangle_areas(p, dom.mesh.t), triangle_areas(p_new, dom.mesh.t)
-        if np.any(a_old * a_new <= 0):  # gmsh/skfem orientation is mixed: compare signs
-            if shrink < 0.1:
-                raise GeometryError(
-                    f"elements invert at t = {state.t:.5g} s even after remeshing and a "
-                    f"{1 / shrink:.0f}x smaller time step; the deposit shape is too sharp "
-                    "for h_anode. Use a finer h_anode.")
-            state = remesh_state(state, mesh=mesh, reason="an element would invert",
-                                 mesher=mesher)
-            shrink *= 0.5
-            continue
-        shrink = min(1.0, 2 * shrink)
-        new_dom = _moved(dom, p_new)
-        X_new = p_new[:, state.chain].T
-        y_top = state.y_top + dy_top
-        if X_new[:, 1].max() >= y_top - 0.5 * mesh.h_anode:
-            raise GeometryError(
-                f"the deposit reached the top boundary at t = {state.t + dt:.5g} s (tip at "
-                f"y = {X_new[:, 1].max() * 1e6:.4g} µm, top at {y_top * 1e6:.4g} µm): short "
-                "circuit. Use a taller domain or a shorter time.")
-        if -X_new[:, 1].min() >= problem.li_thickness:
-            raise ConfigError(
-                f"stripping consumed the Li electrode (li_thickness = "
-                f"{problem.li_thickness * 1e6:.3g} µm) at t = {state.t + dt:.5g} s.")
-        c_new = salt_step(new_dom.mesh, state.c, u / dt, sol.loads, state.chain, top,
-                          electrolyte=el, dt=dt)
-        if c_new.min() <= 0:
-            raise ConvergenceError(
-                f"the salt concentration became {c_new.min():.4g} mol/m3 <= 0 at t = "
-                f"{state.t + dt:.5g} s near x = {new_dom.mesh.p[0, np.argmin(c_new)] * 1e6:.3g} "
-                "µm: the local current exceeds what diffusion can supply at this resolution "
-                "(a sharp dendrite tip, or D too small for this current). Use a finer h_anode "
-                "or a smaller cfl; the last state yielded by deposit() is the last good one.")
-        lumped = sol.loads / np.maximum(_lumped_length(X), 1e-300)
-        state = dataclasses.replace(
-            state, t=state.t + dt, step=state.step + 1, domain=new_dom, c=c_new,
-            phi=sol.phi, phi_s=sol.phi_s, i_anode=lumped, y_top=y_top,
-            charge=state.charge + I * dt, newton_iterations=sol.iterations,
-            area_fix=state.area_fix + abs(fix))
-        reason = _needs_remesh(state, mesh)
-        if reason:
-            state = remesh_state(state, mesh=mesh, reason=reason, mesher=mesher)
-        yield state
+    check_positive(t_end - state.t, name="t_end - state.t [s]", exc=ConfigError)
+    check_budget(problem, t_end, state.t)
+    state = _consistent_with(problem, state)
+    model = _Moving(problem, state, mesh, mesher, newton_tol, newton_maxiter)
+    sc = model.sc
+    # the state's own stepper (a checkpointed run continues exactly), within the step cap
+    cap = model.dt_cap(state) / sc.time
+    dt = min(state.stepper.dt, cap) if state.stepper.step > 0 else cap
+    start = dataclasses.replace(state.stepper, dt=dt, event=None)
+    user = [lambda st, ev=ev: ev(model.state) for ev in events]
+    steps = bdf_steps(model.step_solver, start, t_end / sc.time, order=1, adaptive=False,
+                      stop_times=[x / sc.time for x in stop_times], events=[model.event, *user],
+                      after_step=model.after_step, progress=progress, time_unit=sc.time,
+                      max_steps=max_steps)
+    while True:
+        try:
+            st = next(steps)
+        except StopIteration:
+            return
+        except ConvergenceError as exc:
+            _explain_failure(problem, model.state, exc)
+            raise
+        yield dataclasses.replace(model.state, stepper=st, event=st.event)
 
 
-def _lumped_length(X):
-    L = np.linalg.norm(np.diff(X, axis=0), axis=1)
-    out = np.zeros(len(X))
-    out[:-1] += 0.5 * L
-    out[1:] += 0.5 * L
-    return out
+#: the name this generator had before deposition ran on the NPP core
+deposit = run
+
+
+def _explain_failure(problem, state, exc, *, fraction=0.05):
+    """A (failed step next to a) depleted anode: say it is the limiting current."""
+    c = state.concentrations[problem.reacting][state.chain]
+    if c.min() < fraction * problem.c_ref:
+        raise ConvergenceError(
+            f"{problem.reacting} is depleted at the anode (c = {c.min():.3g} mol/m3 at "
+            f"x = {state.anode[int(np.argmin(c)), 0] * 1e6:.3g} µm, t = {state.t:.5g} s, the "
+            f"last accepted state): the local current exceeds what diffusion can supply -- "
+            f"above the limiting current, or a sharp dendrite tip. Lower the current or the "
+            f"exchange current density, or use a finer h_anode / smaller cfl."
+            + (f" Solver said: {exc}" if exc is not None else "")) from exc
+
+
+def solve(problem, start, *, t_end, mesh, times=(), events=(), progress=None,
+          mesher=mesh_electrolyte_above_curve, recorder=None, on_step=None, **options):
+    """Run the deposition model and collect a :class:`~ntransport.solution.Solution`.
+
+    The stable entry point for running the ALE model on a given anode curve.
+
+    Parameters
+    ----------
+    problem : DepositionProblem
+    start : (n, 2) array or DepositionState
+        The initial anode polyline [m] from x = 0 to x = width (meshed with *mesh*), or a
+        state to continue from.
+    t_end : float
+        End time [s].
+    mesh : MeshOptions
+    times : sequence of float
+        Frame times [s] (landed on exactly); the last state is always a frame.
+    events, progress, mesher, **options
+        As in :func:`run`.
+    recorder : DepositionRecorder, optional
+        Continue recording into it (a resumed run); default a new one.
+    on_step : callable ``(state, recorder) -> None``, optional
+        Called after every recorded step (checkpoints).
+
+    Returns
+    -------
+    Solution
+        Frames on the successive meshes (``c_<species> [mol m-3]``, ``phi [V]``; flux
+        pieces ``N_<species> diffusion/migration [mol m-2 s-1]``, ``i [A m-2]``),
+        histories (:data:`~ntransport.solve.deposition_fields.HISTORY_KEYS`) and
+        ``info`` with the remeshes and the stop reason (``"event"``).
+    """
+    from .deposition_fields import DepositionRecorder
+
+    times = [float(x) for x in times]
+    for k, x in enumerate(times):
+        if not (0.0 <= x <= t_end * (1 + 1e-12)):
+            raise ConfigError(f"times[{k}] = {x!r} s lies outside [0, t_end = {t_end:g} s]; "
+                              "give frame times within the run.")
+    state = start if isinstance(start, DepositionState) else initial_state(
+        problem, start, mesh=mesh, mesher=mesher)
+    rec = recorder or DepositionRecorder(problem, times)
+    if not rec.rows["t [s]"]:
+        rec.add(state)
+    if state.t < t_end * (1 - 1e-12):
+        for state in run(problem, state, t_end=t_end, mesh=mesh, stop_times=times,
+                         events=events, progress=progress, mesher=mesher, **options):
+            rec.add(state, last=state.t >= t_end * (1 - 1e-12))
+            if on_step is not None:
+                on_step(state, rec)
+    info = {"event": state.event, "steps": state.step,
+            "remeshes": [dataclasses.asdict(e) for e in state.remeshes],
+            "faraday_shift_total_m2": state.area_fix}
+    return rec.solution(info=info)

@@ -28,12 +28,13 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 from ..errors import MeshError
+from .linear import DirectSolver
 
-__all__ = ["anode_normals", "anode_displacement", "faraday_displacement", "area_under", "harmonic_extension",
-           "triangle_areas", "triangle_quality"]
+__all__ = ["anode_normals", "anode_displacement", "faraday_displacement", "area_under",
+           "chord_normals", "curve_displacement", "equalise_spacing", "harmonic_extension", "triangle_areas",
+           "triangle_quality"]
 
 
 def _segments(X):
@@ -107,6 +108,90 @@ def faraday_displacement(X, loads, dt):
     return d + delta * N, area_under(X + d + delta * N) - a_first
 
 
+def chord_normals(X):
+    """Unit node normals from the central chords :math:`x_{i+1} - x_{i-1}` (the tangent
+    of the Catmull--Rom curve through the nodes), pointing into the electrolyte; end
+    nodes vertical (symmetry walls). On a circle sampled uniformly they are the exact
+    radial normals."""
+    X = np.asarray(X, dtype=float)
+    d = np.empty_like(X)
+    d[1:-1] = X[2:] - X[:-2]
+    d[0], d[-1] = X[1] - X[0], X[-1] - X[-2]
+    N = np.column_stack([-d[:, 1], d[:, 0]])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        N /= np.linalg.norm(N, axis=1)[:, None]
+    N[0] = N[-1] = (0.0, 1.0)
+    if not np.all(np.isfinite(N)):
+        raise MeshError("the anode polyline has coincident nodes; no normal can be formed.")
+    return N
+
+
+def equalise_spacing(Y, fraction):
+    """Slide the interior nodes of the polyline *Y* along the Catmull--Rom curve through
+    them, a *fraction* of the way towards equal arc-length spacing (ends fixed). The
+    curve is kept to the spline's accuracy; the nodes stay in order."""
+    Y = np.asarray(Y, dtype=float)
+    n = len(Y)
+    if n < 4 or fraction <= 0:
+        return Y.copy()
+    L = np.linalg.norm(np.diff(Y, axis=0), axis=1)
+    s = np.concatenate([[0.0], np.cumsum(L)])
+    target = s + fraction * (np.linspace(0.0, s[-1], n) - s)
+    target[0], target[-1] = 0.0, s[-1]
+    j = np.clip(np.searchsorted(s, target, side="right") - 1, 0, n - 2)
+    tau = (target - s[j]) / np.maximum(L[j], 1e-300)
+    tang = np.empty_like(Y)
+    tang[1:-1] = 0.5 * (Y[2:] - Y[:-2])
+    tang[0], tang[-1] = Y[1] - Y[0], Y[-1] - Y[-2]
+    t = tau[:, None]
+    h00, h10 = 2 * t**3 - 3 * t**2 + 1, t**3 - 2 * t**2 + t
+    h01, h11 = -2 * t**3 + 3 * t**2, t**3 - t**2
+    out = h00 * Y[j] + h10 * tang[j] + h01 * Y[j + 1] + h11 * tang[j + 1]
+    out[0], out[-1] = Y[0], Y[-1]
+    return out
+
+
+def curve_displacement(X, speeds, dt, *, redistribute=0.0):
+    r"""Displacement (n, 2) of the anode nodes moving the *curve through them* with the
+    nodal normal speeds *speeds* [m/s] (growth > 0): :math:`\Delta t\,v_i N_i` with
+    :func:`chord_normals`, plus one common normal shift δ (returned as `fix`, the area
+    it added [m²]) making the swept area exactly :math:`\Delta t\sum_i a_i v_i`
+    (:math:`a_i` the half lengths of the segments at node *i*: the lumped
+    :math:`\Delta t\int v_n ds`).
+
+    ``redistribute`` > 0 also slides the nodes along the moved curve towards equal
+    spacing (:func:`equalise_spacing`): the tangential part of a node's motion is free in
+    ALE (the fields follow through the mesh-velocity term), and it keeps the nodes of a
+    concave region from converging (fewer remeshes).
+
+    Unlike :func:`anode_displacement` (the offset of the polygon, exact for its area to
+    first order but advancing a vertex of turning angle θ by :math:`v/\cos(θ/2)`, which
+    sharpens an under-resolved tip by :math:`θ^2/8` of its advance per step), this keeps
+    nodes on the offset of the smooth curve; the polygon's area discrepancy,
+    :math:`O(h^2\kappa)` per step, is what the common shift removes.
+    """
+    X = np.asarray(X, dtype=float)
+    N = chord_normals(X)
+    L = np.linalg.norm(np.diff(X, axis=0), axis=1)
+    a = np.zeros(len(X))
+    a[:-1] += 0.5 * L
+    a[1:] += 0.5 * L
+    d = (dt * np.asarray(speeds, dtype=float))[:, None] * N
+    if redistribute:
+        d = equalise_spacing(X + d, redistribute) - X
+    target = area_under(X) + dt * float(np.sum(a * speeds))
+    a_first = area_under(X + d)
+    delta = 0.0
+    scale = max(float(np.abs(d).max()), 1e-300)
+    for _ in range(4):  # area is quadratic in δ: Newton converges in 2-3 steps
+        a0 = area_under(X + d + delta * N)
+        slope = (area_under(X + d + (delta + 1e-3 * scale) * N) - a0) / (1e-3 * scale)
+        if slope == 0.0:
+            break
+        delta += (target - a0) / slope
+    return d + delta * N, area_under(X + d + delta * N) - a_first
+
+
 def triangle_areas(p, t):
     """Signed areas of triangles (positive for counter-clockwise vertex order; meshes
     may mix orientations, so compare signs between configurations, not with zero)."""
@@ -121,24 +206,27 @@ def triangle_quality(p, t):
     return 4 * np.sqrt(3) * A / s
 
 
-def _stiffness(p, t, k):
-    """P1 stiffness ∫ k ∇u·∇v with elementwise k (vectorised)."""
+def _stiffness_coo(p, t, k):
+    """COO triplets of the P1 stiffness ∫ k ∇u·∇v with elementwise k (vectorised)."""
     A = triangle_areas(p, t)
     x, y = p[0, t], p[1, t]
     b = np.stack([y[1] - y[2], y[2] - y[0], y[0] - y[1]])
     c = np.stack([x[2] - x[1], x[0] - x[2], x[1] - x[0]])
     coef = k / (4 * np.abs(A))
-    rows, cols, vals = [], [], []
-    for i in range(3):
-        for j in range(3):
-            rows.append(t[i]); cols.append(t[j])
-            vals.append(coef * (b[i] * b[j] + c[i] * c[j]))
+    vals = coef[None, None, :] * (b[:, None, :] * b[None, :, :] + c[:, None, :] * c[None, :, :])
+    rows = np.broadcast_to(t[:, None, :], vals.shape)
+    cols = np.broadcast_to(t[None, :, :], vals.shape)
+    return rows.ravel(), cols.ravel(), vals.ravel()
+
+
+def _stiffness(p, t, k):
+    """P1 stiffness ∫ k ∇u·∇v with elementwise k (CSR)."""
+    r, c, v = _stiffness_coo(p, t, k)
     n = p.shape[1]
-    return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                         shape=(n, n))
+    return sp.csr_matrix((v, (r, c)), shape=(n, n))
 
 
-def harmonic_extension(p, t, *, fixed_x, values_x, fixed_y, values_y):
+def harmonic_extension(p, t, *, fixed_x, values_x, fixed_y, values_y, solvers=None):
     """Displacement field (2, npoints) from Dirichlet data by a stiffened Laplace solve.
 
     Parameters
@@ -147,17 +235,30 @@ def harmonic_extension(p, t, *, fixed_x, values_x, fixed_y, values_y):
         Mesh nodes (2, n) and triangles (3, ne) of the current configuration.
     fixed_x, values_x, fixed_y, values_y
         Node indices with prescribed x / y displacement and the values.
+    solvers : pair of :class:`~ntransport.solve.linear.DirectSolver`, optional
+        One per component, kept by the caller across steps on one mesh topology so the
+        symbolic analysis is reused (:mod:`ntransport.solve.linear`).
     """
+    n = p.shape[1]
     A = triangle_areas(p, t)
-    K = _stiffness(p, t, 1.0 / np.abs(A)).tocsr()
+    rows, cols, vals = _stiffness_coo(p, t, 1.0 / np.abs(A))
     out = np.zeros_like(p)
-    for comp, (fixed, vals) in enumerate(((fixed_x, values_x), (fixed_y, values_y))):
+    solvers = solvers or (DirectSolver(), DirectSolver())
+    for comp, (fixed, fvals) in enumerate(((fixed_x, values_x), (fixed_y, values_y))):
         fixed = np.asarray(fixed, dtype=np.int64)
-        u = np.zeros(p.shape[1])
-        u[fixed] = vals
-        free = np.setdiff1d(np.arange(p.shape[1]), fixed)
+        u = np.zeros(n)
+        u[fixed] = fvals
+        is_free = np.ones(n, bool)
+        is_free[fixed] = False
+        free = np.nonzero(is_free)[0]
         if free.size:
-            rhs = -K[free][:, fixed] @ u[fixed]
-            u[free] = spla.spsolve(K[free][:, free].tocsc(), rhs)
+            idx = np.full(n, -1, dtype=np.int64)
+            idx[free] = np.arange(free.size)
+            ri, ci = idx[rows], idx[cols]
+            ff = (ri >= 0) & (ci >= 0)
+            K = sp.csr_matrix((vals[ff], (ri[ff], ci[ff])), shape=(free.size, free.size))
+            fx = (ri >= 0) & (ci < 0)
+            rhs = -np.bincount(ri[fx], weights=vals[fx] * u[cols[fx]], minlength=free.size)
+            u[free] = solvers[comp].factor(K)(rhs)
         out[comp] = u
     return out

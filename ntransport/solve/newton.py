@@ -6,7 +6,9 @@ variables flagged ``positive`` nonnegative and (ii) decreases the Jacobi-scaled 
 norm :math:`\|D^{-1}r\|_2`, :math:`D=|\mathrm{diag}\,J(u_0)|`. :math:`\lambda_0 = 1`, or
 what the ``step_limit(u, du)`` hook allows (e.g. a cap on the change of a phase field).
 Convergence: the scaled update :math:`\|\lambda\delta\|_\infty` below ``tol`` (unknowns are
-O(1) after scaling) with a finite residual.
+O(1) after scaling) with a finite residual, or the scaled residual reduced by
+``residual_rtol`` from its initial value (round-off reached first: further updates would
+only stir the last digits of an ill-conditioned system).
 
 Linear systems go through :mod:`ntransport.solve.linear` (PARDISO with the symbolic
 analysis reused while the Jacobian's pattern holds). Failure raises
@@ -46,7 +48,8 @@ def _fmt(xs):
 
 
 def newton(fun, u0, *, tol=1e-10, maxiter=25, positive=None, solver=None, min_step=1 / 64,
-           step_limit: Callable | None = None, linear_solve: Callable | None = None):
+           step_limit: Callable | None = None, linear_solve: Callable | None = None,
+           residual_rtol: float = 1e-12):
     """Solve ``r(u) = 0`` where ``fun(u) -> (r, J)`` with J sparse.
 
     Parameters
@@ -70,6 +73,8 @@ def newton(fun, u0, *, tol=1e-10, maxiter=25, positive=None, solver=None, min_st
         Largest factor the update may take (e.g. to cap the change of a bounded field).
     linear_solve : callable ``(J, b) -> x``, optional
         Replaces the factorisation (for block-structured Jacobians with their own solver).
+    residual_rtol : float
+        Also converged when the scaled residual norm has fallen by this factor.
 
     Returns
     -------
@@ -86,6 +91,7 @@ def newton(fun, u0, *, tol=1e-10, maxiter=25, positive=None, solver=None, min_st
     d = np.abs(J.diagonal())
     d[d == 0] = 1.0
     merit = np.linalg.norm(r / d)
+    merit0 = merit
     res = NewtonResult(u, 0, [float(merit)])
     for it in range(1, maxiter + 1):
         du = solve(J, -r)
@@ -115,7 +121,7 @@ def newton(fun, u0, *, tol=1e-10, maxiter=25, positive=None, solver=None, min_st
         res.updates.append(step)
         res.damping.append(lam)
         log.debug("newton it %d: lambda=%.3g |du|=%.3e merit=%.3e", it, lam, step, merit)
-        if step < tol:
+        if step < tol or merit <= residual_rtol * merit0:
             res.u, res.iterations = u, it
             return res
     raise ConvergenceError(

@@ -7,7 +7,8 @@ from types import MappingProxyType
 
 import numpy as np
 
-from ..errors import ConfigError, check_positive, unknown_name
+from ..errors import (ConfigError, check_distinct, check_positive, check_temperature,
+                      unknown_name)
 from ..physics.electrode import (Blocking, Electrode, FixedConcentration, FixedPotential, Flux,
                                  Galvanostatic)
 from ..physics.species import Species
@@ -79,7 +80,7 @@ class NPPProblem:
         if self.electrostatics not in ("poisson", "electroneutral"):
             raise unknown_name("electrostatics", str(self.electrostatics),
                                ["poisson", "electroneutral"], exc=ConfigError)
-        check_positive(self.temperature, name="temperature [K]", exc=ConfigError)
+        check_temperature(self.temperature, name="temperature [K]", exc=ConfigError)
         if self.initial not in ("subdomain", "equilibrium"):
             raise unknown_name("initial", str(self.initial), ["subdomain", "equilibrium"],
                                exc=ConfigError)
@@ -112,6 +113,14 @@ class NPPProblem:
                 raise unknown_name(f"{type(bc).__name__}: species", sp_name, names, exc=ConfigError)
             if isinstance(bc, Electrode):
                 check_positive(bc.i0, name=f"Electrode({bc.boundary!r}).i0", exc=ConfigError)
+        # (h-sec) two electrodes / an electrode and a fixed potential on one boundary would
+        # both set phi there: the run would pass zero current without an error
+        check_distinct([bc.boundary for bc in self.boundary_conditions
+                        if isinstance(bc, (Electrode, FixedPotential))],
+                       what="boundary_conditions: Electrode/FixedPotential boundaries",
+                       hint="two electrodes (or an electrode and a fixed potential) cannot "
+                            "share one boundary; give each its own named boundary",
+                       exc=ConfigError)
         for k in self.sources:
             if k not in names:
                 raise unknown_name("sources: species", k, names, exc=ConfigError)

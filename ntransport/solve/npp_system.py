@@ -52,7 +52,13 @@ class NPPSystem:
 
     Holds only precomputed, read-only arrays; calling it never changes it except for the
     lazily built sparsity caches.
+
+    ``ale``: optional COO triplets of the lumped mesh-velocity matrix C (scaled) of a
+    moving mesh, :func:`ntransport.physics.ale.mesh_velocity_terms`; every species row
+    then gets the ALE term :math:`-Cc_k` (set by :mod:`ntransport.solve.deposition_ale`).
     """
+
+    ale = None
 
     def __init__(self, **kw):
         self.__dict__.update(kw)
@@ -100,6 +106,10 @@ class NPPSystem:
             if self.sources[k] is not None:
                 Rk -= self.m * self.sources[k](t)
             Rk -= self.flux_in[k]
+            if self.ale is not None:  # moving mesh: -∫(w·∇c_k)φ_i (physics/ale.py)
+                a_r, a_c, a_v = self.ale
+                Rk -= np.bincount(a_r, a_v * c[k][a_c], n)
+                add(off + a_r, off + a_c, -a_v)
             R[off:off + n] = Rk
             add(off + ar, off + ar, self.m * a0)
             add(off + ei, off + ei, dci); add(off + ei, off + ej, dcj)

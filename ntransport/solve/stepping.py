@@ -109,7 +109,7 @@ def _toward_stop(t, h, stops):
 
 def bdf_steps(step_solver, start: StepperState, t_end: float, *, order=2, adaptive=True,
               rtol=1e-3, atol=1e-6, dt_min=None, dt_max=None, weight_mask=None,
-              max_steps=1_000_000, stop_times=(), events=(), after_step=None, progress=None,
+              max_steps=None, stop_times=(), events=(), after_step=None, progress=None,
               time_unit=1.0):
     """Yield accepted :class:`StepperState` s from ``start`` until ``t_end``.
 
@@ -117,14 +117,27 @@ def bdf_steps(step_solver, start: StepperState, t_end: float, *, order=2, adapti
     implicit step where ``hist = (a1 u_n + a2 u_{n-1})/h`` (raises ConvergenceError).
     Times are in the caller's units; ``time_unit`` converts them to seconds for
     messages and the ``progress`` hook. Raises :class:`StepLimitError` if ``t_end``
-    needs more than ``max_steps`` steps.
+    needs more than ``max_steps`` steps (default: the ``steps`` limit of
+    :mod:`ntransport.geometry.guards`, 1e6, ``NTRANSPORT_MAX_STEPS``) -- for fixed steps
+    before the first step, since the count is known.
     """
     check_positive(start.dt, name="dt (time step)", exc=ValueError)
     if order not in (1, 2):
         raise ValueError(f"order must be 1 or 2, got {order!r}.")
-    if int(max_steps) < 1:
+    if max_steps is None:
+        from ..geometry.guards import limit
+
+        max_steps = limit("steps")
+    if not max_steps >= 1:
         raise ValueError(f"max_steps must be a positive integer, got {max_steps!r}.")
+    max_steps = int(max_steps) if np.isfinite(max_steps) else 2**62
     span = t_end - start.t
+    if not adaptive and span / start.dt > max_steps:  # h-sec: fixed steps, known count
+        raise StepLimitError(
+            f"time stepping from t = {start.t * time_unit:.6g} s to t_end = "
+            f"{t_end * time_unit:.6g} s at a fixed dt = {start.dt * time_unit:.3g} s needs "
+            f"{span / start.dt:.3g} steps, more than max_steps = {max_steps}. Use a larger "
+            "dt, adaptive steps, or a shorter run; or raise max_steps (NTRANSPORT_MAX_STEPS).")
     dt_min = dt_min if dt_min is not None else max(span, start.dt) * 1e-12
     dt_max = dt_max if dt_max is not None else np.inf
     stops = sorted(float(x) for x in stop_times if start.t < x < t_end)

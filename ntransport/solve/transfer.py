@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 from scipy.spatial import cKDTree
 
+from .linear import DirectSolver
 from .mesh_motion import triangle_areas
 
 __all__ = ["locate", "evaluate_p1", "p1_content", "transfer_fields", "TransferReport"]
@@ -123,12 +123,14 @@ def transfer_fields(old_p, old_t, new_p, new_t, fields):
     x = xq.reshape(2, -1)
     elems, lam = locate(old_p, old_t, x)
     out, reports = {}, []
-    M = None
+    solve_mass = None
     for name, u in fields.items():
         u = np.asarray(u, dtype=float)
         fq = np.einsum("im,im->m", lam, u[old_t[:, elems]]).reshape(len(_W), -1)
         M, b = _mass_and_load(new_p, new_t, fq)
-        c = spla.spsolve(M.tocsc(), b)
+        if solve_mass is None:  # one factorisation of the new mass matrix for every field
+            solve_mass = DirectSolver().factor(M)
+        c = solve_mass(b)
         q_old = p1_content(old_p, old_t, u)
         q_proj = p1_content(new_p, new_t, c)
         if np.all(u > 0) and q_proj > 0:

@@ -58,7 +58,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import Either, ListOf, MapOf, Quantity, Section, Tagged, Value
+from ..config import Either, ListOf, MapOf, Name, Quantity, Section, Tagged, Value
 from ..errors import ConfigError, GeometryError, MaterialError, MeshError, suggest
 from ..io.tables import SummaryTable
 from ..post.losses import voltage_losses
@@ -139,9 +139,14 @@ _PHYSICS_FIELDS = {
     "voltage": Quantity("voltage", default=None, doc="anode minus cathode potential"),
     "current_density": Quantity("current_density", default=None,
                                 doc="mean current density through the anode"),
-    "electrodes": ListOf(Value(str), default=["anode", "cathode"], min_len=2, max_len=2),
+    "electrodes": ListOf(Value(str), default=["anode", "cathode"], min_len=2, max_len=2,
+                         unique=True, doc="two electrodes cannot share one boundary"),
     "interface_conductance": MapOf(Quantity("conductance_area", positive=True), default={}),
     "solver": Value(str, default="auto", choices=("auto", "direct", "amg", "cg")),
+    "order": Value(int, default=None, choices=(1, 2),
+                   doc="polynomial degree; default: 1 in 2D, 2 (quadratic) in 3D"),
+    "rtol": Value(float, default=None, doc="target relative error of sigma_eff: refine "
+                                           "until the Richardson estimate is below it"),
 }
 PHYSICS = Section(_PHYSICS_FIELDS, default={}, exclusive=(("voltage", "current_density"),))
 # per-case override: same keys, nothing filled in
@@ -175,7 +180,7 @@ SCHEMA = Section({
     "description": Value(str, default=""),
     "physics": PHYSICS,
     "outputs": OUTPUTS,
-    "cases": MapOf(CASE, default=None, min_len=1),
+    "cases": MapOf(CASE, default=None, min_len=1, keys=Name()),  # keys name output files
     "geometry": Tagged(GEOMETRY.variants, default=None),
     "materials": MapOf(MATERIAL, default=None, min_len=1),
     "thickness_sweep": SWEEP,
@@ -212,6 +217,16 @@ def _solver():
     from ..solve.conduction import solve_conduction
 
     return solve_conduction
+
+
+def _accuracy(phys) -> dict:
+    """order / rtol for solve_conduction, passed only when asked (older solvers)."""
+    out = {}
+    if phys.get("order") is not None:
+        out["order"] = phys["order"]
+    if phys.get("rtol") is not None:
+        out["rtol"] = phys["rtol"]
+    return out
 
 
 # ------------------------------------------------------------------ geometry
@@ -321,8 +336,15 @@ def _case_rows(name, spec, domain, mats, res, T) -> SummaryTable:
               .add_si(name, "thickness", res.length, "m")
               .add_si(name, "effective_conductivity", res.effective_conductivity, "S/m")
               .add_si(name, "area_specific_resistance", res.voltage / i_mean, "ohm m2")
-              .add(name, "n_elements", domain.mesh.nelements, "1")
-              .add(name, "n_nodes", domain.mesh.nvertices, "1"))
+              .add(name, "n_elements", res.domain.mesh.nelements, "1")
+              .add(name, "n_nodes", res.domain.mesh.nvertices, "1"))
+    for key, q in (("sigma_eff_error_estimate [S/m]", "effective_conductivity_error_estimate"),
+                   ("sigma_eff_extrapolated [S/m]", "effective_conductivity_extrapolated")):
+        if key in res.scalars:
+            tab = tab.add_si(name, q, res.scalars[key], "S/m")
+    if "sigma_eff_relative_error_estimate [1]" in res.scalars:
+        tab = tab.add(name, "effective_conductivity_relative_error_estimate",
+                      res.scalars["sigma_eff_relative_error_estimate [1]"], "1")
     if spec["type"] == "layered_stack":
         series = res.length / sum(lay["thickness"] / mats[lay["name"]].conductivity(T)
                                   for lay in spec["layers"])
@@ -495,9 +517,10 @@ def run_conduction(case, *, progress=True, checkpoints=None):
             try:
                 res = _solver()(domain, sigma, electrodes=tuple(phys["electrodes"]),
                                 interface_conductance=phys["interface_conductance"] or None,
-                                solver=phys["solver"], **drive)
+                                solver=phys["solver"], **_accuracy(phys), **drive)
             except (KeyError, MaterialError) as exc:
                 raise ConfigError(f"{at}physics: {exc}") from exc
+            domain = res.domain  # the refined mesh when physics.rtol is given
             log.info("%s: sigma_eff = %.4g S/m", name, res.effective_conductivity)
             pb.update(1)
             label = c["label"] or name
@@ -509,7 +532,10 @@ def run_conduction(case, *, progress=True, checkpoints=None):
                 "temperature [K]": T, "drive": {k: v for k, v in drive.items()},
                 "materials": {r: _material_record(r, m, T) for r, m in mats.items()},
                 "geometry": dict(c["geometry"]), "mesh": {"elements": domain.mesh.nelements,
-                                                          "nodes": domain.mesh.nvertices}}
+                                                          "nodes": domain.mesh.nvertices},
+                "accuracy": {"order": res.info.get("order", 1), "rtol": res.info.get("rtol"),
+                             "refinement": res.info.get("refinement"),
+                             "method": res.info.get("error_method")}}
             if outputs["vtu"]:
                 result.solutions[key] = res
             maps = [f for f in ("potential_map", "current_map") if f in figs]

@@ -4,7 +4,7 @@ One cell -- a cosine bump of height :math:`h_d` and width :math:`w_d` at the cen
 flat Li surface, an electrolyte layer of thickness `height` above it, the bulk (c = c0,
 applied current) at the top -- is run with
 
-(a) the sharp-interface ALE model (:func:`ntransport.solve.deposition.deposit`), and
+(a) the sharp-interface ALE model (:func:`ntransport.solve.deposition.run`), and
 (b) the phase-field model (:func:`ntransport.solve.phasefield.solve`) on a box with a
     Li foil of thickness `foil` below y = 0 and
     :math:`\xi_0 = \tfrac12[1-\tanh(d/\ell)]`, `d` the signed distance to the same curve,
@@ -57,17 +57,17 @@ from ..constants import F, R
 from ..errors import ConfigError, check_positive
 from ..geometry.boxes import box
 from ..geometry.remesh import anode_profile
-from ..physics.binary_electrolyte import BinaryElectrolyte
 from ..physics.phasefield_mechanics import LI_MOLAR_VOLUME
 from ..physics.phasefield_params import (LI_MOLAR_DENSITY, interface_length, interface_width,
                                          moose_normalised_parameters)
-from ..solve.deposition import DepositionProblem, MeshOptions, deposit, initial_state
+from ..solve.deposition import (DepositionProblem, MeshOptions, electrolyte_species,
+                                 initial_state, run)
 from ..solve.phasefield import PhaseFieldProblem, deposit_area, interface_points, solve
 
 __all__ = ["CrossCheckCase", "Snapshot", "CrossCheckResult", "run_crosscheck",
            "ale_electrolyte", "faraday_thickness", "front_metrics", "capillary_relaxation_rate",
            "comparable_capillarity", "exchange_current", "shape_distance", "column_heights",
-           "LI_SURFACE_ENERGY"]
+           "LI_SURFACE_ENERGY", "ale_temperature"]
 
 log = logging.getLogger(__name__)
 
@@ -193,11 +193,16 @@ def comparable_capillarity(params, *, gamma: float = LI_SURFACE_ENERGY,
     return params.with_(L_sigma=mob / params.kappa0)
 
 
+def ale_temperature(params):
+    """The temperature of the phase-field set [K] (from its F/RT)."""
+    return F / (R * params.f)
+
+
 def ale_electrolyte(params):
-    """The single-ion (t+ = 1) BinaryElectrolyte with the phase-field sigma_l, c0, T."""
-    T = F / (R * params.f)
-    return BinaryElectrolyte.from_conductivity(params.sigma_l * params.conductivity, 1.0,
-                                               c_ref=params.c0, T=T)
+    """The single-ion (t+ = 1) electrolyte species (Li+ mobile, the anion an immobilised
+    background charge) with the phase-field sigma_l, c0, T."""
+    return electrolyte_species(params.sigma_l * params.conductivity, 1.0, c_ref=params.c0,
+                               T=ale_temperature(params))
 
 
 def front_metrics(points, *, width, bump_width, flat_margin):
@@ -293,7 +298,8 @@ def run_crosscheck(case: CrossCheckCase, /, *, params=None) -> CrossCheckResult:
     # ALE
     prob = DepositionProblem(ale_electrolyte(params), i0=exchange_current(params),
                              current_density=-case.current_density, width=case.width,
-                             height=case.height, follow_front=False)
+                             height=case.height, temperature=ale_temperature(params),
+                             follow_front=False)
     mesh = MeshOptions(h_anode=case.h_anode, h_max=case.h_max, dt_max=60.0)
     state = initial_state(prob, curve, mesh=mesh)
     # phase field: one run, frames at the snapshot times
@@ -303,7 +309,7 @@ def run_crosscheck(case: CrossCheckCase, /, *, params=None) -> CrossCheckResult:
     kw = dict(width=case.width, bump_width=case.bump_width, flat_margin=case.flat_margin)
     snaps = []
     for t in case.times:
-        for state in deposit(prob, state, t_end=float(t), mesh=mesh):
+        for state in run(prob, state, t_end=float(t), mesh=mesh):
             pass
         fr = sol.at(float(t))
         xi = fr["xi [1]"]

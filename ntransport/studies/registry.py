@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import json
 import logging
 import os
 import time
@@ -161,7 +162,7 @@ def load_case(source, *, name: str | None = None, reduced: bool | None = None) -
     key is checked against that kind's schema. ``reduced=None`` takes the size from the
     environment variable ``NTRANSPORT_REDUCED`` (set by the test suite for notebooks).
     """
-    from ..io.artifacts import check_name
+    from ..io.artifacts import check_name, slug
 
     path = None
     if isinstance(source, Mapping):
@@ -185,35 +186,90 @@ def load_case(source, *, name: str | None = None, reduced: bool | None = None) -
     if over:  # the overrides must be valid keys too, even when not applied
         validate(_merge(dict(data), over), kind.schema)
     valid = validate(data, kind.schema)
-    case_name = name or case_name or (path.stem if path is not None else kind.name)
-    check_name(case_name, what="case name")
+    if name or case_name:  # given by the user: must be safe as it is
+        case_name = check_name(name or case_name, what="case name")
+    else:  # from the file name ("my case.yaml" -> "my_case"): made safe
+        case_name = slug(path.stem) if path is not None else kind.name
     return Case(kind.name, MappingProxyType(valid), path, case_name, bool(reduced),
                 MappingProxyType(raw))
 
 
-def check_case(case: Case) -> None:
-    """Resolve what ``run`` would resolve, without solving (``ntransport check``)."""
+def _geo_policy(allow_geo: bool):
+    """Inside a case run, ``.geo`` files named by the case are meshed only if allowed."""
+    from ..geometry.gmsh_io import case_geo_files
+
+    return case_geo_files(allowed=bool(allow_geo))
+
+
+def check_case(case: Case, *, allow_geo: bool = False) -> None:
+    """Resolve what ``run`` would resolve, without solving (``ntransport check``).
+
+    ``allow_geo``: mesh ``.geo`` files the case names (a .geo is a gmsh program; see
+    :func:`ntransport.geometry.gmsh_io.read_mesh`); refused by default."""
     kind = get_study(case.kind)
     if kind.check is not None:
-        kind.check(case)
+        with _geo_policy(allow_geo):
+            kind.check(case)
 
 
-def run_study(case: Case, *, progress: bool = True, checkpoints=None):
-    """Run *case* with its kind's ``run`` and return the :class:`StudyResult` (no files)."""
+def run_study(case: Case, *, progress: bool = True, checkpoints=None, allow_geo: bool = False):
+    """Run *case* with its kind's ``run`` and return the :class:`StudyResult` (no files).
+
+    ``allow_geo``: mesh ``.geo`` files the case names (refused by default: a .geo file is
+    a gmsh program; mesh it yourself with ``gmsh x.geo -2 -o x.msh`` and name the .msh).
+    """
     from .result import StudyResult
 
-    result = get_study(case.kind).run(case, progress=progress, checkpoints=checkpoints)
+    with _geo_policy(allow_geo):
+        result = get_study(case.kind).run(case, progress=progress, checkpoints=checkpoints)
     if not isinstance(result, StudyResult):
         raise TypeError(f"study {case.kind!r} returned {type(result).__name__}, not a StudyResult.")
     return result
 
 
+CASE_RECORD = "case.json"
+
+
+def _fingerprint(case: Case) -> dict:
+    from ..solution import _jsonable
+
+    return json.loads(json.dumps({"study": case.kind, "name": case.name,
+                                  "reduced": bool(case.reduced),
+                                  "resolved_SI": _jsonable(dict(case.data))}, sort_keys=True))
+
+
+def _check_resume(case: Case, folder: Path, resume: bool) -> None:
+    """Record which case the checkpoints in *folder* belong to; on resume, refuse
+    checkpoints of another case (they would be loaded into the wrong model)."""
+    from ..io.artifacts import write_json
+
+    rec = folder / CASE_RECORD
+    mine = _fingerprint(case)
+    if resume and rec.exists():
+        try:
+            theirs = json.loads(rec.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            theirs = None
+        if theirs != mine:
+            what = ("unreadable" if theirs is None else
+                    f"case {theirs.get('name')!r}, study {theirs.get('study')!r}"
+                    f"{', reduced' if theirs.get('reduced') else ''}")
+            raise ConfigError(
+                f"--resume: the checkpoints in {str(folder.parent)!r} belong to another run "
+                f"({what}), not to this case ({case.name!r}, study {case.kind!r}"
+                f"{', reduced' if case.reduced else ''}, same inputs). Resume with the same "
+                "case file and options, or run without --resume to start afresh.")
+    write_json(rec, mine)
+
+
 def run_case(case: Case, out_dir, *, progress: bool = True, resume: bool = False,
-             argv=None, length_unit: str = "m"):
+             argv=None, length_unit: str = "m", allow_geo: bool = False):
     """Run *case* and write its artifact set into *out_dir* (the CLI's ``run``).
 
     Results appear in *out_dir* only if the run succeeds; a failed run leaves ``run.log``
-    with the error (and checkpoints for ``resume=True``). Returns the StudyResult.
+    with the error (and checkpoints for ``resume=True``) and no results of an earlier
+    run. ``allow_geo`` lets the case mesh ``.geo`` files (refused by default). Returns
+    the StudyResult.
     """
     from ..io.artifacts import RunFolder, run_info, write_json
     from ..solve.checkpoint import CheckpointStore
@@ -224,8 +280,9 @@ def run_case(case: Case, out_dir, *, progress: bool = True, resume: bool = False
         try:
             log.info("case %s (study %s, %s size) -> %s", case.source or case.name, case.kind,
                      "reduced" if case.reduced else "full", rf.out.resolve())
+            _check_resume(case, rf.checkpoints, resume)
             store = CheckpointStore(rf.checkpoints, resume=resume)
-            result = run_study(case, progress=progress, checkpoints=store)
+            result = run_study(case, progress=progress, checkpoints=store, allow_geo=allow_geo)
             files = result.save(rf.partial, length_unit=length_unit)
             wall = time.perf_counter() - t0
             info = run_info(case, result, wall_time=wall, started=started,
@@ -236,8 +293,11 @@ def run_case(case: Case, out_dir, *, progress: bool = True, resume: bool = False
             log.info("finished in %.1f s\n%s", wall, result.summary.to_markdown())
             rf.commit()
         except BaseException as exc:
-            log.error("run failed after %.1f s: %s: %s", time.perf_counter() - t0,
-                      type(exc).__name__, exc, exc_info=not isinstance(exc, KeyboardInterrupt))
+            log.error("run FAILED after %.1f s: %s: %s -- no results were written%s",
+                      time.perf_counter() - t0, type(exc).__name__, exc,
+                      " (checkpoints kept: rerun with --resume)"
+                      if any(rf.checkpoints.glob("*.npz")) else "",
+                      exc_info=not isinstance(exc, KeyboardInterrupt))
             raise
         finally:
             _unlog(handler)

@@ -8,6 +8,8 @@ study kind produces, through :mod:`ntransport.io.artifacts`:
 * ``summary.csv`` -- ``case, quantity, region, value, unit`` in quoted units;
 * one PNG per figure, one GIF per animation;
 * one CSV per data table (headers ``name [unit]``);
+* one file per entry of ``files`` (name with its extension -> bytes: e.g. the TIFF stack
+  a study made), written as given;
 * one ``.vtu`` per steady solution, one ``.pvd`` time series per transient solution;
 * ``run.json`` (written by the runner: inputs, parameters, versions, wall time) and
   ``run.log``.
@@ -36,6 +38,7 @@ class StudyResult:
     animations: dict = field(default_factory=dict)
     parameters: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
+    files: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if not isinstance(self.summary, SummaryTable):
@@ -44,7 +47,11 @@ class StudyResult:
         for k, t in self.tables.items():
             if not isinstance(t, DataTable):
                 raise ResultError(f"StudyResult.tables[{k!r}] must be a DataTable.")
-        for k in (*self.figures, *self.tables, *self.solutions, *self.animations):
+        for k, v in self.files.items():
+            if not isinstance(v, (bytes, bytearray)):
+                raise ResultError(f"StudyResult.files[{k!r}] must be bytes, got "
+                                  f"{type(v).__name__}.")
+        for k in (*self.figures, *self.tables, *self.solutions, *self.animations, *self.files):
             from ..io.artifacts import check_name
 
             check_name(k, what="StudyResult artifact name")
@@ -83,7 +90,7 @@ def merge(name: str, results: Mapping[str, StudyResult]) -> StudyResult:
     out = StudyResult(name, SummaryTable())
     for key, r in results.items():
         out.summary = out.summary + r.summary
-        for attr in ("solutions", "figures", "tables", "animations"):
+        for attr in ("solutions", "figures", "tables", "animations", "files"):
             for k, v in getattr(r, attr).items():
                 getattr(out, attr)[f"{key}_{k}"] = v
         out.parameters.update({f"{key}.{k}": v for k, v in r.parameters.items()})

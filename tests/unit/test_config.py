@@ -87,7 +87,8 @@ def test_bad_unit_string_names_the_key():
                                           r"'12\.6 um', got '20 mS'"):
         load_case(d)
     d = _with(("physics", "temperature"), "-400 degC")
-    with pytest.raises(ConfigError, match=r"physics\.temperature: must be > 0"):
+    with pytest.raises(ConfigError, match=r"physics\.temperature: '-400 degC' is at or below "
+                                          r"absolute zero"):
         load_case(d)
 
 

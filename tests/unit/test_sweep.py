@@ -71,7 +71,7 @@ def test_local_sweep_killed_worker_then_resume(tmp_path, markers):
     _check(ds, markers)
     assert (store / "results.nc").exists()
     import xarray as xr
-    with xr.open_dataset(store / "results.nc", engine="h5netcdf") as back:
+    with xr.open_dataset(store / "results.nc", engine="scipy") as back:  # NetCDF3
         np.testing.assert_allclose(back["y"].values, ds["y"].values)
     # a third run computes nothing
     sweep(study, GRID, store=store, n_workers=2, progress=False)
@@ -79,7 +79,9 @@ def test_local_sweep_killed_worker_then_resume(tmp_path, markers):
 
 
 def test_dask_local_cluster_survives_killed_worker(tmp_path, markers):
-    from distributed import LocalCluster
+    distributed = pytest.importorskip("distributed", reason="dask is the optional "
+                                      "ntransport[cluster] extra")
+    LocalCluster = distributed.LocalCluster
 
     (markers / "kill-once").touch()
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
@@ -119,3 +121,110 @@ def test_store_of_another_sweep_is_refused(tmp_path, markers):
     sweep(study, {"a": [0], "b": [0]}, store=tmp_path / "s", n_workers=1, progress=False)
     with pytest.raises(ConfigError, match="holds a different sweep"):
         sweep(study, {"a": [1], "b": [0]}, store=tmp_path / "s", progress=False)
+
+
+# ------------------------------------------------------------------ hardening (issue 14)
+def nan_study(a):
+    """NaN at a = 1 (a silent failure), inf at a = 2, fine elsewhere."""
+    return {"y": [1.0, float("nan"), float("inf"), 3.0][a], "v": np.array([a, 1.0])}
+
+
+def test_nan_result_is_recorded_as_failure(tmp_path):
+    ds = sweep(nan_study, {"a": [0, 1, 2, 3]}, store=tmp_path / "s", n_workers=1,
+               progress=False)
+    assert list(ds["status"].values) == ["ok", "error", "error", "ok"]
+    assert "non-finite (NaN/inf) output(s) ['y']" in ds["error"].sel(a=1).item()
+    assert np.isnan(ds["y"].sel(a=1)) and ds["y"].sel(a=3).item() == 3.0
+
+
+def test_netcdf_needs_no_hdf5_and_dask_is_optional(tmp_path, monkeypatch):
+    import sys
+
+    import xarray as xr
+
+    for mod in ("h5py", "h5netcdf", "distributed"):
+        monkeypatch.setitem(sys.modules, mod, None)  # import raises ImportError
+    ds = sweep(nan_study, {"a": [0, 3]}, store=tmp_path / "s", n_workers=1, progress=False)
+    with xr.open_dataset(tmp_path / "s" / "results.nc", engine="scipy") as back:
+        np.testing.assert_allclose(back["y"].values, ds["y"].values)
+        assert list(back["status"].values) == ["ok", "ok"]
+    with pytest.raises(ConfigError, match=r"needs dask\.distributed.*ntransport\[cluster\]"):
+        sweep(nan_study, {"a": [0]}, store=tmp_path / "s2", scheduler="tcp://127.0.0.1:9",
+              progress=False)
+
+
+_RUNNER = """
+import os, sys, time
+sys.path.insert(0, {testdir!r})
+from test_sweep import {study}
+from ntransport.sweep import sweep
+ds = sweep({study}, {grid!r}, store={store!r}, n_workers=2, progress=False)
+print("OK", int((ds["status"].values == "ok").sum()))
+"""
+
+
+def slow_study(a, b):
+    """0.3 s per point; one marker per call (a second call for a point adds another)."""
+    d = Path(os.environ[MARKERS])
+    n = len(list(d.glob(f"done-{a}-{b}-0-*")))
+    (d / f"start-{os.getpid()}").touch()
+    time.sleep(float(os.environ.get("NTRANSPORT_TEST_SLEEP", "0.3")))
+    (d / f"done-{a}-{b}-0-{n}-{os.getpid()}").touch()
+    return {"y": 10.0 * a + b}
+
+
+def _spawn(tmp_path, markers, store, grid, study="slow_study", sleep="0.3"):
+    import subprocess
+    import sys
+
+    code = _RUNNER.format(testdir=str(Path(__file__).parent), study=study, grid=grid,
+                          store=str(store))
+    env = {**os.environ, MARKERS: str(markers), "NTRANSPORT_TEST_SLEEP": sleep,
+           "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[2]),
+                                          os.environ.get("PYTHONPATH", "")])}
+    return subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def test_two_sweeps_on_one_store_compute_each_point_once(tmp_path, markers):
+    store = tmp_path / "shared"
+    grid = {"a": [0, 1, 2, 3], "b": [0, 1, 2]}
+    procs = [_spawn(tmp_path, markers, store, grid) for _ in range(2)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode == 0, err[-2000:]
+        assert "OK 12" in out  # both see every point
+    done = [f.name.rsplit("-", 2)[0] for f in markers.glob("done-*")]
+    assert len(done) == 12 and len(set(done)) == 12, sorted(done)  # none twice
+    assert not list((store / "points").glob(".tmp-*"))  # no temporary file left behind
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"  # a zombie is dead
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc (Linux)")
+def test_killing_the_parent_leaves_no_orphaned_workers(tmp_path, markers):
+    proc = _spawn(tmp_path, markers, tmp_path / "s", {"a": [0, 1, 2, 3], "b": [0]},
+                  sleep="60")
+    t0 = time.monotonic()
+    while len(list(markers.glob("start-*"))) < 2:  # both workers busy on a point
+        assert proc.poll() is None, proc.communicate()[1][-2000:]
+        assert time.monotonic() - t0 < 60, "workers did not start"
+        time.sleep(0.1)
+    workers = [int(f.name.split("-")[1]) for f in markers.glob("start-*")]
+    assert all(_alive(w) for w in workers)
+    proc.kill()  # SIGKILL: no chance to clean up
+    proc.wait(timeout=10)
+    t1 = time.monotonic()
+    while any(_alive(w) for w in workers) and time.monotonic() - t1 < 5:
+        time.sleep(0.1)
+    alive = [w for w in workers if _alive(w)]
+    for w in alive:  # do not leave them behind even if the test fails
+        os.kill(w, signal.SIGKILL)
+    assert not alive, f"workers {alive} outlived their parent by 5 s"
+    assert not list(markers.glob("done-*"))  # they died mid-point, nothing recorded

@@ -171,7 +171,7 @@ def test_current_density_function_matches_result():
     from ntransport.post.currents import current_density
 
     d, _ = series_stack(3)
-    res = solve_conduction(d, SIGMA, voltage=1.0)
+    res = solve_conduction(d, SIGMA, voltage=1.0, order=1)  # the P1 gradient function
     j = current_density(d.mesh.p, d.mesh.t, np.asarray(res.potential), res.conductivity)
     assert np.allclose(j, res.current_density, rtol=1e-12, atol=1e-12 * np.abs(j).max())
     # uniform axial current I/A in every layer, no lateral current

@@ -10,8 +10,9 @@ from ntransport.physics.phasefield_mechanics import LI_MOLAR_VOLUME
 from ntransport.physics.phasefield_params import interface_length, moose_normalised_parameters
 from ntransport.post.crosscheck_figures import plot_crosscheck
 from ntransport.studies.crosscheck import (LI_SURFACE_ENERGY, CrossCheckCase, ale_electrolyte,
-                                           capillary_relaxation_rate, comparable_capillarity,
-                                           exchange_current, faraday_thickness,
+                                           ale_temperature, capillary_relaxation_rate,
+                                           comparable_capillarity, exchange_current,
+                                           faraday_thickness,
                                            front_metrics, run_crosscheck)
 
 # 4 µm x 3 µm electrolyte, 0.5 µm x 1.5 µm bump, 3 A/m2 (0.3 mA/cm2) for 20 min:
@@ -100,10 +101,10 @@ def test_matched_electrolyte_and_kinetics():
     D_l: sigma_l = 1.19 S/m of the MOOSE set is Nernst-Einstein of D_l = 3.179e-10 at
     c0 = 1 M and 300 K (0.2 % from rounding 1.19); i0 = 2.5 ell L_eta F c_s = 9.28 A/m2."""
     p = moose_normalised_parameters()
-    el = ale_electrolyte(p)
-    assert el.transference == 1.0
-    assert el.diffusivity == pytest.approx(p.D_l * p.length ** 2 / p.time, rel=3e-3)
-    assert el.T == pytest.approx(300.0, rel=1e-3)
+    li, anion = ale_electrolyte(p)
+    assert anion.immobile  # t+ = 1
+    assert li.D == pytest.approx(p.D_l * p.length ** 2 / p.time, rel=3e-3)
+    assert ale_temperature(p) == pytest.approx(300.0, rel=1e-3)
     assert exchange_current(p) == pytest.approx(9.28, rel=1e-3)
     assert faraday_thickness(3.0, 1200.0) == pytest.approx(0.48498e-6, rel=1e-4)
 

@@ -11,24 +11,28 @@ import numpy as np
 import pytest
 
 from ntransport.geometry.remesh import anode_profile
-from ntransport.physics.binary_electrolyte import BinaryElectrolyte
 from ntransport.post.deposition_stability import (base_overpotential, linear_growth_rate,
                                                   mode_amplitude)
-from ntransport.solve.deposition import DepositionProblem, MeshOptions, deposit, initial_state
+from ntransport.solve.deposition import (DepositionProblem, MeshOptions, electrolyte_species,
+                                         initial_state, run)
 
 LAM, L, J = 1e-6, 0.5e-6, 3.0
 K = 2 * np.pi / LAM
 
 
+KAPPA = 0.012
+
+
 def _problem(current):
-    el = BinaryElectrolyte.from_conductivity(0.012, 1.0, c_ref=1000.0, T=318.0)
+    # t+ = 1: Li+ the one mobile species (anion immobilised) in the electroneutral NPP core
+    el = electrolyte_species(KAPPA, 1.0, c_ref=1000.0, T=318.0)
     return DepositionProblem(el, i0=1000.0, current_density=current, width=LAM, height=L,
-                             follow_front=True)
+                             temperature=318.0, follow_front=True)
 
 
 def _theory(prob):
-    _, g = base_overpotential(prob.kinetics, prob.current(0.0))
-    return linear_growth_rate(K, conductivity=prob.electrolyte.conductivity, g=g, height=L,
+    _, g = base_overpotential(prob.kinetics_at, prob.current(0.0))
+    return linear_growth_rate(K, conductivity=KAPPA, g=g, height=L,
                               current_density=prob.current(0.0))
 
 
@@ -38,7 +42,7 @@ def _measured_rate(prob, h, dt, t_end):
                           amplitude=1e-3 * LAM, wavelength=LAM)
     s = initial_state(prob, curve, mesh=mo)
     a0 = mode_amplitude(s.anode, K, LAM)
-    for s in deposit(prob, s, t_end=t_end, mesh=mo):
+    for s in run(prob, s, t_end=t_end, mesh=mo):
         pass
     assert s.remeshes == ()  # a clean measurement: no remesh in this small-amplitude run
     return np.log(mode_amplitude(s.anode, K, LAM) / a0) / s.t
@@ -61,7 +65,34 @@ def test_theory_limits():
     assert s == pytest.approx(v * 10.0 / 1e6, rel=1e-6)
 
 
-def test_mesh_convergence_second_order(plating):
+def test_current_perturbation_matches_theory():
+    """The static part of the rate, on the initial mesh (no time stepping): the cos-mode
+    of the plating current over the surface mode, j g k/(κk + g tanh kL), at λ/h = 32.
+    Measured +0.085 % (the error falls to 0.013 % at λ/h = 181)."""
+    prob = _problem(-J)
+    _, g = base_overpotential(prob.kinetics_at, -J)
+    theory = g * K / (KAPPA * K + g * np.tanh(K * L))
+    h = LAM / 32
+    mo = MeshOptions(h_anode=h, h_max=2 * h)
+    curve = anode_profile(LAM, height=L, defect_height=0.0, defect_width=0.0, spacing=h,
+                          amplitude=1e-3 * LAM, wavelength=LAM)
+    s = initial_state(prob, curve, mesh=mo)
+    X = s.anode
+    di = mode_amplitude(np.column_stack([X[:, 0], -s.i_anode / J - 1.0]), K, LAM)
+    assert di / mode_amplitude(X, K, LAM) == pytest.approx(theory, rel=2e-3)
+
+
+def test_mesh_convergence(plating):
+    """Rate error of the discrete scheme (explicit Euler in the geometry removed) at
+    λ/h = 8, 16, 32. The retired binary-electrolyte solver integrated the Butler-Volmer
+    current over each anode segment with a 3-point Gauss rule and converged as h² from
+    5.3 % (λ/h = 8) to -0.33 % (λ/h = 32). The NPP core takes the boundary current at the
+    nodes (the trapezoid rule, spectrally accurate on a Fourier mode), which removes that
+    h² term: measured +0.015 %, +0.054 %, +0.075 % (and +0.041 % at λ/h = 64), the floor
+    left by the non-nested unstructured interior meshes; it converges (static check
+    above: 0.085, 0.049, 0.022, 0.013 % at λ/h = 32, 64, 128, 181) but no clean slope
+    can be fitted at these levels. Asserted: below 2e-3 at every level (the old spec was
+    5e-3 at λ/h = 32)."""
     prob, s_th = plating
     T = 1.0 / s_th
     dt = 0.05 * T
@@ -69,9 +100,7 @@ def test_mesh_convergence_second_order(plating):
     s_dt = np.log1p(s_th * dt) / dt
     hs = np.array([LAM / 8, LAM / 16, LAM / 32])
     err = np.array([abs(_measured_rate(prob, h, dt, T) / s_dt - 1) for h in hs])
-    slope = np.polyfit(np.log(hs), np.log(err), 1)[0]
-    # P1 potential + polyline interface: O(h²) (measured 1.9-2.0)
-    assert slope > 1.7, (err, slope)
+    assert np.all(err < 2e-3), err
     assert err[-1] < 5e-3, err
 
 

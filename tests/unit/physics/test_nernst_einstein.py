@@ -3,9 +3,9 @@ import pytest
 
 from ntransport.constants import F, R
 from ntransport.materials import get
-from ntransport.physics.binary_electrolyte import BinaryElectrolyte
 from ntransport.physics.nernst_einstein import nernst_einstein_split, nernst_einstein_sum
 from ntransport.physics.species import nernst_einstein_diffusivities
+from ntransport.solve.deposition_problem import electrolyte_species
 
 
 def test_split_inverts_to_the_measured_conductivity_and_transference():
@@ -21,8 +21,9 @@ def test_every_caller_gives_the_same_numbers():
     m = get("PVH-in-SiO2")
     T = 320.0
     ref = nernst_einstein_split(m.conductivity(T), m.transference, m.salt_concentration, T)
-    el = BinaryElectrolyte.from_material(m, T=T)
-    for got in (m.diffusivities(T), el.ion_diffusivities,
+    li, anion = electrolyte_species(m.conductivity(T), m.transference,
+                                    c_ref=m.salt_concentration, T=T)
+    for got in (m.diffusivities(T), (li.D, anion.D),
                 nernst_einstein_diffusivities(m.conductivity(T), m.transference,
                                               m.salt_concentration, T)):
         assert got == pytest.approx(ref, rel=1e-15)
