@@ -94,19 +94,8 @@ def cell_fields(fields: dict, nnodes: int) -> dict:
 
 
 def line_profile(domain, nodal, start, end, n=200):
-    """Values of a nodal P1 field along the segment start->end (linear interpolation).
+    """Values of a nodal P1 field along the segment start->end: ``(s [m], values)``
+    with s the distance from `start` (:func:`ntransport.post.profiles.sample_line`)."""
+    from .profiles import sample_line
 
-    Returns (s [m], values) with s the distance from `start`.
-    """
-    import skfem
-
-    start, end = np.asarray(start, float), np.asarray(end, float)
-    s = np.linspace(0, 1, n)
-    pts = start[:, None] + (end - start)[:, None] * s[None, :]
-    # nudge inside the domain to avoid points exactly on the boundary
-    c = domain.mesh.p.mean(axis=1, keepdims=True)
-    pts = pts + 1e-9 * (c - pts)
-    e = skfem.ElementTriP1() if domain.dim == 2 else skfem.ElementTetP1()
-    basis = skfem.Basis(domain.mesh, e)
-    probe = basis.probes(pts)
-    return s * np.linalg.norm(end - start), probe @ nodal
+    return sample_line(domain, nodal, start, end, n)

@@ -1,0 +1,141 @@
+"""The one figure style: maps (2D, 3D slices, log, diverging), round-off not stretched,
+regions labelled, streamlines, GIF bytes; the one line sampler; tidy tables."""
+
+import numpy as np
+import pytest
+import skfem
+
+from ntransport.geometry import Domain
+from ntransport.io import style
+from ntransport.io.tables import DataTable, Row, SummaryTable, display_unit, format_value
+from ntransport.post.profiles import sample_line
+
+
+def _domain(nx=6, ny=4, width=20e-6, height=12e-6):
+    m = skfem.MeshTri.init_tensor(np.linspace(0, width, nx + 1), np.linspace(0, height, ny + 1))
+    c = m.p[:, m.t].mean(axis=1)
+    low = np.nonzero(c[1] < height / 2)[0]
+    high = np.nonzero(c[1] >= height / 2)[0]
+    return Domain.from_arrays(m.p.T, m.t.T, {"bottom": low, "top": high})
+
+
+def _box3d(n=4, L=4e-6):
+    m = skfem.MeshTet.init_tensor(*(np.linspace(0, L, n + 1),) * 3)
+    c = m.p[:, m.t].mean(axis=1)
+    return Domain.from_arrays(m.p.T, m.t.T, {"a": np.nonzero(c[2] < L / 2)[0],
+                                             "b": np.nonzero(c[2] >= L / 2)[0]})
+
+
+def _png_ok(path, min_colours=20):
+    import matplotlib.image as mpimg
+
+    img = mpimg.imread(path)
+    assert img.ndim == 3 and img.shape[0] > 150 and img.shape[1] > 150
+    colours = np.unique((img[..., :3] * 255).astype(np.uint8).reshape(-1, 3), axis=0)
+    assert len(colours) >= min_colours  # a colour map, not a blank canvas
+    return img
+
+
+def test_sample_line_is_exact_for_linear_fields():
+    d = _domain()
+    x, y = d.mesh.p
+    u = 3.0 + 2e5 * x - 1e5 * y          # P1 interpolates a linear field exactly
+    s, v = sample_line(d, u, [0.0, 0.0], [20e-6, 12e-6], 37)
+    assert s[0] == 0.0 and s[-1] == pytest.approx(np.hypot(20e-6, 12e-6), rel=1e-14)
+    t = np.linspace(0, 1, 37)
+    exact = 3.0 + 2e5 * 20e-6 * t - 1e5 * 12e-6 * t
+    # end samples sit 1e-12 of the length inside: error <= |grad u| L 1e-12 ~ 1e-11
+    assert np.abs(v - exact).max() < 1e-10
+
+
+def test_sample_line_bad_input():
+    d = _domain()
+    u = np.zeros(d.mesh.nvertices)
+    with pytest.raises(ValueError, match=r"one value per mesh node \(35\), got shape \(3,\)"):
+        sample_line(d, np.zeros(3), [0, 0], [1e-6, 1e-6])
+    with pytest.raises(ValueError, match="leaves the mesh"):
+        sample_line(d, u, [0, 0], [30e-6, 0])
+    with pytest.raises(ValueError, match="n must be >= 2"):
+        sample_line(d, u, [0, 0], [1e-6, 0], n=1)
+    with pytest.raises(ValueError, match="2-vectors in metres"):
+        sample_line(d, u, [0, 0, 0], [1e-6, 0, 0])
+
+
+def test_color_limits_never_stretch_round_off():
+    lo, hi = style.color_limits(1.0 + 1e-13 * np.random.default_rng(0).standard_normal(50))
+    assert hi - lo == pytest.approx(2e-3, rel=1e-6)  # +-0.1 % window around the value
+    assert style.color_limits([0.0, 2.0]) == (0.0, 2.0)
+    assert style.color_limits([-1.0, 3.0], kind="diverging") == (-3.0, 3.0)
+    lo, hi = style.color_limits([1e-12, 1e-3, 10.0], kind="log")
+    assert hi == 10.0 and lo == pytest.approx(1e-5)  # at most 6 decades below the max
+
+
+def test_field_map_point_cell_log_and_regions(tmp_path):
+    d = _domain()
+    x, y = d.mesh.p
+    fig, axes = style.new_figure(3)
+    style.field_map(axes[0], d, x * 1e5, label="φ [V]")
+    style.field_map(axes[1], d, np.arange(d.mesh.nelements) + 1.0, label="n [1]", kind="log")
+    style.field_map(axes[2], d, (x - 10e-6) * 1e5, label="s [1]")  # auto -> diverging
+    assert axes[0].get_xlabel() == "x [µm]"
+    texts = {t.get_text() for t in axes[0].texts}
+    assert {"bottom", "top"} <= texts  # regions labelled by name
+    assert axes[2].collections[0].get_cmap().name == style.CMAPS["diverging"]
+    _png_ok(style.save(fig, tmp_path / "maps.png"))
+    with pytest.raises(ValueError, match="one entry per node"):
+        style.field_map(axes[0], d, np.zeros(3))
+    with pytest.raises(ValueError, match="kind must be"):
+        style.field_map(axes[0], d, x, kind="rainbow")
+
+
+def test_field_map_slices_3d_domains(tmp_path):
+    d = _box3d()
+    fig, (ax,) = style.new_figure(1)
+    style.field_map(ax, d, d.mesh.p[2] * 1e6, label="z [µm]", axis="y")
+    assert ax.get_xlabel() == "x [µm]" and ax.get_ylabel() == "z [µm]"
+    _png_ok(style.save(fig, tmp_path / "slice.png"))
+
+
+def test_streamlines_profiles_bars_and_gif(tmp_path):
+    d = _domain()
+    fig, axes = style.new_figure(3)
+    style.field_map(axes[0], d, d.mesh.p[0], label="x")
+    j = np.tile([1.0, 0.2], (d.mesh.nelements, 1))
+    assert style.streamlines(axes[0], d, j) is not None
+    style.line_plot(axes[1], {"a": ([0, 1], [0, 1]), "b": ([0, 1], [1, 0])}, xlabel="s [µm]",
+                    ylabel="φ [V]", boundaries={"a": [0.5]})
+    style.stacked_bars(axes[2], {"PEO": {"PEO": 6.3}, "PLM": {"MOF": 0.2, "PE": 13.8}},
+                       xlabel="mV")
+    _png_ok(style.save(fig, tmp_path / "misc.png"), min_colours=5)
+
+    def frame(k):
+        f, (a,) = style.new_figure(1)
+        style.field_map(a, d, d.mesh.p[0] * (k + 1), label="x", vmin=0, vmax=3 * 20e-6)
+        return f
+
+    data = style.gif(frame, 3)
+    assert data[:6] in (b"GIF89a", b"GIF87a") and len(data) > 1000
+
+
+def test_summary_table_units_and_formatting(tmp_path):
+    t = SummaryTable().add_si("PEO", "effective_conductivity", 0.01, "S/m")
+    t = t.add_si("PEO", "ASR", 1.26e-3, "ohm m2").add("PEO", "voltage_loss", 1e-3, "V", "PEO")
+    t = t + SummaryTable([Row("PLM", "x", 2.0, "1")])
+    assert t.row("PEO", "effective_conductivity").unit == "mS/cm"
+    assert t.value("PEO", "effective_conductivity") == pytest.approx(0.1)
+    assert t.value("PEO", "ASR") == pytest.approx(12.6)
+    assert display_unit("A/m2") == ("mA/cm²", 0.1) and display_unit("K") == ("K", 1.0)
+    assert format_value(9.999999999999999e-05) == "0.0001"
+    back = SummaryTable.from_csv(t.to_csv(tmp_path / "s.csv"))
+    assert back.value("PEO", "ASR") == pytest.approx(12.6, rel=1e-10)
+    with pytest.raises(KeyError, match="0 rows"):
+        t.value("PEO", "nothing")
+    with pytest.raises(ValueError, match="non-finite"):
+        t.add("PEO", "bad", float("nan"), "1")
+    with pytest.raises(ValueError, match="has no unit"):
+        t.add("PEO", "bad", 1.0, "")
+    table = DataTable({"case": ["a", "b"], "x [µm]": [1.0, 2.0]})
+    assert table.to_csv(tmp_path / "d.csv").read_text(encoding="utf-8").splitlines()[0] == \
+        "case,x [µm]"
+    with pytest.raises(Exception, match=r"name \[unit\]"):
+        DataTable({"x": [1.0]})
