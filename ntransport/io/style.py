@@ -139,7 +139,8 @@ def _slice(domain, values, where, axis, origin):
         raise ValueError(f"the slice normal to {axis} through {o} misses the mesh.")
     keep = [i for i in range(3) if normal[i] == 0]
     xy = cut.points[:, keep].T
-    tris = cut.cells.reshape(-1, 4)[:, 1:]
+    conn = cut.faces if hasattr(cut, "faces") else cut.cells  # PolyData: faces
+    tris = np.asarray(conn).reshape(-1, 4)[:, 1:]
     vals = cut.point_data["__v"] if where == "point" else cut.cell_data["__v"]
     reg = cut.cell_data["subdomain"]
     names = "xyz"
