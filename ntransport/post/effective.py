@@ -128,3 +128,29 @@ def coated_sphere_conductivity(sigma_core, sigma_shell, core_radius, outer_radiu
     num = (sigma_core + k * sigma_shell) + k * c * (sigma_core - sigma_shell)
     den = (sigma_core + k * sigma_shell) - c * (sigma_core - sigma_shell)
     return sigma_shell * num / den
+
+
+def coated_sphere_split(sigma_core, sigma_shell, core_radius, outer_radius):
+    r"""Share of the volume-integrated current of a coated sphere carried by its shell.
+
+    For a coated sphere whose outside field is that of its Hashin equivalent sphere with
+    interior field :math:`E` (3D), the shell potential is
+    :math:`(Br + C/r^2)\cos\theta` with :math:`C = b^3(\sigma_{eq}/\sigma_s - 1)/3`,
+    :math:`B = -1 - C/b^3` (for unit E) and the core field :math:`E_c = -(B + C/a^3)`.
+    Since :math:`\int_V j\,dV = \oint x\,(j\cdot n)\,dS`, the coated and the equivalent
+    sphere carry the same total; the core carries :math:`\sigma_c E_c V_a` of
+    :math:`\sigma_{eq} E V_b`.
+
+    Returns
+    -------
+    (shell_share, core_field_ratio) : floats
+        Fraction of the particle's axial current in the shell, and :math:`E_c/E`.
+    """
+    s_eq = coated_sphere_conductivity(sigma_core, sigma_shell, core_radius, outer_radius)
+    b3, a3 = outer_radius ** 3, core_radius ** 3
+    C = b3 * (s_eq / sigma_shell - 1.0) / 3.0
+    B = -1.0 - C / b3
+    Ec = -(B + C / a3)
+    core = sigma_core * Ec * a3
+    total = s_eq * b3
+    return float(1.0 - core / total), float(Ec)
