@@ -80,10 +80,13 @@ __all__ = [
 ]
 
 #: Continuum percolation threshold of overlapping spheres in 3D (volume fraction),
-#: phi_c = 0.2895 (Rintoul & Torquato, J. Phys. A 30, L585, 1997). Placeholder until
-#: the FEM fit of ntransport.percolation replaces it.
-V_P_OVERLAPPING_SPHERES = 0.2896
-#: Universal 3D conductivity exponent t ~ 2.0 (Stauffer & Aharony, 1994). Placeholder.
+#: phi_c = 0.2895 (Lorenz & Ziff, J. Chem. Phys. 114, 3659, 2001); the percolation study
+#: reproduces it within its error bar (finite-size extrapolation of exact first-spanning
+#: densities). The li_inventory study measures V_p at run time instead of using this.
+V_P_OVERLAPPING_SPHERES = 0.2895
+#: Universal 3D conductivity exponent t ~ 2.0 (Stauffer & Aharony, 1994; Clerc et al.,
+#: Adv. Phys. 39, 191, 1990); the voxel lattice limit of ntransport.percolation gives
+#: 1.9 [1.75, 2.12] (tests/verification/test_percolation_exponent.py).
 N_CONDUCTIVITY_3D = 2.0
 
 

@@ -51,7 +51,6 @@ A plating electrode always has full contact (:math:`\theta=1`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np

@@ -279,7 +279,20 @@ def _fit_rows(tab, name, fit, comp, share_nmr, sp_used):
     return tab
 
 
-@register_study("interfacial_share", schema=SCHEMA,
+def check(case) -> None:
+    """Reject what run would refuse: fewer than 50 particles, bad fractions."""
+    d = case.data
+    if d["n_particles"] < 50:
+        raise ConfigError(f"n_particles must be >= 50 (a representative box), got "
+                          f"{d['n_particles']}.")
+    weight_to_volume_fraction(d["weight_fraction"], rho_filler=d["density_llzto"],
+                              rho_matrix=d["density_polymer"])
+    if d["radius_sd"] >= d["radius_mean"]:
+        raise ConfigError(f"radius_sd ({d['radius_sd']!r} m) must be below radius_mean "
+                          f"({d['radius_mean']!r} m).")
+
+
+@register_study("interfacial_share", schema=SCHEMA, check=check,
                 doc="LLZTO-PMA: 3D interphase shells, joint fit of sigma_i and Ea, shares")
 def run(case, *, progress=True, checkpoints=None):
     """Joint fit of the interphase (sigma, Ea) in 3D, current vs population shares,
@@ -289,10 +302,8 @@ def run(case, *, progress=True, checkpoints=None):
     from .progress import bar
     from .result import StudyResult
 
+    check(case)
     d = case.data
-    if d["n_particles"] < 50:
-        raise ConfigError(f"n_particles must be >= 50 (a representative box), got "
-                          f"{d['n_particles']}.")
     vf = weight_to_volume_fraction(d["weight_fraction"], rho_filler=d["density_llzto"],
                                    rho_matrix=d["density_polymer"])
     from ..constants import F
