@@ -122,7 +122,7 @@ def fit_power_law(volume_fraction, sigma, *, v_p=None, realisation=None,
 
 
 def fit_mean_power_law(volume_fraction, sigma, *, v_p=None, window=None, n_boot=500,
-                       rng=0, dim=None, v_p_se=0.0) -> PowerLawFit:
+                       rng=0, dim=None, v_p_se=0.0, skip=0.0) -> PowerLawFit:
     r"""Fit eqn (2) to the *ensemble-mean* conductivity near the threshold.
 
     In a finite sample each realisation either spans (sigma ~ sigma_M L^{-n/nu}) or
@@ -149,6 +149,10 @@ def fit_mean_power_law(volume_fraction, sigma, *, v_p=None, window=None, n_boot=
     v_p_se : float
         Standard error of a fixed V_p: each bootstrap resample also draws V_p from
         N(v_p, v_p_se), so the intervals include the threshold's uncertainty.
+    skip : float
+        Fractions closer than this to V_p are left out: in a box of size L the transition
+        is rounded over the width of the first-spanning distribution, and the power law
+        only holds for V - V_p above it.
     """
     v = np.asarray(volume_fraction, float).ravel()
     s = np.asarray(sigma, float)
@@ -161,7 +165,7 @@ def fit_mean_power_law(volume_fraction, sigma, *, v_p=None, window=None, n_boot=
     ref, width = (v_p, window) if not isinstance(window, tuple) else window
     sel = np.ones(v.size, bool)
     if ref is not None:
-        sel &= v > ref
+        sel &= v > ref + float(skip)
         if width is not None:
             sel &= v <= ref + width
     if sel.sum() < 3:

@@ -109,8 +109,9 @@ def fem_point(target, seed, *, box_radii=8.0, voxels_per_radius=3, dim=3,
     if tunnelling_length is not None:
         barrier = _tunnelling(p, float(tunnelling_length), float(sigma_ratio))
     sig = np.where(owners >= 0, 1.0, float(sigma_ratio))
+    lo, hi = p.x_extent()
     g = grid_solution(sig, periodic=True, owners=owners, clusters=con.labels,
-                      barrier=barrier)
+                      barrier=barrier, electrode_contact=(lo <= 0.0, hi >= L))
     return {"volume_fraction": float(np.mean(owners >= 0)), "sigma_rel": float(g.sigma_eff),
             "spans": float(con.spans)}
 

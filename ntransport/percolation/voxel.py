@@ -127,7 +127,7 @@ class GridSolution:
 
 def grid_solution(sig: np.ndarray, *, periodic=False, rtol=1e-9, solver=None,
                   owners: np.ndarray | None = None, clusters: np.ndarray | None = None,
-                  barrier=None) -> GridSolution:
+                  barrier=None, electrode_contact=None) -> GridSolution:
     r"""Solve :math:`\nabla\cdot(\sigma\nabla\phi)=0` on a voxel conductivity array.
 
     Two-point fluxes between face neighbours (harmonic-mean conductance), half cells
@@ -145,7 +145,10 @@ def grid_solution(sig: np.ndarray, *, periodic=False, rtol=1e-9, solver=None,
     contact graph), a face between metal voxels of *different* clusters gets the
     conductance ``barrier`` instead: a number (default: the smallest entry of *sig*,
     i.e. an insulating gap) or a callable ``barrier(owner_a, owner_b) -> conductance``
-    (e.g. electron tunnelling across the gap between the two particles).
+    (e.g. electron tunnelling across the gap between the two particles). Likewise
+    ``electrode_contact = (at_anode, at_cathode)``, booleans per particle: a metal voxel
+    of the first (last) layer couples to its electrode with the metal's half-cell only
+    if its particle reaches the electrode plane, the barrier otherwise.
     """
     sig = np.asarray(sig, dtype=float)
     if np.any(~np.isfinite(sig)) or np.any(sig < 0):
@@ -159,7 +162,8 @@ def grid_solution(sig: np.ndarray, *, periodic=False, rtol=1e-9, solver=None,
                                 f"(got owners {owners.shape}, grid {sig.shape}).")
         cl = np.asarray(clusters)
         lab = np.where(owners >= 0, cl[np.maximum(owners, 0)], -1)
-        cut = (owners, lab, float(np.min(sig)) if barrier is None else barrier)
+        cut = (owners, lab, float(np.min(sig)) if barrier is None else barrier,
+               electrode_contact)
     if np.any(sig == 0):
         if cut is not None:
             raise GeometryError("owners/clusters need sig > 0 everywhere (a finite insulator).")
@@ -173,7 +177,7 @@ def grid_solution(sig: np.ndarray, *, periodic=False, rtol=1e-9, solver=None,
 
 def _face_cut(g, i, i2, cut):
     """Faces between metal voxels of different clusters get the barrier conductance."""
-    owners, lab, barrier = cut
+    owners, lab, barrier, _ = cut
     o, la = owners.ravel(), lab.ravel()
     diff = (la[i] >= 0) & (la[i2] >= 0) & (la[i] != la[i2])
     if diff.any():
@@ -207,6 +211,12 @@ def _solve_grid(sig, keep, periodic, rtol, solver, cut=None):
         diag += np.bincount(i, g, sig.size) + np.bincount(i2, g, sig.size)
     g_in = 2.0 * sig[0].ravel()   # half cell to the anode (phi = 1)
     g_out = 2.0 * sig[-1].ravel()  # half cell to the cathode (phi = 0)
+    if cut is not None and cut[3] is not None:  # particles that miss the electrode plane
+        owners, floor = cut[0], float(np.min(sig))
+        for gg, layer, ok in ((g_in, owners[0].ravel(), cut[3][0]),
+                              (g_out, owners[-1].ravel(), cut[3][1])):
+            miss = (layer >= 0) & ~np.asarray(ok)[np.maximum(layer, 0)]
+            gg[miss] = 2.0 * floor
     diag[idx[0].ravel()] += g_in
     diag[idx[-1].ravel()] += g_out
     b = np.zeros(sig.size)

@@ -351,6 +351,7 @@ def growth_steps(interphase: Interphase, protocol: Protocol, *, events=(), progr
     yield start
     yield from bdf_steps(_step_solver(interphase, scale), start, t_end, order=2, rtol=p.rtol,
                          atol=1e-6 * p.rtol, stop_times=stops, events=events,
+                         dt_min=1e-4 * start.dt,
                          dt_max=th / (ns - 1), max_steps=200 * len(stops) + 1000,
                          progress=progress)
 

@@ -146,7 +146,7 @@ def _materials(d):
 class _Model:
     """Geometry + response tables of one packing seed and interphase thickness."""
 
-    def __init__(self, d, seed, delta, fractions, *, progress=None):
+    def __init__(self, d, seed, delta, fractions, *, progress=None, x_table=None):
         L = d["box3d"]
         self.parts = hg_geometry().sphere_packing((L, L, L), overlap=d["packing"]["overlap"],
                                                   density=d["packing"]["density"], seed=seed)
@@ -154,7 +154,8 @@ class _Model:
         self.delta = delta
         phi = float(self.vox.fractions["PVH"])
         self.hosts = {a: hg.host_state(a, f, phi) for a, f in fractions.items()}
-        self.resp = {a: self.vox.response(h, delta, d["x_table"], progress=progress)
+        xs = d["x_table"] if x_table is None else x_table
+        self.resp = {a: self.vox.response(h, delta, xs, progress=progress)
                      for a, h in self.hosts.items() if h.feasible}
 
     def calibrate(self, sigma_pvh25):
@@ -224,7 +225,7 @@ def run(case, *, progress=True, checkpoints=None):
     temps = list(d["temperatures"])
     seeds = [d["packing"]["seed"]] + list(d["packing"]["extra_seeds"])
     deltas = list(d["thickness_sensitivity"])
-    n_tab = len(d["x_table"]) * 2 * (len(seeds) + len(deltas))
+    n_tab = 2 * (len(d["x_table"]) + 3 * (len(seeds) - 1 + len(deltas)))
     result = StudyResult(case.name, SummaryTable())
     tab = SummaryTable()
     s_p25 = pvh.conductivity(hg.T25)
@@ -238,15 +239,19 @@ def run(case, *, progress=True, checkpoints=None):
         sec, stats2d, sol3d, stats3d = _maps(d, base, s_p25, s_i, delta)
         pb.update(1)
         rows = [_row("baseline", d, base, s_i, pred, ea_app, delta, seeds[0], d["count_salt"])]
+        # variants: a local 3-point table around the baseline's calibrated x (F is smooth)
+        x0 = s_i / s_p25
+        local = [x0 / 4, x0, 4 * x0]
         for dl in deltas:
-            m = _Model(d, seeds[0], dl, fr, progress=lambda: pb.update(1))
+            loc = [x * delta / dl for x in local]  # the sheet conductance is what calibrates
+            m = _Model(d, seeds[0], dl, fr, progress=lambda: pb.update(1), x_table=loc)
             si = m.calibrate(s_p25)
             rows.append(_row(f"interphase {dl * 1e9:.0f} nm", d, m, si,
                              m.sigma("SiO2-in-PVH", s_p25, si),
                              {a: _arrhenius(m, pvh, si, ea, temps, a) for a in m.resp}, dl,
                              seeds[0], d["count_salt"]))
         for sd in seeds[1:]:
-            m = _Model(d, sd, delta, fr, progress=lambda: pb.update(1))
+            m = _Model(d, sd, delta, fr, progress=lambda: pb.update(1), x_table=local)
             si = m.calibrate(s_p25)
             rows.append(_row(f"packing seed {sd}", d, m, si, m.sigma("SiO2-in-PVH", s_p25, si),
                              {a: _arrhenius(m, pvh, si, ea, temps, a) for a in m.resp}, delta,

@@ -68,7 +68,7 @@ def conductivity(v, s, spans, fit, bulk, f):
     ax.semilogy(vv[~sp], ss[~sp], "x", ms=4, alpha=0.7, label="FEM realisation, no path")
     vm, mean = v.mean(axis=1), s.mean(axis=1)
     ax.semilogy(vm, mean, "k-", lw=1.2, label="ensemble mean")
-    x = np.linspace(fit.v_p + 1e-3, max(vm.max(), fit.v_p + f["fit_window"]), 200)
+    x = np.linspace(fit.v_p + 2e-3, max(vm.max(), fit.v_p + f["fit_window"]), 200)
     lo, hi = fit.ci.get("n", (np.nan, np.nan))
     ax.semilogy(x, fit.sigma0 * (x - fit.v_p) ** fit.n, "-", color="C2", lw=1.5,
                 label=f"eqn (2) fit: n = {fit.n:.2f} [{lo:.2f}, {hi:.2f}] (V_p = graph)")

@@ -42,12 +42,13 @@ def test_topology_preserving_voxels_conduct_iff_the_graph_spans():
     from ntransport.percolation.voxel import grid_solution
 
     seen = set()
-    for seed in range(8):
+    for seed in range(16):
         p = sample_overlapping(Sphere(1.0, dim=3), 6.0, reduced_density=0.34, rng=seed)
         own = voxelize(p, 18, owners=True)
         c = connectivity(p)
+        lo, hi = p.x_extent()
         g = grid_solution(np.where(own >= 0, 1.0, 1e-8), periodic=True, owners=own,
-                          clusters=c.labels)
+                          clusters=c.labels, electrode_contact=(lo <= 0, hi >= 6.0))
         assert (g.sigma_eff > 1e-4) == c.spans, (seed, g.sigma_eff, c.spans)
         seen.add(c.spans)
     assert seen == {True, False}
