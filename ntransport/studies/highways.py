@@ -355,17 +355,22 @@ def _maps(d, base, s_p25, s_i, delta):
     sec = solve_conduction(dom, {"PVH": s_p25, "SiO2 host": s_host, "interphase": s_sheet},
                            current=d["current_density"] * Lx)
     sol3d = base.vox.solution(host, delta, s_p25, s_i, current_density=d["current_density"])
-    return sec, current_statistics(sec), sol3d, _stats_voxel(sol3d, base)
+    _, s_h, s_layer = base.vox.conductivities(host, delta, s_p25, s_i)
+    # a layer voxel holds the delta-thick sheet and host in parallel (same tangential field):
+    # the interphase's own current density is the voxel's times sigma_sheet / sigma_layer
+    return sec, current_statistics(sec), sol3d, _stats_voxel(
+        sol3d, {"interphase": host.sheet_conductivity(s_i, s_h) / s_layer})
 
 
-def _stats_voxel(sol, base):
-    """Same statistics on the voxel solution (the interphase = the layer voxels)."""
+def _stats_voxel(sol, factor):
+    """Same statistics on the voxel solution (the interphase = the layer voxels, scaled
+    from the voxel average to the sheet by *factor*)."""
     dom = sol.domain
     jm = np.asarray(sol["|j| [A m-2]"])
     out = {}
     for reg in ("interphase", "PVH", "SiO2 host"):
         e = dom.elements(reg)
-        q = np.percentile(jm[e], [10, 50, 90])
+        q = np.percentile(jm[e] * factor.get(reg, 1.0), [10, 50, 90])
         out[reg] = {"q": dict(zip((10, 50, 90), map(float, q))), "share": float("nan")}
     out["ratio"] = out["interphase"]["q"][50] / out["PVH"]["q"][50]
     return out

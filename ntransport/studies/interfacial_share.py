@@ -327,13 +327,19 @@ def run(case, *, progress=True, checkpoints=None):
     with bar(2 * len(variants), desc=f"{case.name}: joint fits", unit="fit",
              enabled=progress) as pb:
         for name, ll, rm in variants:
-            key = rm
-            if key not in comps:
-                comps[key] = build(volume_fraction=vf, radius=("lognormal", rm,
-                                   d["radius_sd"] * rm / d["radius_mean"]), thickness=t,
-                                   n_particles=d["n_particles"], seed=d["seed"],
-                                   mesh_size=d["mesh_fraction"] * rm)
-            comp = comps[key]
+            if not comps:
+                r0 = d["radius_mean"]
+                comps[r0] = build(volume_fraction=vf, radius=("lognormal", r0, d["radius_sd"]),
+                                  thickness=t, n_particles=d["n_particles"], seed=d["seed"],
+                                  mesh_size=d["mesh_fraction"] * r0)
+            if rm not in comps:
+                # scale invariance: particles k times larger with a shell t behave like the
+                # same mesh with a shell t / k (all conductivities unchanged)
+                base = comps[d["radius_mean"]]
+                comps[rm] = Composite(base.domain, base.centers, base.core_radii,
+                                      t * d["radius_mean"] / rm, base.volume_fraction,
+                                      base.owner)
+            comp = comps[rm]
             bare = joint_fit(comp, sigma_target=targets[0], ea_target=targets[1],
                              polymer=polymer, llzto=ll)
             pb.update(1)
