@@ -64,3 +64,17 @@ def test_grid_solution_flux_and_errors():
         grid_solution(-np.ones((3, 3)))
     with pytest.raises(GeometryError, match="owners must have the grid's shape"):
         grid_solution(np.ones((3, 3)), owners=np.zeros((2, 2), int))
+
+
+def test_tunnelling_conductance_raises_the_subthreshold_conductivity():
+    """Below the threshold the metal clusters are separated by thin gaps; a tunnelling
+    conductance exp(-2 d / xi) across face-adjacent voxels of different clusters lets
+    current through them, more for a longer tunnelling length."""
+    from ntransport.percolation.scans import fem_point
+
+    plain = fem_point(0.24, 3, box_radii=6.0)["sigma_rel"]
+    short = fem_point(0.24, 3, box_radii=6.0, tunnelling_length=0.05)["sigma_rel"]
+    long_ = fem_point(0.24, 3, box_radii=6.0, tunnelling_length=0.3)["sigma_rel"]
+    assert plain < short < long_
+    with pytest.raises(GeometryError, match="tunnelling_length must be finite and > 0"):
+        fem_point(0.24, 3, box_radii=6.0, tunnelling_length=0.0)
