@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ntransport.percolation import fit_power_law
-from ntransport.studies.percolation_study import conductivity_ensemble
+from ntransport.studies.percolation_gmsh import conductivity_ensemble
 
 HERE = Path(__file__).resolve().parent
 CASES = {2: dict(fractions=[0.70, 0.74, 0.78, 0.82, 0.86, 0.90], reals=4, box=24.0, vp=0.6763),

@@ -39,7 +39,7 @@ def _median_time(fn, n):
 def main(quick=False):
     from ntransport.percolation import Sphere
     from ntransport.percolation.threshold import critical_densities
-    from ntransport.studies.percolation_study import realisation
+    from ntransport.studies.percolation_gmsh import realisation
     from ntransport.sweep import sweep
 
     res = {"machine": platform.processor() or platform.machine(), "quick": quick}

@@ -23,7 +23,8 @@ from ..errors import GeometryError
 from .composite import particle_composite
 from .domain import Domain
 
-__all__ = ["ceramic_in_polymer", "polymer_in_ceramic", "host_guest"]
+__all__ = ["ceramic_in_polymer", "polymer_in_ceramic", "host_guest", "sphere_packing",
+           "packing_section", "section_composite"]
 
 LIU2025_BOX = (18e-6, 18e-6)
 PVH_SPHERE_RADIUS = 1.45e-6   # 2.9 µm PVH microspheres (Liu et al. 2025, Fig. 2d)
@@ -106,3 +107,53 @@ def host_guest(architecture: str, box=LIU2025_BOX, **kwargs) -> Domain:
             f"architecture {architecture!r} is not known.{suggest(str(architecture), builders)}"
         )
     return builders[architecture](box, **kwargs)
+
+
+# ------------------------------------------------------------------ paper-like packings
+def sphere_packing(box, *, radius=PVH_SPHERE_RADIUS, overlap: float = 0.05,
+                   density: float = 0.60, seed=None):
+    """Touching PVH spheres (Liu et al. Fig. 2d: "2.9 um spheres are formed and
+    interconnected"): a jammed-like random packing whose neighbours overlap by at most
+    ``overlap`` of a diameter (necks), see :func:`~ntransport.geometry.placement.
+    jammed_packing`. Returns the placement (metres); the space between the spheres is
+    the SiO2 host."""
+    from .placement import jammed_packing
+
+    return jammed_packing(box, radius, overlap=overlap, density=density, seed=seed)
+
+
+def packing_section(parts, z: float):
+    """Circles cut from a 3D packing by the plane ``x[2] = z``: (centers (n, 2), radii).
+
+    A planar section of a random packing has area fractions equal to the volume
+    fractions (Delesse's principle), which is why the paper's 2D model of an 18 x 18 um
+    *section* can carry the film's composition."""
+    import numpy as np
+
+    c = np.asarray(parts.centers, float)
+    dz = c[:, 2] - float(z)
+    keep = np.abs(dz) < parts.radii
+    r = np.sqrt(parts.radii[keep] ** 2 - dz[keep] ** 2)
+    return c[keep, :2], r
+
+
+def section_composite(parts, *, z=None, interphase_thickness: float = 20e-9,
+                      min_radius: float = 0.15e-6, mesh_size: float | None = None,
+                      seed=None) -> Domain:
+    """2D Domain of a planar section of a PVH packing: PVH disks, the SiO2 host and a
+    resolved interphase of the given thickness around every disk (subdomains ``PVH``,
+    ``SiO2 host``, ``interphase``; anode y = 0, cathode y = L).
+
+    Circles smaller than *min_radius* (grazing cuts) are dropped: they would need
+    elements far below the mesh size and carry no current."""
+    import numpy as np
+
+    box = np.asarray(parts.box, float)
+    z = 0.5 * box[2] if z is None else float(z)
+    c, r = packing_section(parts, z)
+    keep = r >= float(min_radius)
+    return particle_composite(
+        (box[0], box[1]), centers=c[keep], radii=r[keep], overlap=True,
+        shell_thickness=interphase_thickness, mesh_size=mesh_size or 0.3e-6,
+        matrix="SiO2 host", particles="PVH", interphase="interphase", seed=seed,
+    ).with_info(architecture="PVH-in-SiO2 section", section_z=z)

@@ -25,8 +25,8 @@ from scipy.optimize import curve_fit
 
 from ..errors import ConfigError, check_positive
 
-__all__ = ["PowerLawFit", "fit_power_law", "conductivity_law", "mixing_rule",
-           "DEFAULT_FIT_3D", "power_law", "linear_mixing", "check_fractions"]
+__all__ = ["PowerLawFit", "fit_power_law", "fit_mean_power_law", "conductivity_law",
+           "mixing_rule", "DEFAULT_FIT_3D", "power_law", "linear_mixing", "check_fractions"]
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,82 @@ def fit_power_law(volume_fraction, sigma, *, v_p=None, realisation=None,
             continue
         try:
             boots.append(_fit_once(v[m], s[m], v_p)[0])
+        except (RuntimeError, ValueError):
+            continue
+    ci = {}
+    if boots:
+        b = np.array(boots)
+        for j, name in enumerate(("sigma0", "v_p", "n")):
+            col = np.exp(b[:, 0]) if j == 0 else b[:, j]
+            ci[name] = tuple(np.percentile(col, [2.5, 97.5]).tolist())
+    stderr = {"sigma0": float(np.exp(p[0]) * se[0]), "v_p": float(se[1]), "n": float(se[2])}
+    return PowerLawFit(float(np.exp(p[0])), float(p[1]), float(p[2]), ci, stderr,
+                       v_p is not None, dim)
+
+
+def fit_mean_power_law(volume_fraction, sigma, *, v_p=None, window=None, n_boot=500,
+                       rng=0, dim=None, v_p_se=0.0, skip=0.0) -> PowerLawFit:
+    r"""Fit eqn (2) to the *ensemble-mean* conductivity near the threshold.
+
+    In a finite sample each realisation either spans (sigma ~ sigma_M L^{-n/nu}) or
+    not (sigma ~ sigma_NM), so single realisations carry no power law near V_p; the
+    ensemble mean :math:`\langle\sigma\rangle(V)` -- what a large sample made of many
+    such boxes in parallel measures -- does. The fit is
+    :math:`\log\langle\sigma\rangle = \log\sigma_0 + n\log(V - V_p)` over the
+    fractions with :math:`V_p < V \le V_p + \text{window}`; the 95 % intervals come
+    from a bootstrap over realisations (columns resampled, means recomputed, refit).
+
+    Parameters
+    ----------
+    volume_fraction : (nf,) array
+        Metal fraction of each row (mean realised fraction).
+    sigma : (nf, nr) array
+        Conductivity of every realisation at every fraction (> 0).
+    v_p : float, optional
+        Fix the threshold (e.g. at the graph threshold of the same microstructures);
+        free (bounded below the smallest fitted fraction) if None.
+    window : float, optional
+        Width of the critical region above V_p used in the fit (all points if None;
+        with a free V_p the window is taken above the fixed *reference* given as
+        ``window=(v_ref, width)``).
+    v_p_se : float
+        Standard error of a fixed V_p: each bootstrap resample also draws V_p from
+        N(v_p, v_p_se), so the intervals include the threshold's uncertainty.
+    skip : float
+        Fractions closer than this to V_p are left out: in a box of size L the transition
+        is rounded over the width of the first-spanning distribution, and the power law
+        only holds for V - V_p above it.
+    """
+    v = np.asarray(volume_fraction, float).ravel()
+    s = np.asarray(sigma, float)
+    if s.ndim != 2 or s.shape[0] != v.size:
+        raise ConfigError(f"sigma must have shape (n_fractions={v.size}, n_realisations), "
+                          f"got {s.shape}.")
+    if np.any(~np.isfinite(s)) or np.any(s <= 0):
+        raise ConfigError("sigma must be finite and > 0 (give the insulator a finite "
+                          "conductivity).")
+    ref, width = (v_p, window) if not isinstance(window, tuple) else window
+    sel = np.ones(v.size, bool)
+    if ref is not None:
+        sel &= v > ref + float(skip)
+        if width is not None:
+            sel &= v <= ref + width
+    if sel.sum() < 3:
+        raise ConfigError(f"need >= 3 fractions in the fit window, got {int(sel.sum())} "
+                          f"(fractions {v.tolist()}, window above {ref!r} of {width!r}); "
+                          "add fractions just above the threshold.")
+    vs, ss = v[sel], s[sel]
+    p, se = _fit_once(vs, ss.mean(axis=1), v_p)
+    rng = np.random.default_rng(rng)
+    boots = []
+    for _ in range(int(n_boot)):
+        cols = rng.integers(0, ss.shape[1], ss.shape[1])
+        vp_b = v_p if v_p is None or not v_p_se else float(rng.normal(v_p, v_p_se))
+        ok = vs > vp_b if vp_b is not None else np.ones(vs.size, bool)
+        if ok.sum() < 3:
+            continue
+        try:
+            boots.append(_fit_once(vs[ok], ss[ok][:, cols].mean(axis=1), vp_b)[0])
         except (RuntimeError, ValueError):
             continue
     ci = {}

@@ -1,13 +1,14 @@
 """Random particle configurations in a slab cell (pure numpy).
 
 Cell convention (used by every connectivity test): the sample is the box
-``[0, L]^dim``; the electrodes are the planes ``x = 0`` (anode) and ``x = L``
-(cathode). The transverse directions are periodic with period ``L``. Centres are
-drawn in ``[-m, L + m]`` along x, where ``m`` is the particle bounding radius,
+``[0, L] x [0, W]^(dim-1)``; the electrodes are the planes ``x = 0`` (anode) and
+``x = L`` (cathode). The transverse directions are periodic with period ``W``
+(``W = L``, a cube, unless a *width* is given: a thin film has ``W >> L``). Centres
+are drawn in ``[-m, L + m]`` along x, where ``m`` is the particle bounding radius,
 so that the particle density is homogeneous right up to the electrodes: for a
 Poisson (fully penetrable) process of reduced density
 
-.. math:: \\eta = n\\,v_p / V_{cell},\\qquad V_{cell} = (L + 2m) L^{d-1},
+.. math:: \\eta = n\\,v_p / V_{cell},\\qquad V_{cell} = (L + 2m) W^{d-1},
 
 the covered fraction everywhere inside the sample is :math:`\\phi = 1 - e^{-\\eta}`.
 
@@ -36,8 +37,9 @@ RSA_JAMMING = {2: 0.547, 3: 0.384}
 
 @dataclass(frozen=True)
 class Cell:
-    """Slab cell: sample ``[0, L]^dim``, x bounded, transverse periodic.
+    """Slab cell: sample ``[0, L] x [0, W]^(dim-1)``, x bounded, transverse periodic.
 
+    ``width`` W defaults to ``length`` L (a cube); a thin film has ``W >> L``.
     ``periodic=False`` makes the transverse faces walls too (a mesh cut from the
     box, as `ntransport.geometry.particle_composite` builds it).
     """
@@ -46,34 +48,42 @@ class Cell:
     dim: int
     margin: float
     periodic: bool = True
+    width: float | None = None
+
+    @property
+    def transverse(self) -> float:
+        """Transverse edge W (= L unless a width was given)."""
+        return float(self.length if self.width is None else self.width)
 
     @property
     def volume(self) -> float:
-        """Volume of the region where centres are drawn, ``(L + 2m) L^(d-1)``."""
-        return (self.length + 2 * self.margin) * self.length ** (self.dim - 1)
+        """Volume of the region where centres are drawn, ``(L + 2m) W^(d-1)``."""
+        return (self.length + 2 * self.margin) * self.transverse ** (self.dim - 1)
 
     def uniform(self, n: int, rng) -> np.ndarray:
         """*n* uniform centres, shape (n, dim)."""
         x = rng.uniform(-self.margin, self.length + self.margin, size=(n, 1))
-        t = rng.uniform(0.0, self.length, size=(n, self.dim - 1))
+        t = rng.uniform(0.0, self.transverse, size=(n, self.dim - 1))
         return np.hstack([x, t])
 
     def displacement(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Minimum-image vector ``b - a`` (periodic in the transverse axes)."""
         d = b - a
         if self.periodic:
-            d[:, 1:] -= self.length * np.round(d[:, 1:] / self.length)
+            w = self.transverse
+            d[:, 1:] -= w * np.round(d[:, 1:] / w)
         return d
 
     def tree(self, centres: np.ndarray, cutoff: float) -> cKDTree:
         """KD-tree with transverse periodicity and no wrap along x."""
         if not self.periodic:
             return cKDTree(centres)
+        w = self.transverse
         shifted = centres.copy()
         shifted[:, 0] += self.margin
-        box = np.full(self.dim, float(self.length))
+        box = np.full(self.dim, w)
         box[0] = self.length + 2 * self.margin + 2 * cutoff + 1e-12 * self.length
-        shifted[:, 1:] %= self.length
+        shifted[:, 1:] %= w
         return cKDTree(shifted, boxsize=box)
 
 
@@ -120,12 +130,20 @@ def random_axes(n: int, dim: int, rng) -> np.ndarray:
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
-def _cell(shape, length) -> Cell:
+def _cell(shape, length, width=None) -> Cell:
     L = check_positive(length, name="length", exc=GeometryError)
     if L < 2 * shape.bounding_radius:
         raise GeometryError(
             f"length={length!r} is smaller than one particle "
             f"(2 x bounding radius = {2 * shape.bounding_radius!r}); enlarge the box.")
+    if width is not None:
+        W = check_positive(width, name="width", exc=GeometryError)
+        if W < 4 * shape.bounding_radius:
+            raise GeometryError(
+                f"width={width!r} must be at least 4 bounding radii "
+                f"({4 * shape.bounding_radius!r}) so that the periodic images of a particle "
+                "do not touch it; enlarge the width.")
+        return Cell(L, shape.dim, shape.bounding_radius, width=W)
     return Cell(L, shape.dim, shape.bounding_radius)
 
 
@@ -144,14 +162,17 @@ def _count(shape, cell, n, reduced_density) -> int:
     return int(n)
 
 
-def sample_overlapping(shape, length, *, n=None, reduced_density=None, rng=None):
+def sample_overlapping(shape, length, *, n=None, reduced_density=None, rng=None,
+                       width=None):
     """Fully penetrable particles, i.i.d. uniform centres and isotropic axes.
 
     Parameters
     ----------
     shape : Sphere, Spheroid or Rod
     length : float
-        Edge ``L`` of the sample box.
+        Edge ``L`` of the sample box along the electrode axis x.
+    width : float, optional
+        Transverse (periodic) edge ``W``; default ``L``. A thin film: ``W >> L``.
     n, reduced_density : int or float
         Number of particles, or ``eta`` (see module docstring); exactly one.
     rng : numpy.random.Generator or int, optional
@@ -162,7 +183,7 @@ def sample_overlapping(shape, length, *, n=None, reduced_density=None, rng=None)
     """
     check_shape(shape)
     rng = np.random.default_rng(rng)
-    cell = _cell(shape, length)
+    cell = _cell(shape, length, width)
     n = _count(shape, cell, n, reduced_density)
     centres = cell.uniform(n, rng)
     axes = None if isinstance(shape, Sphere) else random_axes(n, shape.dim, rng)
@@ -229,7 +250,7 @@ def sample_hard_core(shape, length, *, exclusion_radius, n=None,
 def _shift(cell: Cell, x: np.ndarray) -> np.ndarray:
     s = x.copy()
     s[:, 0] += cell.margin
-    s[:, 1:] %= cell.length
+    s[:, 1:] %= cell.transverse
     return s
 
 

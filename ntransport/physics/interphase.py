@@ -70,15 +70,23 @@ __all__ = [
     "Interphase",
     "reduction_current",
     "growth_rate",
+    "growth_rate_derivative",
     "li_consumed",
     "interphase_resistance",
+    "REACTIONS",
+    "PRODUCTS",
+    "MIIComposition",
+    "mii_composition",
 ]
 
 #: Continuum percolation threshold of overlapping spheres in 3D (volume fraction),
-#: phi_c = 0.2895 (Rintoul & Torquato, J. Phys. A 30, L585, 1997). Placeholder until
-#: the FEM fit of ntransport.percolation replaces it.
-V_P_OVERLAPPING_SPHERES = 0.2896
-#: Universal 3D conductivity exponent t ~ 2.0 (Stauffer & Aharony, 1994). Placeholder.
+#: phi_c = 0.2895 (Lorenz & Ziff, J. Chem. Phys. 114, 3659, 2001); the percolation study
+#: reproduces it within its error bar (finite-size extrapolation of exact first-spanning
+#: densities). The li_inventory study measures V_p at run time instead of using this.
+V_P_OVERLAPPING_SPHERES = 0.2895
+#: Universal 3D conductivity exponent t ~ 2.0 (Stauffer & Aharony, 1994; Clerc et al.,
+#: Adv. Phys. 39, 191, 1990); the voxel lattice limit of ntransport.percolation gives
+#: 1.9 [1.75, 2.12] (tests/verification/test_percolation_exponent.py).
 N_CONDUCTIVITY_3D = 2.0
 
 
@@ -198,6 +206,18 @@ def growth_rate(delta, interphase: Interphase):
     return interphase.molar_volume * reduction_current(delta, interphase) / F
 
 
+def growth_rate_derivative(delta, interphase: Interphase):
+    r""":math:`\partial\dot\delta/\partial\delta = -\frac{\Omega}{F}\left(
+    \frac{\sigma_{amb}\Delta V_e}{\delta^2} + \frac{i_{t0}}{\lambda}e^{-\delta/\lambda}\right)`
+    [1/s] (the Jacobian of the implicit time steps)."""
+    d = np.asarray(delta, dtype=float)
+    ip = interphase
+    di = -ip.ambipolar_conductivity * ip.driving_voltage / d ** 2
+    if ip.tunnel_current > 0.0:
+        di = di - ip.tunnel_current / ip.tunnel_length * np.exp(-d / ip.tunnel_length)
+    return ip.molar_volume * di / F
+
+
 def li_consumed(delta, interphase: Interphase):
     r"""Li metal consumed per area to grow from :math:`\delta_0` to :math:`\delta` [mol/m2]."""
     return (np.asarray(delta, dtype=float) - interphase.delta0) / interphase.molar_volume
@@ -207,3 +227,94 @@ def interphase_resistance(delta, interphase: Interphase):
     r"""Area-specific resistance to the cycling current, :math:`\delta/(\sigma_i+\sigma_e)`."""
     return np.asarray(delta, dtype=float) / (interphase.sigma_ion
                                              + interphase.electronic_conductivity)
+
+
+# --------------------------------------------------------------------------------------
+# Metal volume fraction and molar volume of an MII from reaction stoichiometry
+# --------------------------------------------------------------------------------------
+#: Reduction of each electrolyte by Li metal: Li consumed and products per formula unit.
+REACTIONS = {
+    "LGPS": {"electrolyte": "Li10GeP2S12", "li": 23.75,
+             "products": {"Li2S": 12.0, "Li3P": 2.0, "Li15Ge4": 0.25},
+             "source": "Zhu, He & Mo, ACS Appl. Mater. Interfaces 7, 23685 (2015) (Su et al. "
+                       "ref. 11): Li10GeP2S12 + 23.75 Li -> 12 Li2S + 2 Li3P + 1/4 Li15Ge4 at "
+                       "0 V vs Li; Li2S, Li3P and Li-Ge alloy seen by XPS in Wenzel et al., "
+                       "Solid State Ionics 286, 24 (2016) (ref. 15)"},
+    "LPSC": {"electrolyte": "Li6PS5Cl", "li": 8.0,
+             "products": {"Li2S": 5.0, "Li3P": 1.0, "LiCl": 1.0},
+             "source": "Wenzel et al., Solid State Ionics 318, 102 (2018): Li6PS5Cl + 8 Li -> "
+                       "5 Li2S + Li3P + LiCl"},
+}
+
+#: Product phases: molar mass [g/mol], density [g/cm3] with a relative 1-sigma spread,
+#: and whether the phase is an electronic conductor (metal).
+PRODUCTS = {
+    "Li2S": {"M": 45.95, "rho": 1.66, "rel_sd": 0.02, "metal": False,
+             "source": "CRC Handbook of Chemistry and Physics (1.66 g/cm3)"},
+    "Li3P": {"M": 51.80, "rho": 1.43, "rel_sd": 0.03, "metal": False,
+             "source": "hexagonal Li3P, a = 4.27 A, c = 7.59 A, Z = 2 (Dong et al. 1979) "
+                       "-> 1.43 g/cm3"},
+    "LiCl": {"M": 42.39, "rho": 2.07, "rel_sd": 0.02, "metal": False,
+             "source": "CRC Handbook of Chemistry and Physics (2.07 g/cm3)"},
+    "Li15Ge4": {"M": 394.6, "rho": 2.09, "rel_sd": 0.03, "metal": True,
+                "source": "cubic Li15Ge4, I-43d, a = 10.78 A, Z = 4 (Johnson et al., Acta "
+                          "Cryst. 18, 1100 (1965)) -> 2.09 g/cm3"},
+}
+
+
+@dataclass(frozen=True)
+class MIIComposition:
+    """Metal fraction and molar volume of the interphase formed from an electrolyte mix.
+
+    Attributes
+    ----------
+    V_FM, V_FM_sd : metal volume fraction and its standard deviation (densities varied
+        within their spreads, 4000 Monte Carlo draws).
+    molar_volume : interphase volume formed per mole of Li consumed, Omega [m3/mol].
+    phases : product phase -> volume fraction.
+    """
+
+    V_FM: float
+    V_FM_sd: float
+    molar_volume: float
+    phases: dict
+
+
+def mii_composition(moles: dict, *, rng=0, draws: int = 4000) -> MIIComposition:
+    """Products of the full reduction of an electrolyte mix by Li (`REACTIONS`).
+
+    Parameters
+    ----------
+    moles : mapping electrolyte -> molar amount, e.g. ``{"LPSC": 4, "LGPS": 1}``
+        (Su et al.'s "LPSC:LGPS = 4:1" molar ratio).
+
+    Examples
+    --------
+    >>> round(mii_composition({"LGPS": 1}).V_FM, 3)
+    0.104
+    """
+    if not moles or any(not isinstance(v, (int, float)) or v < 0 for v in moles.values()):
+        raise MaterialError(f"moles must map electrolytes to amounts >= 0, got {moles!r}.")
+    for k in moles:
+        if k not in REACTIONS:
+            from ..errors import unknown_name
+            raise unknown_name("electrolyte", k, REACTIONS, exc=MaterialError)
+    n_prod, li = {}, 0.0
+    for k, x in moles.items():
+        li += x * REACTIONS[k]["li"]
+        for ph, nu in REACTIONS[k]["products"].items():
+            n_prod[ph] = n_prod.get(ph, 0.0) + x * nu
+    if li <= 0:
+        raise MaterialError(f"moles {moles!r} contain no electrolyte.")
+    names = list(n_prod)
+    vm = np.array([PRODUCTS[p]["M"] / PRODUCTS[p]["rho"] for p in names])  # cm3/mol
+    n = np.array([n_prod[p] for p in names])
+    metal = np.array([PRODUCTS[p]["metal"] for p in names])
+    vol = n * vm
+    gen = np.random.default_rng(rng)
+    sd = np.array([PRODUCTS[p]["rel_sd"] for p in names])
+    vol_mc = vol * (1.0 + sd * gen.standard_normal((int(draws), len(names))))
+    fm = vol_mc[:, metal].sum(axis=1) / vol_mc.sum(axis=1)
+    return MIIComposition(float(vol[metal].sum() / vol.sum()), float(fm.std(ddof=1)),
+                          float(vol.sum() / li * 1e-6),
+                          {p: float(v / vol.sum()) for p, v in zip(names, vol)})

@@ -9,8 +9,12 @@ for even *k* when ``first_strip="working"``.
 State and inventory (per unit area)
 -----------------------------------
 The ODE state is the pair of interphase thicknesses :math:`(\delta_W, \delta_C)`,
-:math:`\dot\delta = \Omega\,i_{red}(\delta)/F`, integrated with ``solve_ivp`` one
-half-cycle at a time. The Li inventories are *algebraic*:
+:math:`\dot\delta = \Omega\,i_{red}(\delta)/F`, integrated by the one adaptive BDF
+controller (:func:`ntransport.solve.stepping.bdf_steps`, BDF2, tight tolerances, landing
+exactly on every half-cycle switch and sample time; each implicit step is one
+:func:`ntransport.solve.newton.newton` solve with the analytic diagonal Jacobian). The
+growth does not depend on the current direction, so one integration covers the whole
+protocol. The Li inventories are *algebraic*:
 
 .. math::
 
@@ -47,21 +51,21 @@ A plating electrode always has full contact (:math:`\theta=1`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
 from ..constants import F, R
 from ..errors import ConfigError, ConvergenceError, check_positive, unknown_name
-from ..physics.interphase import Interphase, growth_rate, interphase_resistance, li_consumed
+from ..physics.interphase import (Interphase, growth_rate, growth_rate_derivative,
+                                  interphase_resistance, li_consumed)
 from ..physics.kinetics import butler_volmer
 
 __all__ = [
     "LI_DENSITY", "LI_MOLAR_MASS", "Electrode", "LiCell", "Protocol", "Failure",
-    "HalfCycle", "CyclingResult", "overpotential", "cycle_cell", "run_cycling",
+    "CyclingResult", "CyclingState", "overpotential", "growth_steps", "cycle_states",
+    "run_cycling", "run_cycling_cells",
 ]
 
 log = logging.getLogger(__name__)
@@ -139,7 +143,7 @@ class Protocol:
     voltage_limit: float = 5.0
     first_strip: str = "working"
     samples_per_half_cycle: int = 16
-    rtol: float = 1e-10
+    rtol: float = 1e-8
 
     def __post_init__(self):
         check_positive(self.current_density, name="current_density", exc=ConfigError)
@@ -168,20 +172,6 @@ class Failure:
     reason: str  # "depletion" | "polarisation"
     electrode: str  # "working" | "counter" (the stripping one)
     voltage: float
-
-
-@dataclass(frozen=True)
-class HalfCycle:
-    """One half-cycle: samples and its end state (time [s], inventories [mol/m2])."""
-
-    index: int
-    time: np.ndarray
-    voltage: np.ndarray
-    li_working: np.ndarray
-    li_counter: np.ndarray
-    delta_working: np.ndarray
-    delta_counter: np.ndarray
-    failure: Failure | None
 
 
 def overpotential(i, *, i0, alpha_a=0.5, alpha_c=0.5, T=298.15):
@@ -217,9 +207,24 @@ class _Model:
         self.nW0, self.nC0 = cell.working.inventory, cell.counter.inventory
         self.n_c = li_areal_moles(cell.contact_thickness)
         self.r_con = cell.constriction_length / cell.electrolyte_conductivity
+        self.th = protocol.half_cycle_time
+        self.w_first = protocol.first_strip == "working"
 
-    def rhs(self, t, y):
-        return growth_rate(y, self.cell.interphase)
+    def half_cycle(self, t, t_ref=None):
+        """Index of the half-cycle containing the interval ending at *t* (``t_ref``: a
+        time inside it, e.g. the step midpoint)."""
+        return int(np.floor((t if t_ref is None else t_ref) / self.th))
+
+    def current(self, k):
+        """Current density leaving W in half-cycle *k* (> 0 while W strips)."""
+        I = self.p.current_density
+        return I if (k % 2 == 0) == self.w_first else -I
+
+    def charge(self, t, k):
+        """Net charge moved out of W at time *t* inside half-cycle *k* [C/m2]."""
+        I, tau = self.p.current_density, t - k * self.th
+        s = 1.0 if self.w_first else -1.0
+        return s * I * (tau if k % 2 == 0 else self.th - tau)
 
     def inventory(self, q, y):
         ip = self.cell.interphase
@@ -236,7 +241,13 @@ class _Model:
         eta = overpotential(iW / thW, **kw) - overpotential(-iW / thC, **kw)
         res = (c.electrolyte_resistance + interphase_resistance(y[0], ip)
                + interphase_resistance(y[1], ip) + self.r_con * (1 / thW - 1 + 1 / thC - 1))
-        return eta + iW * res
+        return float(eta + iW * res)
+
+    def state_at(self, t, y, k):
+        """(voltage, n_W, n_C) at time *t* in half-cycle *k* for thicknesses *y*."""
+        q = self.charge(t, k)
+        nW, nC = self.inventory(q, y)
+        return self.voltage(self.current(k), q, y), float(nW), float(nC)
 
 
 def _check_first_half_cycle(cell: LiCell, protocol: Protocol):
@@ -261,65 +272,161 @@ def _reason(m: _Model, iW, nW, nC) -> str:
     return "depletion" if n_strip < m.n_c else "polarisation"
 
 
-def cycle_cell(cell: LiCell, protocol: Protocol) -> Iterator[HalfCycle]:
-    """Yield one :class:`HalfCycle` after another until failure or ``max_cycles``.
+class _NoFactor:
+    """Placeholder solver: Newton gets an explicit diagonal ``linear_solve``."""
+
+    def factor(self, A):  # pragma: no cover - never called
+        raise RuntimeError("the cell-cycling Jacobian is diagonal; no factorisation.")
+
+
+class _Diagonal:
+    """A diagonal Jacobian (the two thicknesses grow independently): what Newton needs
+    (``diagonal()``) without building a sparse matrix at every iteration."""
+
+    __slots__ = ("d",)
+
+    def __init__(self, d):
+        self.d = d
+
+    def diagonal(self):
+        return self.d
+
+
+def _step_solver(ip: Interphase, scale: float):
+    """Implicit BDF step for u = delta / scale: ``c u + hist - f(u) = 0`` by Newton."""
+    from .newton import newton
+
+    solver = _NoFactor()  # the diagonal solve is passed to Newton below
+
+    def solve(u_guess, t_new, c, hist):
+        def fun(u):
+            d = np.maximum(u, 1e-12) * scale
+            r = c * u + hist - growth_rate(d, ip) / scale
+            return r, _Diagonal(c - growth_rate_derivative(d, ip))
+
+        res = newton(fun, u_guess, tol=1e-13, maxiter=30, solver=solver,
+                     linear_solve=lambda J, b: b / J.d)
+        return res.u, res.iterations
+
+    return solve
+
+
+@dataclass(frozen=True)
+class CyclingState:
+    """One accepted time step: time [s], thicknesses [m], voltage [V], inventories
+    [mol/m2], half-cycle index and, on the last state of a failed run, the failure."""
+
+    t: float
+    delta: np.ndarray
+    voltage: float
+    li_working: float
+    li_counter: float
+    half_cycle: int
+    stepper: object
+    failure: Failure | None = None
+
+
+def growth_steps(interphase: Interphase, protocol: Protocol, *, events=(), progress=None):
+    """Accepted BDF states of the interphase growth (u = delta / delta0, both electrodes).
+
+    The growth does not depend on the current, so one integration serves every cell
+    made with this interphase; *events* (``state -> reason | None``) stop it early.
+    The controller lands on every half-cycle switch and sample time.
+    """
+    from .stepping import StepperState, bdf_steps
+
+    p = protocol
+    th = p.half_cycle_time
+    scale = interphase.delta0
+    t_end = 2 * int(p.max_cycles) * th
+    ns = int(p.samples_per_half_cycle)
+    stops = np.concatenate([k * th + np.linspace(0.0, th, ns)[1:] for k in range(
+        2 * int(p.max_cycles))])
+    y0 = np.array([scale, scale])
+    # first step (BDF1, no error estimate yet): a small fraction of the initial growth
+    # time scale delta0 / (d delta/dt)(0), which can be far below a second
+    rate0 = float(np.max(growth_rate(y0, interphase)))
+    tau0 = scale / rate0 if rate0 > 0 else th
+    start = StepperState(t=0.0, u=y0 / scale, dt=min(th / (ns - 1) / 50, 1e-6 * tau0))
+    yield start
+    yield from bdf_steps(_step_solver(interphase, scale), start, t_end, order=2, rtol=p.rtol,
+                         atol=1e-6 * p.rtol, stop_times=stops, events=events,
+                         dt_min=1e-4 * start.dt,
+                         dt_max=th / (ns - 1), max_steps=200 * len(stops) + 1000,
+                         progress=progress)
+
+
+class _Tracker:
+    """Inventory, voltage and failure of one cell along a shared growth integration."""
+
+    def __init__(self, cell: LiCell, protocol: Protocol):
+        _check_first_half_cycle(cell, protocol)
+        self.m, self.p = _Model(cell, protocol), protocol
+        self.scale = cell.interphase.delta0
+        self.states: list[CyclingState] = []
+        self.failure: Failure | None = None
+
+    def g(self, t, s, k):
+        """|V| - limit at time t inside step s (thicknesses linear in t within it)."""
+        w = (t - s.t_prev) / (s.t - s.t_prev)
+        y = ((1 - w) * s.u_prev + w * s.u) * self.scale
+        V, nW, nC = self.m.state_at(t, y, k)
+        if min(nW, nC) <= 0:
+            return 1.0
+        return abs(V) - self.p.voltage_limit
+
+    def add(self, s) -> bool:
+        """Record accepted state *s*; True once the cell has failed."""
+        m = self.m
+        if s.t_prev is None:  # the initial state
+            y = s.u * self.scale
+            V, nW, nC = m.state_at(0.0, y, 0)
+            f = None
+            if abs(V) >= self.p.voltage_limit:
+                f = Failure(0.0, 0, _reason(m, m.current(0), nW, nC), _strip(m.current(0)), V)
+            self.states.append(CyclingState(0.0, y, V, nW, nC, 0, s, f))
+            self.failure = f
+            return f is not None
+        k = m.half_cycle(s.t, 0.5 * (s.t + s.t_prev))
+        if self.g(s.t, s, k) < 0:
+            V, nW, nC = m.state_at(s.t, s.u * self.scale, k)
+            self.states.append(CyclingState(s.t, s.u * self.scale, V, nW, nC, k, s))
+            return False
+        a = max(s.t_prev, k * m.th)
+        tf = a if self.g(a, s, k) >= 0 else brentq(lambda t: self.g(t, s, k), a, s.t,
+                                                   xtol=1e-9, rtol=1e-14)
+        w = (tf - s.t_prev) / (s.t - s.t_prev)
+        y = ((1 - w) * s.u_prev + w * s.u) * self.scale
+        V, nW, nC = m.state_at(tf, y, k)
+        f = Failure(tf, k, _reason(m, m.current(k), nW, nC), _strip(m.current(k)), V)
+        log.info("cell failed at %.4g h (%s of %s electrode)", tf / 3600, f.reason, f.electrode)
+        self.states.append(CyclingState(tf, y, V, nW, nC, k, s, f))
+        self.failure = f
+        return True
+
+
+def cycle_states(cell: LiCell, protocol: Protocol, *, progress=None):
+    """Yield a :class:`CyclingState` per accepted BDF step until failure or the end.
+
+    The first state is t = 0. A failure (|V| reaching the limit, or an electrode
+    empty) is located inside the step where it occurs by a bracketed root of the
+    voltage along the step (thicknesses linear in time within the step) and ends the
+    run with that state.
 
     Raises
     ------
     ConfigError
         The first half-cycle alone would exhaust the stripping electrode.
     ConvergenceError
-        The ODE integration failed.
+        The time integration failed.
     """
-    _check_first_half_cycle(cell, protocol)
-    m, p = _Model(cell, protocol), protocol
-    I, th = p.current_density, p.half_cycle_time
-    y = np.array([cell.interphase.delta0, cell.interphase.delta0])
-    q0, t0 = 0.0, 0.0
-    w_first = p.first_strip == "working"
-    for k in range(2 * int(p.max_cycles)):
-        iW = I if (k % 2 == 0) == w_first else -I
-        qf = lambda t, q0=q0, t0=t0, iW=iW: q0 + iW * (t - t0)
-
-        def v_event(t, yy, qf=qf, iW=iW):
-            return abs(m.voltage(iW, qf(t), yy)) - p.voltage_limit
-
-        def n_event(t, yy, qf=qf):
-            return min(m.inventory(qf(t), yy))
-
-        v_event.terminal = n_event.terminal = True
-        v_event.direction, n_event.direction = 1, -1
-        if v_event(t0, y) >= 0:  # already beyond the limit when the current switches
-            V0 = float(m.voltage(iW, q0, y))
-            nW, nC = m.inventory(q0, y)
-            failure = Failure(t0, k, _reason(m, iW, nW, nC), _strip(iW), V0)
-            yield HalfCycle(k, np.array([t0]), np.array([V0]), np.array([nW]),
-                            np.array([nC]), y[:1].copy(), y[1:].copy(), failure)
+    tr = _Tracker(cell, protocol)
+    for s in growth_steps(cell.interphase, protocol, progress=progress,
+                          events=(lambda s: "failed" if tr.failure else None,)):
+        done = tr.add(s)
+        yield tr.states[-1]
+        if done:
             return
-        sol = solve_ivp(m.rhs, (t0, t0 + th), y, method="DOP853", rtol=p.rtol,
-                        atol=1e-18, dense_output=True, events=(v_event, n_event))
-        if sol.status == -1:
-            raise ConvergenceError(f"solve_ivp failed in half-cycle {k}: {sol.message}")
-        failure = None
-        t_end = sol.t[-1]
-        if sol.status == 1:
-            t_end = min(e[0] for e in sol.t_events if len(e))
-            yy = sol.sol(t_end)
-            nW, nC = m.inventory(qf(t_end), yy)
-            failure = Failure(t_end, k, _reason(m, iW, nW, nC), _strip(iW),
-                              float(m.voltage(iW, qf(t_end), yy)))
-            log.info("cell failed at %.4g h (%s of %s electrode)", t_end / 3600,
-                     failure.reason, failure.electrode)
-        ts = np.linspace(t0, t0 + th, int(p.samples_per_half_cycle))
-        ts = np.append(ts[ts < t_end], t_end)
-        ys = sol.sol(ts)
-        ys[:, 0] = y  # exact start state
-        V = np.array([m.voltage(iW, qf(t), ys[:, j]) for j, t in enumerate(ts)])
-        nW, nC = m.inventory(qf(ts), ys)
-        yield HalfCycle(k, ts, V, nW, nC, ys[0], ys[1], failure)
-        if failure is not None:
-            return
-        y, q0, t0 = ys[:, -1], qf(t_end), t_end
 
 
 @dataclass(frozen=True)
@@ -350,15 +457,60 @@ class CyclingResult:
         tot = self.li_working[j] + self.li_counter[j] + self.li_lost[j]
         return np.abs(tot - self.initial_inventory) / self.initial_inventory
 
+    def polarisation(self, cycles=(0, None)) -> float:
+        """Largest |V| [V] over the half-cycles ``cycles[0]*2 .. cycles[1]*2`` (the paper's
+        'polarisation' of a Li|Li cell)."""
+        hc = np.floor(np.maximum(self.time - 1e-9, 0) / self.half_cycle_time)
+        lo, hi = cycles
+        sel = hc >= 2 * lo
+        if hi is not None:
+            sel &= hc < 2 * hi
+        if self.failure is not None:
+            sel &= np.arange(self.time.size) < self.time.size - 1
+        return float(np.max(np.abs(self.voltage[sel]))) if sel.any() else float("nan")
 
-def run_cycling(cell: LiCell, protocol: Protocol) -> CyclingResult:
-    """Run :func:`cycle_cell` to the end and collect a :class:`CyclingResult`."""
-    parts = list(cycle_cell(cell, protocol))
-    cat = lambda a: np.concatenate([getattr(h, a) for h in parts])
-    ends = np.cumsum([len(h.time) for h in parts]) - 1
+
+def _result(cell: LiCell, protocol: Protocol, st) -> CyclingResult:
+    t = np.array([x.t for x in st])
+    d = np.array([x.delta for x in st])
     ip = cell.interphase
-    dW, dC = cat("delta_working"), cat("delta_counter")
-    lost = li_consumed(dW, ip) + li_consumed(dC, ip)
-    return CyclingResult(cat("time"), cat("voltage"), cat("li_working"), cat("li_counter"),
-                         lost, dW, dC, ends, cell.working.inventory + cell.counter.inventory,
-                         protocol.half_cycle_time, parts[-1].failure)
+    lost = li_consumed(d[:, 0], ip) + li_consumed(d[:, 1], ip)
+    th = protocol.half_cycle_time
+    k_end = np.round(t / th)
+    ends = np.flatnonzero((np.abs(t - k_end * th) < 1e-9 * th) & (k_end >= 1))
+    fail = st[-1].failure
+    if fail is not None and (ends.size == 0 or ends[-1] != t.size - 1):
+        ends = np.append(ends, t.size - 1)
+    return CyclingResult(t, np.array([x.voltage for x in st]),
+                         np.array([x.li_working for x in st]),
+                         np.array([x.li_counter for x in st]), lost, d[:, 0], d[:, 1], ends,
+                         cell.working.inventory + cell.counter.inventory, th, fail)
+
+
+def run_cycling(cell: LiCell, protocol: Protocol, *, progress=None) -> CyclingResult:
+    """Run :func:`cycle_states` to the end and collect a :class:`CyclingResult`."""
+    return _result(cell, protocol, list(cycle_states(cell, protocol, progress=progress)))
+
+
+def run_cycling_cells(cells, protocol: Protocol, *, progress=None) -> list[CyclingResult]:
+    """Several cells that share one interphase, from one growth integration.
+
+    Equivalent to ``[run_cycling(c, protocol) for c in cells]`` (the growth law does not
+    depend on the current or the electrode thicknesses); the integration stops when
+    every cell has failed or the protocol ends.
+    """
+    cells = list(cells)
+    if not cells:
+        return []
+    ip = cells[0].interphase
+    if any(c.interphase is not ip for c in cells):
+        raise ConfigError("run_cycling_cells: the cells must share one Interphase object; "
+                          "use run_cycling for cells with different interphases.")
+    trackers = [_Tracker(c, protocol) for c in cells]
+    for s in growth_steps(ip, protocol, progress=progress,
+                          events=(lambda s: "all failed" if all(t.failure for t in trackers)
+                                  else None,)):
+        for tr in trackers:
+            if tr.failure is None:
+                tr.add(s)
+    return [_result(c, protocol, tr.states) for c, tr in zip(cells, trackers)]

@@ -1,15 +1,17 @@
-"""Coated particles in a periodic cell vs the Hashin equivalent particle (dilute limit).
+"""Coated particles in a periodic cell vs the Hashin equivalent particle (dilute limit, 2D).
 
 One coated disk centred in a square cell with insulating sides = the periodic
-square array (mirror symmetry). At outer fraction f ~ 0.08 the Rayleigh
-correction to Maxwell Garnett is O(f^4) ~ 5e-5, so the remaining difference is
-FEM discretisation (P1, mesh t/3 on a 0.3 um shell): 0.5 % tolerance.
+square array (mirror symmetry). At outer fraction f ~ 0.08 the Rayleigh correction to
+Maxwell Garnett is O(f^4) ~ 5e-5, so the remaining difference is FEM discretisation
+(P1, mesh t/3 on a 0.3 um shell): 0.5 % tolerance. The 3D case is in
+test_highways_host_guest.py.
 """
 
 import pytest
 
 pytest.importorskip("ntransport.solve.conduction")
 from ntransport.errors import GeometryError  # noqa: E402
+from ntransport.post.effective import coated_sphere_split  # noqa: E402
 from ntransport.studies.highways import (coated_cell, coated_sphere_conductivity,  # noqa: E402
                                          maxwell_garnett)
 
@@ -25,7 +27,18 @@ def test_hashin_limits():
     assert coated_sphere_conductivity(5.0, 5.0, 1.0, 2.0) == pytest.approx(5.0)
     assert coated_sphere_conductivity(5.0, 1.0, 1.0, 1.0) == pytest.approx(5.0)
     assert coated_sphere_conductivity(5.0, 2.0, 1e-4, 1.0, dim=2) == pytest.approx(2.0, rel=1e-6)
-    assert maxwell_garnett(1.0, 1.0, 0.3) == pytest.approx(1.0)
+    assert maxwell_garnett(1.0, 1.0, 0.3, dim=3) == pytest.approx(1.0)
+    # thin conducting skin on an insulating core: sigma_eq -> 2 t sigma_s / a (3D)
+    assert coated_sphere_conductivity(1e-12, 1e3, 1.0, 1.001) == pytest.approx(2.0, rel=2e-3)
+
+
+def test_shell_share_of_a_coated_sphere():
+    # uniform material: the field is uniform, the shell carries its volume share
+    share, ec = coated_sphere_split(3.0, 3.0, 1.0, 1.2)
+    assert ec == pytest.approx(1.0, rel=1e-12)
+    assert share == pytest.approx(1 - 1 / 1.2 ** 3, rel=1e-12)
+    # insulating core: everything through the shell
+    assert coated_sphere_split(1e-15, 1.0, 1.0, 1.1)[0] == pytest.approx(1.0, rel=1e-9)
 
 
 def test_bad_shells():

@@ -62,7 +62,7 @@ SIGMA_ABOVE = 2e-5  # S/m, an interphase above the percolation threshold
 
 @pytest.fixture(scope="module")
 def asym20():
-    return run_cycling(cell(20, interphase(SIGMA_ABOVE)), Protocol(I, QH, 100))
+    return run_cycling(cell(20, interphase(SIGMA_ABOVE)), Protocol(I, QH, 100, rtol=1e-9))
 
 
 def test_li_conservation_every_half_cycle(asym20):
@@ -78,10 +78,11 @@ def test_li_conservation_every_half_cycle(asym20):
 def test_li_lost_follows_parabolic_law_and_inventory_balance(asym20):
     res = asym20
     lost = 2 * lost_parabolic(res.time, SIGMA_ABOVE)  # both electrodes grow alike
-    # DOP853 at rtol 1e-10 over ~30 restarts: global error well below 1e-7 relative
-    np.testing.assert_allclose(res.li_lost, lost, rtol=1e-7, atol=1e-12)
+    # adaptive BDF2 at a local tolerance of 1e-9 (the one time controller): the global
+    # error of the integrated law stays near 1e-6 relative (measured 1.2e-6); 5e-6
+    np.testing.assert_allclose(res.li_lost, lost, rtol=5e-6, atol=1e-12)
     nW = 20e-6 * RHO_OVER_M - q_sawtooth(res.time) / F - lost / 2
-    assert np.max(np.abs(res.li_working - nW)) < 1e-7 * 20e-6 * RHO_OVER_M
+    assert np.max(np.abs(res.li_working - nW)) < 5e-6 * 20e-6 * RHO_OVER_M
 
 
 def predicted_depletion(working_um, sigma_e):
@@ -135,7 +136,9 @@ def test_no_electronic_leakage_no_growth_no_depletion():
     for um in (20, 100):
         res = run_cycling(cell(um, ip), Protocol(I, QH, 100, samples_per_half_cycle=3))
         assert res.failure is None
-        assert np.all(res.delta_working == DELTA0) and np.all(res.li_lost == 0.0)
+        # zero growth rate: BDF steps reproduce delta0 to rounding (a0 + a1 + a2 = 0)
+        np.testing.assert_allclose(res.delta_working, DELTA0, rtol=1e-13)
+        assert np.max(np.abs(res.li_lost)) < 1e-12 * RHO_OVER_M * 20e-6
         # steady square wave: every half-cycle has the same |V|
         v = np.abs(res.voltage[res.half_cycle_end])
         assert np.ptp(v) < 1e-12
@@ -144,11 +147,12 @@ def test_no_electronic_leakage_no_growth_no_depletion():
 def test_tunnelling_floor_is_self_limiting():
     lam, it0 = 2e-9, 1e3
     ip = interphase(0.0, tunnel_current=it0, tunnel_length=lam)
-    res = run_cycling(cell(20, ip), Protocol(I, QH, 250, samples_per_half_cycle=3))
+    res = run_cycling(cell(20, ip), Protocol(I, QH, 250, samples_per_half_cycle=3, rtol=1e-10))
     assert res.failure is None
     t = res.time
     delta = lam * np.log(np.exp(DELTA0 / lam) + OMEGA * it0 * t / (F * lam))
-    np.testing.assert_allclose(res.delta_working, delta, rtol=1e-8)
+    # BDF2 at a local tolerance of 1e-10: global error ~1e-8 relative (measured)
+    np.testing.assert_allclose(res.delta_working, delta, rtol=1e-7)
     # growth rate decays like 1/t: 500 h lose < 0.1 % of the 20 um foil
     assert res.li_lost[-1] / 2 < 1e-3 * 20e-6 * RHO_OVER_M
     t_u, j = np.unique(t, return_index=True)  # half-cycle boundaries are sampled twice
@@ -167,28 +171,88 @@ def test_first_half_cycle_exhaustion_is_rejected():
 
 
 # --- the paper's study, reduced -------------------------------------------------------
-def test_case_file_study_reduced():
-    data = validate({k: v for k, v in load_yaml(CASE).items() if k != "study"}, SCHEMA)
-    rows = {(r["interphase"], r["working_um"]): r
-            for r in failure_rows(run_study(data, duration=60 * 3600.0))}
-    assert len(rows) == 12
-    for name in ("MII-1", "MII-2"):  # above threshold: 20 um fails, symmetric does not
-        assert rows[(name, 20.0)]["failed"] and not rows[(name, 100.0)]["failed"]
-    for name in ("MII-3", "SEI"):  # below threshold: nothing depletes
-        assert not any(rows[(name, h)]["failed"] for h in (100.0, 50.0, 20.0))
-    assert rows[("MII-1", 20.0)]["time_to_failure_h"] < rows[("MII-2", 20.0)]["time_to_failure_h"]
-    assert max(r["max_conservation_error"] for r in rows.values()) < 1e-9
+def test_stoichiometric_metal_fraction_matches_hand_calculation():
+    """V_FM of the LGPS-derived MII by hand: 1/4 Li15Ge4 among 12 Li2S + 2 Li3P."""
+    from ntransport.physics.interphase import mii_composition
+
+    v = {"Li2S": 12 * 45.95 / 1.66, "Li3P": 2 * 51.80 / 1.43, "Li15Ge4": 0.25 * 394.6 / 2.09}
+    assert mii_composition({"LGPS": 1}).V_FM == pytest.approx(v["Li15Ge4"] / sum(v.values()),
+                                                             rel=1e-12)
+    v2 = {k: 4 * x for k, x in {"Li2S": 5 * 45.95 / 1.66, "Li3P": 51.80 / 1.43,
+                                "LiCl": 42.39 / 2.07}.items()}
+    tot = sum(v.values()) + sum(v2.values())
+    c = mii_composition({"LPSC": 4, "LGPS": 1})
+    assert c.V_FM == pytest.approx(v["Li15Ge4"] / tot, rel=1e-12)
+    # interphase volume per mole of Li consumed: 4 x 8 + 23.75 Li
+    assert c.molar_volume == pytest.approx(tot / (4 * 8 + 23.75) * 1e-6, rel=1e-12)
+    assert 0 < c.V_FM_sd < 0.05 * c.V_FM
+    with pytest.raises(ConfigError, match="unknown electrolyte 'LPCS'|LPCS"):
+        from ntransport.studies.li_inventory import interphase_fractions
+        interphase_fractions({"V_FM": None, "composition": {"LPCS": 1},
+                              "ratio_basis": "molar"})
+
+
+def test_shared_growth_integration_equals_single_cells():
+    ip = interphase(SIGMA_ABOVE)
+    cells = [cell(h, ip) for h in (100, 50, 20)]
+    from ntransport.solve.cell_cycling import run_cycling_cells
+
+    prot = Protocol(I, QH, 20)
+    many = run_cycling_cells(cells, prot)
+    for c, r in zip(cells, many):
+        one = run_cycling(c, prot)
+        np.testing.assert_array_equal(one.time, r.time)
+        np.testing.assert_array_equal(one.li_working, r.li_working)
+        assert (one.failure is None) == (r.failure is None)
+
+
+@pytest.fixture(scope="module")
+def case_result():
+    from ntransport.studies.registry import load_case, run_study as run_case_study
+
+    return run_case_study(load_case(CASE, reduced=True), progress=False)
+
+
+def test_case_file_predicts_the_12_cells_with_exact_bookkeeping(case_result):
+    res = case_result
+    table = res.tables["fig2_comparison"]
+    scen = sorted(set(table["scenario"]))
+    assert len(table) == 12 * len(scen)
+    # bookkeeping: n_W + n_C + lost = n_0 for every cell, to rounding
+    err = [r.value for r in res.summary if r.quantity == "Li bookkeeping error (max, relative)"]
+    assert len(err) == 12 * len(scen) and max(err) < 1e-12
+    # bulk percolation of spheres: every stoichiometric V_FM (<= 0.105) is below V_p,
+    # so no cell loses its Li -- the paper's MII-1/MII-2 asymmetric failures are NOT
+    # reproduced by eqn (2) with the sphere threshold
+    bulk = [i for i, s in enumerate(table["scenario"]) if s == "bulk"]
+    assert all(table["predicted: depleted [1]"][i] == 0.0 for i in bulk)
+    # thin film: MII-1 (0.104) is above the film's first-spanning fraction -> the 20 um
+    # cell depletes before the 50 um one; MII-3 and the SEI never deplete
+    film = {(table["interphase"][i], table["cell"][i]): i
+            for i, s in enumerate(table["scenario"]) if s == "film"}
+    t = table["predicted time to +-5 V [h]"]
+    assert 0 < t[film[("MII-1", "100|20")]] < t[film[("MII-1", "100|50")]]
+    for name in ("MII-3", "SEI"):
+        for c in ("100|100", "100|50", "100|20"):
+            assert table["predicted: depleted [1]"][film[(name, c)]] == 0.0
 
 
 def test_case_file_rejects_unknown_key():
-    raw = {k: v for k, v in load_yaml(CASE).items() if k != "study"}
+    from ntransport.studies.registry import load_case
+
+    raw = load_yaml(CASE)
     raw["protocol"] = {**raw["protocol"], "curent_density": "1 mA/cm^2"}
     with pytest.raises(ConfigError, match="unknown key 'curent_density'. Did you mean "
                                           "'current_density'"):
-        validate(raw, SCHEMA)
-    raw = {k: v for k, v in load_yaml(CASE).items() if k != "study"}
-    raw["interphases"] = {"X": {**raw["interphases"]["MII-1"], "V_FM": 1.5}}
-    data = validate(raw, SCHEMA)
+        load_case(raw)
+    raw = load_yaml(CASE)
+    raw["interphases"] = {"X": {**raw["interphases"]["MII-1"], "V_FM": 0.3}}
+    with pytest.raises(ConfigError, match="give only one of \\['composition', 'V_FM'\\]"):
+        load_case(raw)
+    data = validate({k: v for k, v in load_yaml(CASE).items() if k not in ("study", "reduced")},
+                    SCHEMA)
+    data["interphases"] = {"X": {**data["interphases"]["MII-1"], "composition": None,
+                                 "V_FM": 1.5}}
     with pytest.raises(ValueError, match="V_FM must lie in"):
         run_study(data, duration=7200.0)
 
@@ -198,7 +262,7 @@ def test_fem_law_variant_uses_percolation_fit():
     from ntransport.studies.li_inventory import sigma_e_law
 
     fem = validate({"type": "fem", "sigma0": 2.0, "V_p": 0.25, "n": 1.8,
-                    "metal_conductivity": "1e-3 S/m"}, SCHEMA.fields["conductivity_law"])
+                    "metal_conductivity": "1e-3 S/m"}, SCHEMA.fields["conductivity_laws"].value)
     law = sigma_e_law(fem)
     assert law(0.55) == pytest.approx(2.0 * 1e-3 * 0.3**1.8, rel=1e-12)
     assert law(0.2) == 0.0

@@ -9,7 +9,7 @@ whose particle graph joins anode and cathode carries sigma_eff >= 1e-2 sigma_M
 import pytest
 
 pytest.importorskip("ntransport.solve.conduction")
-from ntransport.studies.percolation_study import realisation  # noqa: E402
+from ntransport.studies.percolation_gmsh import realisation  # noqa: E402
 
 
 @pytest.mark.parametrize("vf,seed", [(0.55, 0), (0.65, 0), (0.65, 1), (0.8, 1)])

@@ -47,3 +47,17 @@ def test_conductivity_law_and_mixing_rule():
         conductivity_law(0.5, sigma_metal=0)
     with pytest.raises(ConfigError, match=r"v_f must lie in \[0, 1\]"):
         mixing_rule(-0.1, sigma_metal=1.0)
+
+
+def test_fit_of_ensemble_means_recovers_a_synthetic_law():
+    from ntransport.percolation.fit import fit_mean_power_law
+
+    rng = np.random.default_rng(1)
+    v = np.linspace(0.31, 0.44, 8)
+    mean = 0.9 * (v - 0.29) ** 2.0
+    s = mean[:, None] * np.exp(0.05 * rng.standard_normal((8, 6)))
+    fit = fit_mean_power_law(v, s, v_p=0.29, window=0.2, n_boot=200, v_p_se=0.002)
+    assert fit.n == pytest.approx(2.0, abs=0.1)
+    assert fit.ci["n"][0] < 2.0 < fit.ci["n"][1]
+    with pytest.raises(ConfigError, match="need >= 3 fractions in the fit window"):
+        fit_mean_power_law(v, s, v_p=0.29, window=0.03)

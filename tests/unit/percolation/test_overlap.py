@@ -90,3 +90,39 @@ def test_gap_not_supported_for_spheroids():
     p = sample_overlapping(Spheroid(1.0, 2.0, dim=2), 10.0, n=20, rng=0)
     with pytest.raises(GeometryError, match="gap=0.1.*Sphere and Rod only"):
         contacts(p, gap=0.1)
+
+
+def _pw_batched_solve(r, Ma, Mb, steps=40):
+    """The former implementation: two batched np.linalg.solve per golden step."""
+    from ntransport.percolation.overlap import _GOLD
+
+    def F(lam):
+        A = (1 - lam)[:, None, None] * Ma + lam[:, None, None] * Mb
+        x = np.linalg.solve(A, r[:, :, None])[:, :, 0]
+        return lam * (1 - lam) * np.einsum("pd,pd->p", r, x)
+
+    lo, hi = np.zeros(len(r)), np.ones(len(r))
+    for _ in range(steps):
+        a = hi - _GOLD * (hi - lo)
+        b = lo + _GOLD * (hi - lo)
+        left = F(a) > F(b)
+        hi = np.where(left, b, hi)
+        lo = np.where(left, lo, a)
+    return F(0.5 * (lo + hi))
+
+
+@pytest.mark.parametrize("dim,ar", [(2, 4.0), (3, 2.0), (3, 4.0)])
+def test_closed_form_contact_decisions_equal_the_batched_solve(dim, ar):
+    from ntransport.percolation.overlap import touching
+
+    rng = np.random.default_rng(7)
+    s = Spheroid(1.0, ar, dim=dim)
+    n = 20000
+    ax = rng.standard_normal((2 * n, dim))
+    ax /= np.linalg.norm(ax, axis=1, keepdims=True)
+    M = s.shape_matrices(ax)
+    r = rng.uniform(-2 * ar, 2 * ar, (n, dim))
+    old = _pw_batched_solve(r, M[:n], M[n:])
+    new = perram_wertheim(r, M[:n], M[n:])
+    np.testing.assert_allclose(new, old, rtol=1e-12)
+    np.testing.assert_array_equal(touching(r, M[:n], M[n:], inner_radius=1.0), old < 1.0)

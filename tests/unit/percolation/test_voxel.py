@@ -33,3 +33,48 @@ def test_bar_of_overlapping_disks_conducts_like_its_width():
     with pytest.raises(GeometryError, match="n must be an integer >= 2"):
         voxelize(p, 1)
     assert math.isfinite(voxel_conductivity(p, 40))
+
+
+def test_topology_preserving_voxels_conduct_iff_the_graph_spans():
+    """Mixed FEM on voxels with faces between different contact clusters insulating:
+    a realisation conducts (sigma >> sigma_NM) exactly when its contact graph spans."""
+    from ntransport.percolation import connectivity, sample_overlapping
+    from ntransport.percolation.voxel import grid_solution
+
+    seen = set()
+    for seed in range(16):
+        p = sample_overlapping(Sphere(1.0, dim=3), 6.0, reduced_density=0.34, rng=seed)
+        own = voxelize(p, 18, owners=True)
+        c = connectivity(p)
+        lo, hi = p.x_extent()
+        g = grid_solution(np.where(own >= 0, 1.0, 1e-8), periodic=True, owners=own,
+                          clusters=c.labels, electrode_contact=(lo <= 0, hi >= 6.0))
+        assert (g.sigma_eff > 1e-4) == c.spans, (seed, g.sigma_eff, c.spans)
+        seen.add(c.spans)
+    assert seen == {True, False}
+
+
+def test_grid_solution_flux_and_errors():
+    from ntransport.percolation.voxel import grid_solution
+
+    g = grid_solution(np.ones((5, 4, 3)))
+    assert g.sigma_eff == pytest.approx(1.0, rel=1e-9)
+    np.testing.assert_allclose(g.flux[..., 0], 0.2, rtol=1e-9)  # unit voltage over 5 voxels
+    with pytest.raises(GeometryError, match="sig must hold finite conductivities >= 0"):
+        grid_solution(-np.ones((3, 3)))
+    with pytest.raises(GeometryError, match="owners must have the grid's shape"):
+        grid_solution(np.ones((3, 3)), owners=np.zeros((2, 2), int))
+
+
+def test_tunnelling_conductance_raises_the_subthreshold_conductivity():
+    """Below the threshold the metal clusters are separated by thin gaps; a tunnelling
+    conductance exp(-2 d / xi) across face-adjacent voxels of different clusters lets
+    current through them, more for a longer tunnelling length."""
+    from ntransport.percolation.scans import fem_point
+
+    plain = fem_point(0.24, 3, box_radii=6.0)["sigma_rel"]
+    short = fem_point(0.24, 3, box_radii=6.0, tunnelling_length=0.05)["sigma_rel"]
+    long_ = fem_point(0.24, 3, box_radii=6.0, tunnelling_length=0.3)["sigma_rel"]
+    assert plain < short < long_
+    with pytest.raises(GeometryError, match="tunnelling_length must be finite and > 0"):
+        fem_point(0.24, 3, box_radii=6.0, tunnelling_length=0.0)
