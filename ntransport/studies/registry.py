@@ -286,7 +286,8 @@ def run_case(case: Case, out_dir, *, progress: bool = True, resume: bool = False
             files = result.save(rf.partial, length_unit=length_unit)
             wall = time.perf_counter() - t0
             info = run_info(case, result, wall_time=wall, started=started,
-                            files=[f.relative_to(rf.partial) for f in files], argv=argv)
+                            files=[Path(f).resolve().relative_to(rf.partial.resolve())
+                                   for f in files], argv=argv)
             write_json(rf.partial / "run.json", info)
             for note in result.notes:
                 log.info("note: %s", note)

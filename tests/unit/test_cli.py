@@ -352,3 +352,15 @@ def test_main_job_reports_the_crossover_of_its_materials(tmp_path):
         exact * 1e6, rel=1e-9)
     assert {"thickness_sweep.png", "thickness_sweep.csv", "summary.csv"} <= {
         p.name for p in tmp_path.iterdir()}
+
+
+def test_readme_command_with_a_relative_out_folder(tmp_path, monkeypatch):
+    """The README's first command as CI runs it: a relative ``--out`` from the checkout."""
+    from pathlib import Path
+
+    case = Path(__file__).resolve().parents[2] / "geometries" / "peo_vs_plm.yaml"
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(case), "--out", "out/peo_vs_plm", "--reduced", "--quiet"]) == 0
+    info = json.loads((tmp_path / "out/peo_vs_plm/run.json").read_text())
+    assert info["status"] == "ok"
+    assert all(not Path(f).is_absolute() for f in info["files"]) and "summary.csv" in info["files"]
