@@ -16,7 +16,7 @@ All tests are exact (no conservative approximation):
   the λ-bracket to 4e-9, far below any geometric tolerance that matters. The
   quadratic form is evaluated in closed form (adjugate / determinant of the 2x2
   or 3x3 matrix) once per step; pairs are dropped as soon as they are decided
-  (`touching`). Measured: 4-5x faster than a batched ``np.linalg.solve`` with two
+  (`touching`). Measured: 4-5x faster than a batched dense LAPACK solve with two
   evaluations per step, identical verdicts (benchmarks/percolation/).
 
 ``gap`` is an electron-tunnelling distance: surfaces closer than ``gap`` count

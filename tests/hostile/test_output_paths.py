@@ -28,17 +28,6 @@ CASES = {p: yaml.safe_load(p.read_text(encoding="utf-8")).get("study", "conducti
          for p in sorted((ROOT / "geometries").glob("*.yaml"))}
 PREFERRED = {"conduction": "peo_vs_plm.yaml"}  # the quickest shipped case of the kind
 
-# Study kinds that do not run on the StudyResult contract yet (their modules are being
-# rebuilt by the model helpers): they fail before writing anything, for reasons outside
-# the runner. xfail(strict=False): they XPASS once rebuilt, and the path check then runs.
-NOT_YET_ON_CONTRACT = {
-    "host_guest": "legacy run(case, out_dir) signature, not yet on the StudyResult contract",
-    "interfacial_share": "legacy run(case, out_dir) signature, not yet on the StudyResult "
-                         "contract",
-    "li_inventory": "legacy run(case, out_dir) signature, not yet on the StudyResult contract",
-    "percolation": "legacy run(case, out_dir) signature, not yet on the StudyResult contract",
-}
-
 
 def _case_file(kind: str) -> Path:
     files = [p for p, k in CASES.items() if k == kind]
@@ -123,13 +112,7 @@ def _run_audited(case, out, tmp_path):
 
 
 def _kind_params():
-    out = []
-    for kind in study_kinds():
-        marks = ()
-        if kind in NOT_YET_ON_CONTRACT:
-            marks = (pytest.mark.xfail(reason=NOT_YET_ON_CONTRACT[kind], strict=False),)
-        out.append(pytest.param(kind, marks=marks, id=kind))
-    return out
+    return list(study_kinds())
 
 
 @pytest.mark.hang_seconds(180)  # a whole reduced study run, not a hostile input
