@@ -93,11 +93,14 @@ def _run(args, argv) -> int:
     return 0
 
 
-def _headline(table, n: int = 8):
-    """The first few summary rows, for the console."""
-    rows = list(table)[:n]
-    return [f"{r.case}: {r.quantity}{' (' + r.region + ')' if r.region else ''} = "
-            f"{r.value:.4g} {r.unit}" for r in rows]
+def _headline(table, n: int = 10):
+    """The first few summary rows for the console (mesh-size bookkeeping left out)."""
+    rows = [r for r in table if not r.quantity.startswith("n_")]
+    lines = [f"{r.case}: {r.quantity}{' (' + r.region + ')' if r.region else ''} = "
+             f"{r.value:.4g}{'' if r.unit == '1' else ' ' + r.unit}" for r in rows[:n]]
+    if len(table) > len(lines):
+        lines.append(f"... {len(table) - len(lines)} more rows in summary.csv")
+    return lines
 
 
 def _materials(name) -> int:

@@ -111,6 +111,10 @@ def _moved_system(system, problem):
     new.ale = None
     new.problem = problem
     new.geom, new.m = geom, geom.lumped
+    # the barycentric dual that geom.lumped is made of (the ALE term is GCL-exact with it);
+    # to_state lumps the immobile species with system.dual, which must be the new one
+    new.dual = np.broadcast_to(geom.volumes / geom.t.shape[0], geom.t.shape).copy()
+    new.dual_kind = "barycentric"
     new.W = [geom.edge_coefficient(s.region_array("D", names)[region] / sc.diffusivity)
              for s in problem.mobile]
     if system.Lam is not None:

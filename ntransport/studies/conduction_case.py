@@ -621,10 +621,12 @@ def _thickness_sweep(result, data, base, progress):
         cols["voltage_loss [mV]"] = asr * i_case * 1e3
     result.tables["thickness_sweep"] = DataTable(cols)
     region = f"vs {sw['against']}"
+    # the sweep's answer leads the table (and the console headline)
+    result.summary = (SummaryTable().add_si(sw["case"], "crossover_thickness", cross, "m", region)
+                      + result.summary)
     result.summary = (result.summary
-                      .add_si(sw["case"], "crossover_thickness", cross, "m", region)
                       .add_si(sw["against"], "area_specific_resistance_reference", ref, "ohm m2")
-                      .add(sw["case"], "asr_per_thickness", slope * 1e4 * 1e-6, "ohm cm2/um")
+                      .add(sw["case"], "asr_per_thickness", slope * 1e4 * 1e-6, "Ω cm²/µm")
                       .add_si(sw["case"], "sweep_thickness_min", Ls.min(), "m")
                       .add_si(sw["case"], "sweep_thickness_max", Ls.max(), "m"))
     fig, (ax,) = style.new_figure(1, panel=(5.8, 3.8))

@@ -21,3 +21,7 @@ def test_readme_python_block_runs(code, tmp_path, monkeypatch):
         assert set(namespace["domain"].boundaries) == {"anode", "cathode", "LLZO|PEO"}
     if "state" in namespace:
         assert max(namespace["state"].conservation.values()) < 1e-8
+    if "props" in namespace:  # the image example: a slab, exact parallel / series values
+        props = namespace["props"]
+        assert props.sigma_eff["x"] == pytest.approx(0.055, rel=1e-6)
+        assert props.sigma_eff["z"] == pytest.approx(1 / 55, rel=1e-6)

@@ -117,7 +117,7 @@ def test_bad_problem_parameters():
         _problem(reacting="Na+")
     with pytest.raises(ConfigError, match="electrostatics 'poison' not found.*poisson"):
         _problem(electrostatics="poison")
-    with pytest.raises(ConfigError, match="current_density must be finite"):
+    with pytest.raises(ConfigError, match=r"current_density \[A/m2\] must be a finite number, got nan"):
         _problem(current_density=float("nan"))
     with pytest.raises(ConfigError, match="h_max = .* must be >= h_anode"):
         MeshOptions(h_anode=1e-7, h_max=1e-8)
