@@ -15,12 +15,13 @@ Finite-size treatment (``estimate_threshold``): for each box size ``L`` the mean
 (universal ν: 4/3 in 2D, 0.8765 in 3D) is fitted by weighted least squares. Two
 estimators of ``eta_c`` are returned:
 
-* ``method="plateau"`` (default in 3D): the inverse-variance weighted mean of ``<eta*>_L``
-  (the fit with ``a = 0``). A slope significant at 2σ is treated as a finite-size
-  drift: ``(|a| - 2 se_a) <L^{-1/nu}>_w`` is added in quadrature to the standard
-  error (``systematic``), so boxes in a drifting range widen the error bar. Justification (measured, see the verification tests): in
-  this geometry (cube, periodic transverse faces, particles touching the electrode
-  planes count as connected) the first-spanning mean of spheres is flat in ``L``
+* ``method="plateau"`` (default in 3D): the inverse-variance weighted mean of
+  ``<eta*>_L`` (the fit with ``a = 0``). A slope significant at 2σ is treated as a
+  finite-size drift: ``(|a| - 2 se_a) <L^{-1/nu}>_w`` is added in quadrature to the
+  standard error (``systematic``), so boxes in a drifting range widen the error bar.
+  Justification (measured, see the verification tests): in this geometry (cube,
+  periodic transverse faces, particles touching the electrode planes count as
+  connected) the first-spanning mean of spheres is flat in ``L``
   within 0.0015 from 12 to 48 radii (200 realisations each; fitted ``a`` consistent
   with 0), and that of random AR-2 spheroids is flat within 0.002 from 16 to 48 long
   semi-axes. The amplitude ``a`` is the metric factor times the mean of the
@@ -28,8 +29,8 @@ estimators of ``eta_c`` are returned:
   dimension, box shape and boundary conditions (here: a cube with periodic
   transverse faces), so ``a ~ 0`` for spheres carries over to any isotropic
   particle; what remains (corrections to scaling) decays faster, as
-  ``L^{-1/nu-omega}``. The shift coefficient being ~0, extrapolating from three close boxes
-  only multiplies the statistical error by ~3 and, in the pre-asymptotic range
+  ``L^{-1/nu-omega}``. The shift coefficient being ~0, extrapolating from three
+  close boxes only multiplies the statistical error by ~3 and, in the pre-asymptotic range
   (AR-2 spheroids in boxes of 12-24 long semi-axes, where the mean first falls and
   then rises again), overshoots by ~2 %.
 * ``method="extrapolate"`` (default in 2D, where the shift is large: disks' mean
