@@ -366,8 +366,9 @@ def run(case, *, progress=True, checkpoints=None):
             "1995 (0.2618, 5 realisations); its contact test agrees pair by pair with an "
             "independent constrained minimisation and gives the exact excluded volume, and the "
             "same pipeline reproduces spheres (0.2895) and aligned spheroids (an affine map of "
-            "spheres). The gap to Garboczi grows with the aspect ratio (AR 1.5: -2 %, "
-            "3: -10 %, 4: -15 %).")
+            "spheres); in 2D it matches Xia & Thorpe's random ellipses (AR 2, 4) within 3 %. "
+            "The gap to Garboczi grows with the aspect ratio (AR 1.5: -2 %, 3: -10 %, "
+            "4: -15 %); the AR-2 literature row is therefore not met at 3 %.")
     if any("estimate" in r for r in rows):
         result.figures["threshold_finite_size"] = figs.finite_size(rows, t)
 
