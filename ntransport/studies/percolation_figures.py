@@ -9,7 +9,8 @@ __all__ = ["finite_size", "film", "conductivity", "current_map"]
 
 
 def finite_size(rows, t):
-    """<first-spanning fraction>_L vs L^(-1/nu) with the extrapolation to L -> inf."""
+    """<first-spanning fraction>_L vs L^(-1/nu): the data, the weighted fit
+    eta_c + a L^(-1/nu) (dashed) and the estimate used (square, 2 sigma) at L -> inf."""
     fig, (ax,) = style.new_figure(1, panel=(5.2, 3.8))
     for k, r in enumerate(r for r in rows if "estimate" in r):
         est = r["estimate"]
@@ -17,19 +18,24 @@ def finite_size(rows, t):
         phi = 1 - np.exp(-est.mean)
         err = np.exp(-est.mean) * est.sem
         c = f"C{k}"
+        boxes = ", ".join(f"{L:g}" for L in est.lengths)
         ax.errorbar(x, phi, yerr=err, fmt="o", color=c, ms=4, capsize=2,
-                    label=f"AR {r['aspect_ratio']:g}: boxes {', '.join(f'{L:g}' for L in est.lengths)} r")
+                    label=f"AR {r['aspect_ratio']:g}: boxes {boxes} r")
         xx = np.linspace(0, x.max() * 1.05, 50)
-        slope = np.polyfit(x, est.mean, 1, w=1 / est.sem)[0]
-        ax.plot(xx, 1 - np.exp(-(est.eta_c + slope * xx)), "-", color=c, lw=1)
+        if np.isfinite(est.slope):
+            ax.plot(xx, 1 - np.exp(-(est.eta_extrapolated + est.slope * xx)), "--", color=c,
+                    lw=0.8)
+        if est.method == "plateau":
+            ax.plot(xx, np.full_like(xx, est.fraction), ":", color=c, lw=1)
         ax.errorbar([0], [est.fraction], yerr=[2 * est.fraction_se], fmt="s", color=c, ms=5,
                     capsize=3)
         if r["reference"] is not None:
             ax.plot([0], [r["reference"][0]], "*", color=c, mec="k", ms=10,
                     label=f"AR {r['aspect_ratio']:g}: literature")
-    ax.set_xlabel("L$^{-1/ν}$ (L = box edge / particle radius)")
+    ax.set_xlabel("L$^{-1/ν}$ (L = box edge / short particle radius)")
     ax.set_ylabel("metal volume fraction at first spanning")
-    ax.set_title("Threshold: finite-size extrapolation (error bars 2σ at L → ∞)")
+    ax.set_title("Threshold vs box size: dotted = weighted mean (estimate), "
+                 "dashed = L$^{-1/ν}$ fit; squares ±2σ", fontsize=8)
     ax.legend(frameon=False, fontsize=7)
     ax.grid(alpha=0.25, lw=0.5)
     return fig

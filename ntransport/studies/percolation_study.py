@@ -130,6 +130,22 @@ def check(case) -> None:
 
 
 # ------------------------------------------------------------------ thresholds
+#: AR-2 random prolate spheroids, this code in large boxes (phi, se): L = 32..128 short
+#: radii (16..64 long semi-axes), 640 realisations in all, weighted mean of <eta*>_L
+#: (tests/verification/test_percolation_threshold.py re-measures it).
+AR2_LARGE_BOX = (0.2489, 0.0004)
+
+
+def _estimator_text(est, t):
+    boxes = (f"boxes of {t['lengths']} long semi-axes, {t['realisations']} realisations "
+             "each")
+    if est.method == "plateau":
+        return (f"weighted mean of the mean first-spanning density over {boxes}; the "
+                f"L^(-1/nu) fit would give {1 - math.exp(-est.eta_extrapolated):.4f} +- "
+                f"{math.exp(-est.eta_extrapolated) * est.eta_extrapolated_se:.4f}")
+    return f"finite-size extrapolation eta_c + a L^(-1/nu) over {boxes}"
+
+
 def _thresholds(t, rng, pb):
     """Rows per aspect ratio: extrapolated threshold (penetrable) or blocked share."""
     from ..percolation import estimate_threshold
@@ -339,8 +355,20 @@ def run(case, *, progress=True, checkpoints=None):
     if bulk is not None:
         result.notes.append(
             f"Headline threshold of overlapping {'spheres' if t['dim'] == 3 else 'disks'}: "
-            f"V_p = {bulk['fraction']:.4f} +- {bulk['se']:.4f} (finite-size extrapolation over "
-            f"boxes of {t['lengths']} radii, {t['realisations']} realisations each).")
+            f"V_p = {bulk['fraction']:.4f} +- {bulk['se']:.4f} "
+            f"({_estimator_text(bulk['estimate'], t)}).")
+    ar2 = next((r for r in rows if r["aspect_ratio"] == 2.0 and "se" in r), None)
+    if ar2 is not None and t["dim"] == 3 and t["shape"] == "spheroid":
+        result.notes.append(
+            f"Randomly oriented AR-2 spheroids: V_p = {ar2['fraction']:.4f} +- {ar2['se']:.4f}. "
+            f"The same code converges to {AR2_LARGE_BOX[0]:.4f} +- {AR2_LARGE_BOX[1]:.4f} in "
+            "boxes of 16-64 long semi-axes (640 realisations in all), 5 % below Garboczi et al. "
+            "1995 (0.2618, 5 realisations); its contact test agrees pair by pair with an "
+            "independent constrained minimisation and gives the exact excluded volume, and the "
+            "same pipeline reproduces spheres (0.2895) and aligned spheroids (an affine map of "
+            "spheres); in 2D it matches Xia & Thorpe's random ellipses (AR 2, 4) within 3 %. "
+            "The gap to Garboczi grows with the aspect ratio (AR 1.5: -2 %, 3: -10 %, "
+            "4: -15 %); the AR-2 literature row is therefore not met at 3 %.")
     if any("estimate" in r for r in rows):
         result.figures["threshold_finite_size"] = figs.finite_size(rows, t)
 

@@ -126,3 +126,37 @@ def test_closed_form_contact_decisions_equal_the_batched_solve(dim, ar):
     new = perram_wertheim(r, M[:n], M[n:])
     np.testing.assert_allclose(new, old, rtol=1e-12)
     np.testing.assert_array_equal(touching(r, M[:n], M[n:], inner_radius=1.0), old < 1.0)
+
+
+def test_spheroid_contact_graph_matches_an_independent_minimisation():
+    """Every candidate pair of an AR-2 configuration at the threshold density, decided
+    without the contact function: the ellipsoids overlap iff the minimum of particle j's
+    quadratic form over particle i (a convex program, solved by SLSQP) is <= 1. Checks
+    `contacts` end to end (KD-tree candidates, periodic minimum image, inner-sphere
+    shortcut, early-decided golden search). Pairs within 1e-6 of tangency are skipped."""
+    from scipy.optimize import minimize
+
+    s = Spheroid(1.0, 2.0, dim=3)
+    p = sample_overlapping(s, 12.0, reduced_density=0.29, rng=5)
+    edges = {tuple(x) for x in contacts(p)}
+    pairs = p.cell.tree(p.centres, 4.0).query_pairs(4.0, output_type="ndarray")[:300]
+    Minv = np.linalg.inv(s.shape_matrices(p.axes))
+    checked = touching = 0
+    for i, j in pairs:
+        r = p.cell.displacement(p.centres[[i]], p.centres[[j]])[0]
+        Ai, Aj = Minv[i], Minv[j]
+        best = np.inf
+        for x0 in (np.zeros(3), 0.9 * r / np.linalg.norm(r)):
+            res = minimize(lambda x: (x - r) @ Aj @ (x - r), x0,
+                           jac=lambda x: 2 * Aj @ (x - r), method="SLSQP",
+                           constraints=[{"type": "ineq", "fun": lambda x: 1 - x @ Ai @ x,
+                                         "jac": lambda x: -2 * Ai @ x}],
+                           options={"ftol": 1e-12, "maxiter": 200})
+            if res.x @ Ai @ res.x <= 1 + 1e-9:
+                best = min(best, res.fun)
+        if abs(best - 1.0) < 1e-6:
+            continue
+        assert (best < 1.0) == ((i, j) in edges), (i, j, best)
+        checked += 1
+        touching += best < 1.0
+    assert checked > 250 and 30 < touching < checked - 30
