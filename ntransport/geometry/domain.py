@@ -18,6 +18,7 @@ import numpy as np
 import skfem
 
 from ..errors import MeshError, unknown_name
+from .mesh_checks import check_mesh_arrays
 
 __all__ = ["Domain", "interface_name", "mesh_edges"]
 
@@ -201,6 +202,7 @@ class Domain:
         facet_groups: Mapping[str, np.ndarray] | None = None,
         *,
         scale: float = 1.0,
+        source: str = "Domain.from_arrays",
     ) -> "Domain":
         """Build a Domain from raw arrays.
 
@@ -216,6 +218,14 @@ class Domain:
             Named boundary or interface facets given by their vertices.
         scale : float
             Factor from the coordinate unit to metres (1e-6 for micrometres).
+        source : str
+            Where the arrays come from, for error messages (a file name).
+
+        Raises
+        ------
+        MeshError
+            Non-finite coordinates, indices of missing nodes, zero-area/volume cells,
+            groups that do not partition the cells, facets that are not mesh faces.
         """
         points = np.asarray(points, dtype=float)
         cells = np.asarray(cells)
@@ -223,6 +233,10 @@ class Domain:
             raise MeshError(
                 f"cells must be triangles (n, 3) or tetrahedra (n, 4), got shape {cells.shape}."
             )
+        if points.ndim != 2 or points.shape[1] < cells.shape[1] - 1:
+            raise MeshError(f"{source}: points must be (npoints, {cells.shape[1] - 1}) "
+                            f"coordinates, got shape {points.shape}.")
+        check_mesh_arrays(points, cells, dict(facet_groups or {}), source)
         dim = 2 if cells.shape[1] == 3 else 3
         if points.shape[1] > dim:
             extra = points[:, dim:]

@@ -30,6 +30,7 @@ limit                  default     override
 ``particles``          20 000      ``NTRANSPORT_MAX_PARTICLES``
 ``sample_particles``   5 000 000   ``NTRANSPORT_MAX_SAMPLE_PARTICLES``
 ``steps``              1 000 000   ``NTRANSPORT_MAX_STEPS``
+``voxels``             30 000 000  ``NTRANSPORT_MAX_VOXELS``
 =====================  ==========  ==============================
 
 ``particles`` bounds meshed geometries (gmsh fragments every particle: 1000 disks take
@@ -55,14 +56,18 @@ __all__ = ["DEFAULT_LIMITS", "ENV", "limit", "limits", "estimate_elements", "che
            "check_steps", "available_memory", "BYTES_PER_ELEMENT"]
 
 DEFAULT_LIMITS = {"elements": 5_000_000, "particles": 20_000, "sample_particles": 5_000_000,
-                  "steps": 1_000_000}
+                  "steps": 1_000_000, "voxels": 30_000_000}
 ENV = {"elements": "NTRANSPORT_MAX_ELEMENTS", "particles": "NTRANSPORT_MAX_PARTICLES",
-       "sample_particles": "NTRANSPORT_MAX_SAMPLE_PARTICLES", "steps": "NTRANSPORT_MAX_STEPS"}
+       "sample_particles": "NTRANSPORT_MAX_SAMPLE_PARTICLES", "steps": "NTRANSPORT_MAX_STEPS",
+       "voxels": "NTRANSPORT_MAX_VOXELS"}
 #: elements per unit measure at unit size (see the module docstring)
 DENSITY = {1: 1.0, 2: 2.7, 3: 6.0}
 #: bytes per element of a P1 conduction solve (measured peak RSS); transient
 #: multi-species models need several times more, so this is a lower bound
 BYTES_PER_ELEMENT = {1: 250, 2: 800, 3: 1_200}
+#: bytes per voxel of a 3D voxel conduction solve (300^3 voxels peaked at 13.1 GB,
+#: benchmarks/image); reading alone needs ~10
+BYTES_PER_VOXEL = 480
 
 _OVERRIDES: contextvars.ContextVar[dict] = contextvars.ContextVar("ntransport_limits",
                                                                  default={})
@@ -250,4 +255,26 @@ def check_steps(t_start: float, t_end: float, dt: float, *, what: str = "time st
             f"{what}: {span:.6g} s at dt = {dt:.3g} s is {n:.3g} steps, above the limit of "
             f"{lim:.3g}. Use a larger dt, adaptive steps, or a shorter run; to run it "
             f"anyway, {_how('steps')}.")
+    return n
+
+
+def check_voxels(shape, *, what: str = "image") -> int:
+    """Refuse an image of *shape* (read from its header, before any voxel is loaded)
+    above the ``voxels`` limit or whose solve would not fit in the available memory;
+    returns the voxel count. A compressed TIFF can declare a huge stack in a small file:
+    the check runs on the declared shape."""
+    n = int(math.prod(int(s) for s in shape))
+    lim = limit("voxels")
+    mem = n * BYTES_PER_VOXEL
+    if not n <= lim:
+        raise LimitError(
+            f"{what}: shape {tuple(int(s) for s in shape)} = {n:.3g} voxels (>= {_gb(mem)} of "
+            f"memory to solve) exceeds the limit of {lim:.3g} voxels. Crop or downsample the "
+            f"stack first (read a sub-volume), or to run it anyway, {_how('voxels')}.")
+    avail = available_memory()
+    if avail is not None and mem > avail and lim == DEFAULT_LIMITS["voxels"]:
+        raise LimitError(
+            f"{what}: {n:.3g} voxels need about {_gb(mem)} of memory to solve, more than the "
+            f"{_gb(avail)} available. Crop or downsample the stack; to try anyway, "
+            f"{_how('voxels')}.")
     return n

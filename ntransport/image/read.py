@@ -14,11 +14,31 @@ from pathlib import Path
 
 import numpy as np
 
+from ..geometry.guards import check_voxels
 from .voxel_image import AXES, ImageError, VoxelImage
 
 __all__ = ["read_image", "tiff_bytes"]
 
 _TIFF = (".tif", ".tiff")
+
+
+def _read_tiff(fh, where: str) -> np.ndarray:
+    """Read a TIFF stack after checking its declared shape against the voxel limit."""
+    import tifffile
+
+    broken = (tifffile.TiffFileError, ValueError, OSError, EOFError)
+    try:
+        tif = tifffile.TiffFile(fh)
+    except broken as exc:
+        raise ImageError(f"{where}: not a readable TIFF stack ({exc}).") from None
+    with tif:
+        if not tif.series:
+            raise ImageError(f"{where}: the TIFF file holds no image.")
+        check_voxels(tif.series[0].shape, what=where)  # the declared shape, nothing read yet
+        try:
+            return np.asarray(tif.series[0].asarray())
+        except broken as exc:
+            raise ImageError(f"{where}: not a readable TIFF stack ({exc}).") from None
 
 
 def _load(source) -> tuple[np.ndarray, str]:
@@ -27,18 +47,20 @@ def _load(source) -> tuple[np.ndarray, str]:
         if not p.exists():
             raise ImageError(f"image file {str(p)!r} does not exist.")
         if p.suffix.lower() in _TIFF:
-            import tifffile
-
-            return np.asarray(tifffile.imread(p)), str(p)
+            return _read_tiff(p, str(p)), str(p)
         if p.suffix.lower() == ".npy":
-            return np.load(p, allow_pickle=False), str(p)
+            try:
+                head = np.load(p, mmap_mode="r", allow_pickle=False)
+            except ValueError as exc:
+                raise ImageError(f"{str(p)!r}: not a readable .npy array ({exc}).") from None
+            check_voxels(head.shape, what=str(p))
+            return np.array(head), str(p)
         raise ImageError(f"image file {p.name!r}: unknown format {p.suffix!r}; give a TIFF "
                          "stack (.tif/.tiff), a .npy array, or a numpy array.")
     if isinstance(source, (bytes, bytearray)):
-        import tifffile
-
-        return np.asarray(tifffile.imread(io.BytesIO(source))), "<TIFF bytes>"
+        return _read_tiff(io.BytesIO(source), "<TIFF bytes>"), "<TIFF bytes>"
     if isinstance(source, np.ndarray):
+        check_voxels(source.shape, what="<array>")
         return source, "<array>"
     raise ImageError(f"source must be a path to a TIFF stack, TIFF bytes or a numpy array, "
                      f"got {type(source).__name__}.")

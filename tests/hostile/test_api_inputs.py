@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import skfem
 
-from ntransport.errors import (ConfigError, ConvergenceError, GeometryError, LimitError,
+from ntransport.errors import (ConfigError, GeometryError, LimitError,
                                MaterialError, MeshError, ResultError, SecurityError)
 
 NAN, INF = float("nan"), float("inf")
@@ -281,9 +281,11 @@ def test_degenerate_or_nan_mesh_raises_never_returns_nan(bend):
             x[:] = 0.0
         return x
 
-    with np.errstate(all="ignore"), pytest.raises(
-            ConvergenceError, match=r"the matrix holds \d+ non-finite entries .*check the "
-                                    r"inputs and the mesh"):
+    # refused where the mesh is built (Domain.from_arrays), before any solver sees it
+    match = {"nan-node": r"1 node\(s\) have NaN/inf coordinates \(first: node 7\)",
+             "collapsed": r"32 of 32 cells have zero area", "all-zero": r"32 of 32 cells have "
+             r"zero area"}[bend]
+    with np.errstate(all="ignore"), pytest.raises(MeshError, match=match):
         res = solve_conduction(square_domain(p), {"a": 1.0}, voltage=0.1)
         assert math.isfinite(res.effective_conductivity)  # not reached
 
@@ -530,3 +532,24 @@ def test_sweep_store_that_is_a_file(tmp_path):
     f.write_text("x")
     with pytest.raises(ConfigError, match=r"store '.*store' is a file"):
         sweep(_sq, {"a": [1]}, store=f, progress=False)
+
+
+@pytest.mark.parametrize("case", ["zero-area", "nan-node", "missing-node"])
+def test_degenerate_user_arrays_are_mesh_errors(case):
+    """Arrays handed straight to Domain.from_arrays get the same sanity checks as mesh
+    files: a MeshError naming the problem, not a NaN in the solver later."""
+    from ntransport.geometry import Domain
+
+    p = np.array([[0, 0], [1, 0], [2, 0], [0, 1], [1, 1], [2, 1.0]])
+    t = np.array([[0, 1, 4], [0, 4, 3], [1, 2, 5], [1, 5, 4]])
+    if case == "zero-area":
+        t = np.vstack([[0, 1, 2], t])  # three collinear nodes
+    elif case == "nan-node":
+        p[5, 0] = np.nan
+    else:
+        t = t.copy()
+        t[0, 2] = 9
+    match = {"zero-area": "1 of 5 cells have zero area", "nan-node": "NaN/inf coordinates",
+             "missing-node": "refer to nodes that do not exist"}[case]
+    with pytest.raises(MeshError, match=match):
+        Domain.from_arrays(p, t, {"a": np.arange(len(t))}, scale=1e-6)
