@@ -319,7 +319,7 @@ def run(case, *, progress=True, checkpoints=None):
     variants = [("baseline", llzto, d["radius_mean"])]
     variants += [(f"LLZTO {s * 10:g} mS/cm", (s, llzto[1]), d["radius_mean"])
                  for s in d["sigma_llzto_alternatives"]]
-    variants += [(f"radius {r * 1e6:g} um", llzto, r) for r in d["radius_alternatives"]]
+    variants += [(f"radius {r * 1e6:g} µm", llzto, r) for r in d["radius_alternatives"]]
     tab = SummaryTable().add("composite", "LLZTO volume fraction at 20 wt % (densities)", vf,
                              "1")
     result = StudyResult(case.name, tab)

@@ -282,7 +282,7 @@ class CellRun:
     @property
     def label(self) -> str:
         c = self.cell
-        return f"{c.counter.thickness * 1e6:.0f}|{c.working.thickness * 1e6:.0f} um"
+        return f"{c.counter.thickness * 1e6:.0f}|{c.working.thickness * 1e6:.0f} µm"
 
 
 def build_cells(data, *, law=None, v_p=None) -> list[tuple[str, LiCell]]:
@@ -375,7 +375,7 @@ def _summary(rows, fractions, laws, v_ps):
         if vp is not None:
             t = t.add(sc, "percolation threshold V_p used", vp, "1")
     for row in rows:
-        case = f"{row['scenario']} {row['interphase']} {row['counter_um']:.0f}|{row['working_um']:.0f} um"
+        case = f"{row['scenario']} {row['interphase']} {row['counter_um']:.0f}|{row['working_um']:.0f} µm"
         t = (t.add(case, "electronic conductivity sigma_e", row["sigma_e_S_per_m"] * 10.0, "mS/cm")
               .add(case, "failed (voltage limit reached)", float(row["failed"]), "1")
               .add(case, "cycles completed", row["cycles_completed"], "1")
