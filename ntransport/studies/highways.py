@@ -68,7 +68,7 @@ def coated_cell(cell, core_radius, shell_thickness, *, sigma_core, sigma_shell,
                              shell_thickness=shell_thickness,
                              mesh_size=mesh_size or shell_thickness / 3)
     res = solve_conduction(dom, {"particles": sigma_core, "interphase": sigma_shell,
-                                 "matrix": sigma_matrix}, voltage=1.0)
+                                 "matrix": sigma_matrix}, voltage=1.0, order=1)
     vol = math.pi * b * b if dim == 2 else 4 / 3 * math.pi * b ** 3
     f = vol / cell ** dim
     eq = coated_sphere_conductivity(sigma_core, sigma_shell, core_radius, b, dim=dim)

@@ -146,7 +146,7 @@ def forward(comp: Composite, *, sigma_polymer, sigma_llzto, sigma_interphase):
     own = comp.owner[e]
     res = solve_conduction(comp.domain, {"PMA": sigma_polymer,
                                          "LLZTO+interphase": lambda x: s_eq[own]},
-                           voltage=1.0)
+                           voltage=1.0, order=1)  # P1: the fit's many solves; mesh sized for it
     jz = res.axis @ np.asarray(res.current_density)
     vol = comp.domain.element_volumes()
     tot = float(np.sum(jz * vol))
