@@ -19,7 +19,7 @@ Case file (``geometries/dendrite_*.yaml``; lengths, potentials, times with units
     study: dendrites
     cell: {width: 12.6 um, height: 12.6 um, li_layer: 0.5 um, seed_radius: 1.2 um}
     skeleton: {filaments: 3, diameter: 0.8 um, gap_anode: 2 um, transport_factor: 1e-4}
-    parameters: {set: moose, anisotropy: 0.04, transference: 1.0}
+    parameters: {set: moose, anisotropy: 0.04, transference: 0.22}   # PEO/LiTFSI
     drive: {anode_potential: -0.45 V, duration: 10 s}
     mechanics: {E_metal: 4.9 GPa, E_electrolyte: 12.6 MPa, expansion: 0.05}
     runs:
@@ -27,6 +27,12 @@ Case file (``geometries/dendrite_*.yaml``; lengths, potentials, times with units
       PEO+PE: {skeleton: true}
       PEO+PE+mechanics: {skeleton: true, mechanics: true}
       PEO+PE Table S1: {skeleton: true, parameters: zhang2024_table_s1}
+    sweep: {run: PEO, transference: [1.0, 0.5, 0.22]}
+
+The transference sweep repeats one run at several Li+ transference numbers (rows
+``sweep t+=...``, figure ``transference_sweep``): tip height vs charge, and the salt
+next to the tip and next to the flat front when the tip is at 60 % of the cell -- the
+salt depletion that makes the binary-salt (t+ < 1) tip outgrow the flat front.
 
 The CLI (``ntransport run``) and the notebook call the same :func:`run`.
 """
@@ -539,16 +545,27 @@ def _notes(result, data, sols, meta):
         "Model: Chen et al. (2015) phase field with an equipotential metal (sigma_e = 1e7 "
         "S/m drops < 1 uV over the cell), the overpotential eta = phi_metal - phi_electrolyte "
         "and the salt transported as an electroneutral binary salt (anion balance, "
-        "edge-averaged fluxes: c >= 0 by construction). transference = 1 is the "
-        "single-ion reading of the parameter sets' own sigma_l = F^2 D_l c0/RT; with it "
-        "c = c0 everywhere.",
+        "edge-averaged fluxes: c >= 0 by construction; the Newton update of c is taken in "
+        "ln c where it would remove more than half of the salt, so every iterate stays "
+        "positive). The PEO runs use t+ = 0.22 (PEO/LiTFSI; Edman et al., J. Phys. Chem. B "
+        "104 (2000) 3476: t0+ = 0.17 at 742 mol/m3, 85 degC) with the anion diffusivity "
+        "D_l (1 - t+)/t+; t+ = 1 is the single-ion reading of the sets' own "
+        "sigma_l = F^2 D_l c0/RT (c = c0 everywhere), kept in the transference sweep. "
+        "Bounds on c (stated, tested on the reduced t+ = 0.22 PEO run): 0 <= c everywhere; "
+        "c <= c0, the value held at the far side, once the start-up transient is over "
+        "(t > 0.1 s); during it c <= 2 c0 for the MOOSE set (measured max 1.32 c0, before "
+        "0.05 s: the initial tanh profile relaxes and the Li that leaves the interface is "
+        "released as salt in place, c_s/c0 = 77 per unit of xi). The Table S1 run reaches "
+        "2.02 c0 in its first 2 ms step for the same reason (its thinner scaled interface "
+        "relaxes more), and c <= c0 after 0.06 s. c -> 1e-12 c0 at the deposit at the "
+        "limiting current. The run's c_min/c_max rows give the values reached.",
         "Concentrations: the original Li+-only model with a fixed-sigma charge equation lets "
         "the charge equation carry current that the Li+ flux does not, so Li+ piled up "
         "ahead of the tips and was drained below zero at the filament bases (measured on "
         "this case before the fix: c/c0 from -1.71 to +8.99 in PEO, -1.90 to +6.66 with "
         "the skeleton). Since the plating rate is proportional to c, that pile-up is what "
-        "made the old tips needle-like; with consistent transport the deposits grow as "
-        "rounded mounds at this drive.",
+        "made the old tips needle-like; with consistent transport and t+ = 1 the deposits "
+        "grow as rounded mounds at this drive (t+ < 1: see the transference sweep).",
         "Blocking (transport x 1e-4) and 'slow' (x 0.05) skeletons differ by < 0.1 % in tip "
         "height at equal charge (measured on the reduced cell): the current a filament "
         "can carry is bounded by factor x area share (< 1 %) and Li cannot grow into "
