@@ -324,8 +324,14 @@ def run(problem: PhaseFieldProblem, xi0, *, t_end: float, dt: float, c0=None, ph
             noise = problem.noise * math.sqrt(a0h) * \
                 np.random.default_rng([rng_seed, key]).standard_normal(n)
 
-        if s.salt:  # extrapolate the salt geometrically where it falls: stays > 0
-            guess = guess.copy()
+        # the guess: xi and c extrapolated by the controller (differential unknowns), the
+        # salt geometrically where it falls (stays > 0); the potential, an algebraic
+        # unknown that goes like ln c where the salt is depleted, from the last state
+        # (extrapolated linearly it overshoots there into the exponential branch of the
+        # reaction: measured 5x more Newton iterations on the reduced t+ = 0.22 run)
+        guess = guess.copy()
+        guess[2 * n:] = u_n[2 * n:]
+        if s.salt:
             cn = u_n[n:2 * n]
             guess[n:2 * n] = cn + positive_salt_update(cn, guess[n:2 * n] - cn)
         last = {}
@@ -422,8 +428,9 @@ def positive_salt_update(c, dc):
     .. math:: \delta c \leftarrow c\,(e^{\delta c/c} - 1),
 
     the step Newton would take in :math:`\ln c` (same first-order change, same
-    solution), which keeps :math:`c > 0`. Measured on the full-size Table S1 cell at
-    t+ = 0.22 over 3 s: 49 -> 4 rejected steps, 1312 -> 311 residual evaluations.
+    solution), which keeps :math:`c > 0`. Measured on the reduced PEO run at t+ = 0.22
+    over 0.5 s (applied to the guess and to every update): 61 -> 31 steps, 47 -> 18
+    rejected, 485 -> 326 Newton iterations.
     """
     fast = dc < -0.5 * c
     if fast.any():

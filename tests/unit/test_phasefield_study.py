@@ -101,8 +101,8 @@ def test_binary_salt_tip_outgrows_single_ion_per_charge():
     anion (t+ = 1), reduced cell, both to the far side. With a mobile anion the salt is
     depleted where Li plates (at the limiting current), least at the tip, which reaches
     into fresher electrolyte; so at equal passed charge the tip is higher (measured:
-    growth from the seed 4.08 vs 3.42 um at the common charge 0.72 mAh/cm2, +19 %;
-    c next to the tip 0.48 c0 vs 0.32 c0 at the flat front at 2.2 um). Bounds over the whole
+    growth from the seed 4.34 vs 3.37 um at the common charge 0.714 mAh/cm2, +29 %;
+    c next to the tip 0.52 c0 vs 0.32 c0 at the flat front, tip at 2.59 um). Bounds over the whole
     t+ = 0.22 run: 0 <= c <= 2 c0, and c <= c0 (the far-side value) after the start-up
     transient, t > 0.1 s (measured: max 1.32 c0 before 0.05 s, where the initial tanh
     profile relaxes and the Li leaving the interface is released as salt in place,
