@@ -594,11 +594,14 @@ def _notes(result, data, sols, meta):
         q = result.summary.value(meta[on][1]["parameter_set"], "common_charge") * 36000.0
         v0, v1 = _velocity_at(sols[off], 0.8 * q), _velocity_at(sols[on], 0.8 * q)
         s = float(sols[on].history("sigma_h ahead of tip")[-1]) / 1e6
+        state = "in compression" if s < 0 else "in tension"
+        speed = (f"the tip is slower at equal charge by {100 * (1 - v1 / v0):.2g} %" if v1 < v0
+                 else f"the tip is not slower at equal charge ({100 * (v1 / v0 - 1):.2g} % "
+                 "faster, within the step-size noise of the velocity)")
         notes.append(
             f"Mechanics ({on} vs {off}): the electrolyte one interface width ahead of the tip "
-            f"is in compression ({s:.3g} MPa at the end), and the tip is slower at equal "
-            f"charge by {100 * (1 - v1 / v0):.2g} % (at 0.8 x the common charge). The effect "
-            "is small because the stress shift dV sigma_h/F (~0.1-1 mV for MPa stresses) is "
+            f"is {state} ({s:.3g} MPa at the end), and {speed} (at 0.8 x the common "
+            "charge). The effect is small because the stress shift dV sigma_h/F (~0.1-1 mV for MPa stresses) is "
             "small against the ~0.25 V interfacial overpotential at this drive; the "
             "mechanism the paper describes is there, its size at Table S1 moduli is not "
             "enough to regulate the growth.")
