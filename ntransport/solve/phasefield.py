@@ -324,10 +324,30 @@ def run(problem: PhaseFieldProblem, xi0, *, t_end: float, dt: float, c0=None, ph
             noise = problem.noise * math.sqrt(a0h) * \
                 np.random.default_rng([rng_seed, key]).standard_normal(n)
 
+        # the guess: xi and c extrapolated by the controller (differential unknowns), the
+        # salt geometrically where it falls (stays > 0); the potential, an algebraic
+        # unknown that goes like ln c where the salt is depleted, from the last state
+        # (extrapolated linearly it overshoots there into the exponential branch of the
+        # reaction: measured 5x more Newton iterations on the reduced t+ = 0.22 run)
+        guess = guess.copy()
+        guess[2 * n:] = u_n[2 * n:]
+        if s.salt:
+            cn = u_n[n:2 * n]
+            guess[n:2 * n] = cn + positive_salt_update(cn, guess[n:2 * n] - cn)
+        last = {}
+
         def fun(ur):
             u = s.expand(ur, guess)
-            return s.equations(u, a0h * u[:n] + hist[:n], a0h * u[n:2 * n] + hist[n:2 * n],
+            r, J = s.equations(u, a0h * u[:n] + hist[:n], a0h * u[n:2 * n] + hist[n:2 * n],
                                a0h, shift=shift, noise=noise)
+            last["J"], last["u"] = J, ur
+            return r, J
+
+        def direction(J, b):
+            du = ctx.solver.factor(J)(b)
+            if s.salt and last.get("J") is J:
+                positive_salt_update(last["u"][n:2 * n], du[n:2 * n])
+            return du
 
         def limit(u, du):  # Butler-Volmer is exponential in phi: cap f|d phi| and |d xi|
             mx = np.abs(du[:n]).max()
@@ -335,7 +355,7 @@ def run(problem: PhaseFieldProblem, xi0, *, t_end: float, dt: float, c0=None, ph
             return min(1.0, 0.5 / max(mx, 1e-300), 8.0 / max(mp, 1e-300))
 
         res = newton(fun, guess[s.active], tol=tol, maxiter=maxiter, solver=ctx.solver,
-                     step_limit=limit)
+                     step_limit=limit, linear_solve=direction)
         u = s.expand(res.u, guess)
         xi = u[:n]
         if xi.min() < -0.05 or xi.max() > 1.05:
@@ -392,6 +412,31 @@ def run(problem: PhaseFieldProblem, xi0, *, t_end: float, dt: float, c0=None, ph
 
 
 _REMESH = "__remesh__"
+
+
+def positive_salt_update(c, dc):
+    r"""Make the Newton update *dc* of the salt concentration keep every iterate positive
+    (in place).
+
+    The discrete solution has :math:`c\ge 0` (the anion block is an M-matrix), but the
+    linearisation does not know it: where the salt is nearly depleted (:math:`c\sim
+    10^{-3}c_0` at the limiting current) a full Newton step overshoots to :math:`c<0`,
+    the Scharfetter--Gummel fluxes of a negative concentration drive the next iterate
+    further away and the line search fails. At nodes where the step would remove more
+    than half of the salt (:math:`\delta c < -c/2`) it is replaced by
+
+    .. math:: \delta c \leftarrow c\,(e^{\delta c/c} - 1),
+
+    the step Newton would take in :math:`\ln c` (same first-order change, same
+    solution), which keeps :math:`c > 0`. Measured on the reduced PEO run at t+ = 0.22
+    over 0.5 s (applied to the guess and to every update): 61 -> 31 steps, 47 -> 18
+    rejected, 485 -> 326 Newton iterations.
+    """
+    fast = dc < -0.5 * c
+    if fast.any():
+        cc = np.maximum(c[fast], 1e-300)
+        dc[fast] = cc * np.expm1(np.clip(dc[fast] / cc, -700.0, 0.0))
+    return dc
 
 
 class _RunContext:

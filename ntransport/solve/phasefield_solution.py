@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 HISTORY_KEYS = ("t [s]", "tip height [m]", "deposited area [m2]", "passed charge [C m-2]",
                 "circuit charge [C m-2]", "Li balance error [1]", "c min [mol m-3]",
-                "c max [mol m-3]", "dt [s]", "newton iterations [1]")
+                "c max [mol m-3]", "dt [s]", "newton iterations [1]", "rejected steps [1]")
 
 
 def _fields(state: PhaseFieldState) -> dict:
@@ -79,7 +79,8 @@ class _Recorder:
                 "c min [mol m-3]": float(state.c.min()), "c max [mol m-3]": float(state.c.max()),
                 "dt [s]": 0.0 if first else (state.stepper.t - (state.stepper.t_prev or 0.0))
                 * state.time_unit,
-                "newton iterations [1]": float(state.stepper.newton_iterations)}
+                "newton iterations [1]": float(state.stepper.newton_iterations),
+                "rejected steps [1]": float(state.stepper.rejected)}
         if "sigma_h ahead of tip [Pa]" in self.h:
             vals["sigma_h ahead of tip [Pa]"] = _stress_ahead(state, self.problem.interface_width)
         for k in self.keys:

@@ -19,7 +19,7 @@ Case file (``geometries/dendrite_*.yaml``; lengths, potentials, times with units
     study: dendrites
     cell: {width: 12.6 um, height: 12.6 um, li_layer: 0.5 um, seed_radius: 1.2 um}
     skeleton: {filaments: 3, diameter: 0.8 um, gap_anode: 2 um, transport_factor: 1e-4}
-    parameters: {set: moose, anisotropy: 0.04, transference: 1.0}
+    parameters: {set: moose, anisotropy: 0.04, transference: 0.22}   # PEO/LiTFSI
     drive: {anode_potential: -0.45 V, duration: 10 s}
     mechanics: {E_metal: 4.9 GPa, E_electrolyte: 12.6 MPa, expansion: 0.05}
     runs:
@@ -27,6 +27,12 @@ Case file (``geometries/dendrite_*.yaml``; lengths, potentials, times with units
       PEO+PE: {skeleton: true}
       PEO+PE+mechanics: {skeleton: true, mechanics: true}
       PEO+PE Table S1: {skeleton: true, parameters: zhang2024_table_s1}
+    sweep: {run: PEO, transference: [1.0, 0.5, 0.22]}
+
+The transference sweep repeats one run at several Li+ transference numbers (rows
+``sweep t+=...``, figure ``transference_sweep``): tip height vs charge, and the salt
+next to the tip and next to the flat front when the tip is at 60 % of the cell -- the
+salt depletion that makes the binary-salt (t+ < 1) tip outgrow the flat front.
 
 The CLI (``ntransport run``) and the notebook call the same :func:`run`.
 """
@@ -37,8 +43,8 @@ import math
 
 import numpy as np
 
-from ..config import MapOf, Quantity, Section, Value
-from ..errors import ConfigError
+from ..config import ListOf, MapOf, Quantity, Section, Value
+from ..errors import ConfigError, suggest
 from ..io.tables import DataTable, SummaryTable
 from .registry import register_study
 
@@ -106,6 +112,11 @@ SCHEMA = Section({
         "dt": Quantity("time", default=2e-3, positive=True),
     }, default={}),
     "runs": MapOf(RUN, default={"PEO": {}, "PEO+PE": {"skeleton": True}}, min_len=1),
+    "sweep": Section({
+        "transference": ListOf(Value(float), default=[],
+                               doc="t+ values at which `run` is repeated (e.g. [1, 0.5, 0.22])"),
+        "run": Value(str, default="PEO", doc="the run of `runs` that is repeated"),
+    }, default={}),
 })
 
 
@@ -134,6 +145,13 @@ def _check_numbers(data):
     if not (0.0 < prm["transference"] <= 1.0):
         raise ConfigError(f"parameters.transference must lie in (0, 1], got "
                           f"{prm['transference']!r} (PEO/LiTFSI ~0.22).")
+    sw = data["sweep"]
+    for tp in sw["transference"]:
+        if not (0.0 < tp <= 1.0):
+            raise ConfigError(f"sweep.transference: every value must lie in (0, 1], got {tp!r}.")
+    if sw["transference"] and sw["run"] not in data["runs"]:
+        raise ConfigError(f"sweep.run: {sw['run']!r} is not a run of this case."
+                          f"{suggest(sw['run'], data['runs'])}")
     if data["numerics"]["elements_across"] < 3:
         raise ConfigError("numerics.elements_across must be >= 3 (4 is the tested value).")
     if s["gap_anode"] <= c["li_layer"]:
@@ -266,12 +284,46 @@ def run(case, *, progress=True, checkpoints=None):
         result.parameters[label] = _parameters_record(data, prob, info, r)
         log.info("%s: %d steps, t = %.4g s, tip %.3g um", label, len(sol.history("t")) - 1,
                  sol.times[-1], sol.history("tip height")[-1] * 1e6)
+    sweep = _transference_sweep(data, sols, meta, result, checkpoints, progress, solvers)
     _summarise(result, data, sols, meta)
+    if sweep:
+        _summarise_sweep(result, data, sweep)
+        result.figures["transference_sweep"] = _sweep_figure(sweep, data)
     result.notes.extend(_notes(result, data, sols, meta))
+    if sweep:
+        result.notes.append(_sweep_note(result, sweep))
     result.figures.update(figs.study_figures(sols, meta, data))
     result.animations["dendrites"] = figs.animation(sols, meta)
-    result.tables["tip_vs_charge"] = _tip_table(sols)
+    result.tables["tip_vs_charge"] = _tip_table({**sols, **{k: v for k, (v, _) in
+                                                            sweep.items() if k not in sols}})
     return result
+
+
+def _transference_sweep(data, sols, meta, result, checkpoints, progress, solvers):
+    """``label -> (Solution, t+)``: ``sweep.run`` repeated at every ``sweep.transference``
+    (a run of the case with the same t+ is reused, not repeated)."""
+    from ..io.artifacts import slug
+    from ..solve.phasefield import solve
+    from .progress import TimeBar
+
+    sw = data["sweep"]
+    out = {}
+    base = data["runs"].get(sw["run"])
+    for tp in sw["transference"]:
+        label = f"{sw['run']} t+={tp:g}"
+        same = [k for k, (_, info, r) in meta.items()
+                if r is base and abs(info["t_plus [1]"] - tp) < 1e-12]
+        if same:
+            out[label] = (sols[same[0]], tp)
+            continue
+        prob, xi0, opts, info = build_run(data, label, dict(base, transference=tp))
+        with TimeBar(opts["t_end"], desc=f"sweep: {label}", enabled=progress) as bar:
+            sol = solve(prob, xi0, store=checkpoints, key=slug(label), progress=bar.to,
+                        info={"label": label, **info}, **solvers, **opts)
+        result.solutions[slug(label)] = sol
+        result.parameters[label] = _parameters_record(data, prob, info, base)
+        out[label] = (sol, tp)
+    return out
 
 
 def _parameters_record(data, prob, info, r):
@@ -361,6 +413,125 @@ def _summarise(result, data, sols, meta):
     result.summary = tab
 
 
+def salt_at_front(frame, *, where: str = "tip") -> float:
+    """Salt concentration [mol m-3] in the electrolyte (xi < 0.05) next to the deposit:
+    at the node nearest to the tip of the xi = 1/2 contour (``where="tip"``), or next
+    to the flat front at the side of the cell farthest from the tip (``"flat"``)."""
+    from ..solve.phasefield import interface_points
+
+    xi, c = frame["xi [1]"], frame["c_Li+ [mol m-3]"]
+    p = frame.domain.mesh.p
+    pts = interface_points(frame.domain, xi)
+    if not pts.shape[1]:
+        return float("nan")
+    tip = pts[:, np.argmax(pts[1])]
+    if where == "flat":
+        xs = p[0].min() if abs(tip[0] - p[0].min()) > abs(tip[0] - p[0].max()) else p[0].max()
+        near = np.abs(pts[0] - xs) <= np.abs(pts[0] - xs).min() + 1e-12
+        tip = np.array([xs, pts[1, near].max()])
+    el = np.nonzero(xi < 0.05)[0]
+    k = el[np.argmin(np.hypot(p[0, el] - tip[0], p[1, el] - tip[1]))]
+    return float(c[k])
+
+
+def growth_frame(sol, height: float):
+    """The frame whose tip height is closest to *height* [m] (a growth stage before the
+    deposit meets the cathode, where c = c0 is imposed)."""
+    from ..solve.phasefield import tip_height
+
+    tips = [tip_height(f.domain, f["xi [1]"]) for f in sol.frames]
+    return sol.frames[int(np.argmin(np.abs(np.asarray(tips) - height)))]
+
+
+def _summarise_sweep(result, data, sweep):
+    """One row group per t+ of the sweep: tip height at the sweep's common charge, the
+    end of the run (short circuit or duration), and the salt at the tip vs at the flat
+    front when the tip is at 60 % of the cell (the depletion that drives the tip)."""
+    from ..solve.phasefield import tip_height
+
+    tab = result.summary
+    q_common = min(float(sol.history("passed charge")[-1]) for sol, _ in sweep.values())
+    H = data["cell"]["height"]
+    for label, (sol, tp) in sweep.items():
+        h = sol.histories
+        key = f"sweep t+={tp:g}"
+        f = growth_frame(sol, 0.6 * H)
+        c0 = float(sol.frames[0]["c_Li+ [mol m-3]"].max())
+        tab = (tab.add(key, "transference", tp, "1")
+                  .add_si(key, "tip_height_final", float(h["tip height [m]"][-1]), "m")
+                  .add_si(key, "passed_charge_final", float(h["passed charge [C m-2]"][-1]),
+                          "C m-2")
+                  .add_si(key, "tip_height_at_sweep_common_charge", _charge_interp(sol, q_common),
+                          "m")
+                  .add_si(key, "tip_height_of_growth_frame", tip_height(f.domain, f["xi [1]"]),
+                          "m")
+                  .add(key, "c_at_tip_over_c0", salt_at_front(f) / c0, "1")
+                  .add(key, "c_at_flat_front_over_c0", salt_at_front(f, where="flat") / c0, "1")
+                  .add_si(key, "c_min", float(np.min(h["c min [mol m-3]"])), "mol m-3")
+                  .add_si(key, "c_max", float(np.max(h["c max [mol m-3]"])), "mol m-3")
+                  .add(key, "short_circuit", float(bool(sol.info.get("short_circuit"))), "1"))
+        if sol.info.get("short_circuit"):
+            tab = (tab.add(key, "short_circuit_time", float(h["t [s]"][-1]), "s")
+                      .add_si(key, "short_circuit_charge", float(h["passed charge [C m-2]"][-1]),
+                              "C m-2"))
+    result.summary = tab.add("sweep", "common_charge", q_common / 36000.0, "mAh/cm²")
+
+
+def _sweep_figure(sweep, data):
+    """Tip height vs passed charge per t+, and per t+ the salt c(Li+) (one colour scale)
+    when the tip is at 60 % of the cell, with that xi = 1/2 contour (white) and the
+    final one (short circuit or end, dashed)."""
+    from ..io import style
+
+    n = len(sweep)
+    fig, axes = style.new_figure(n + 1, ncols=n + 1, panel=(3.3, 3.0))
+    H = data["cell"]["height"]
+    style.line_plot(axes[0], {f"t+ = {tp:g}": (sol.history("passed charge [C m-2]") / 36000.0,
+                                               sol.history("tip height [m]") * 1e6)
+                              for sol, tp in sweep.values()},
+                    xlabel="passed charge [mAh/cm²]", ylabel="tip height [µm]",
+                    title="Tip vs charge per transference number")
+    axes[0].axhline(H * 1e6, color="0.3", ls="--", lw=0.8)
+    frames = {k: growth_frame(sol, 0.6 * H) for k, (sol, _) in sweep.items()}
+    hi = max(float(f["c_Li+ [mol m-3]"].max()) for f in frames.values())
+    for ax, (label, (sol, tp)) in zip(axes[1:], sweep.items()):
+        f = frames[label]
+        q = float(np.interp(f.t, sol.history("t [s]"), sol.history("passed charge"))) / 36000.0
+        style.field_map(ax, f.domain, f["c_Li+ [mol m-3]"] / 1000.0, label="c(Li⁺) [mol/L]",
+                        kind="sequential", vmin=0.0, vmax=hi / 1000.0,
+                        title=f"t+ = {tp:g}: {f.t:.3g} s, {q:.2g} mAh/cm²")
+        for fr, ls in ((f, "solid"), (sol.frames[-1], "dashed")):
+            m = fr.domain.mesh
+            ax.tricontour(m.p[0] * 1e6, m.p[1] * 1e6, m.t.T, fr["xi [1]"], levels=[0.5],
+                          colors="white", linewidths=0.9, linestyles=ls)
+    return fig
+
+
+def _sweep_note(result, sweep):
+    tab = result.summary
+    parts = []
+    for label, (sol, tp) in sweep.items():
+        key = f"sweep t+={tp:g}"
+        end = (f"short circuit at {tab.value(key, 'short_circuit_time'):.3g} s" if
+               sol.info.get("short_circuit") else "no short circuit")
+        row = tab.row(key, "tip_height_at_sweep_common_charge")
+        parts.append(f"t+ = {tp:g}: tip {row.value:.3g} {row.unit} at the common charge, "
+                     f"c(tip)/c0 = "
+                     f"{tab.value(key, 'c_at_tip_over_c0'):.2g} vs "
+                     f"{tab.value(key, 'c_at_flat_front_over_c0'):.2g} at the flat front "
+                     "(tip at 60 % of the cell), "
+                     f"{end}")
+    return ("Transference sweep (same run, same drive): " + "; ".join(parts) + ". With an "
+            "immobile anion (t+ = 1) the salt stays at c0 and the plating rate is set by the "
+            "potential alone; with a mobile anion the salt is depleted where Li plates, "
+            "most at the flat front and least at the tip, which reaches into fresher "
+            "electrolyte: the tip grows faster per passed charge (a diffusion-limited, "
+            "Mullins-Sekerka-type instability). At the limiting current the plating rate is "
+            "set by salt diffusion, i_lim = 2F D_amb c0 /((1 - t+) L) = 4F D_l c0/L with "
+            "D_amb = 2 D_l (1 - t+) for the anion diffusivity D_l (1 - t+)/t+: independent "
+            "of t+, so runs with t+ < 1 at this drive coincide once the salt is depleted.")
+
+
 def _velocity_at(sol, q):
     qs, y, t = (sol.history(k) for k in ("passed charge", "tip height", "t [s]"))
     if t.size < 3 or q > qs[-1]:
@@ -374,16 +545,28 @@ def _notes(result, data, sols, meta):
         "Model: Chen et al. (2015) phase field with an equipotential metal (sigma_e = 1e7 "
         "S/m drops < 1 uV over the cell), the overpotential eta = phi_metal - phi_electrolyte "
         "and the salt transported as an electroneutral binary salt (anion balance, "
-        "edge-averaged fluxes: c >= 0 by construction). transference = 1 is the "
-        "single-ion reading of the parameter sets' own sigma_l = F^2 D_l c0/RT; with it "
-        "c = c0 everywhere.",
+        "edge-averaged fluxes: c >= 0 by construction; the Newton update of c is taken in "
+        "ln c where it would remove more than half of the salt, so every iterate stays "
+        "positive). The PEO runs use t+ = 0.22 (PEO/LiTFSI; Edman et al., J. Phys. Chem. B "
+        "104 (2000) 3476: t0+ = 0.17 at 742 mol/m3, 85 degC) with the anion diffusivity "
+        "D_l (1 - t+)/t+; t+ = 1 is the single-ion reading of the sets' own "
+        "sigma_l = F^2 D_l c0/RT (c = c0 everywhere), kept in the transference sweep. "
+        "Bounds on c (stated, tested on the reduced t+ = 0.22 PEO run): 0 <= c everywhere; "
+        "c <= c0, the value held at the far side, once the start-up transient is over "
+        "(t > 0.1 s); during it c <= 2 c0 for the MOOSE set (measured max 1.32 c0, before "
+        "0.05 s: the initial tanh profile relaxes and the Li that leaves the interface is "
+        "released as salt in place, c_s/c0 = 77 per unit of xi). The Table S1 run exceeds "
+        "that bound in its first 2 ms step for the same reason (its thinner scaled interface "
+        "relaxes more: measured 2.02 c0 on the reduced cell, 2.24 c0 at full size), and "
+        "c <= c0 after 0.06 s. c -> 1e-12 c0 at the deposit at the "
+        "limiting current. The run's c_min/c_max rows give the values reached.",
         "Concentrations: the original Li+-only model with a fixed-sigma charge equation lets "
         "the charge equation carry current that the Li+ flux does not, so Li+ piled up "
         "ahead of the tips and was drained below zero at the filament bases (measured on "
         "this case before the fix: c/c0 from -1.71 to +8.99 in PEO, -1.90 to +6.66 with "
         "the skeleton). Since the plating rate is proportional to c, that pile-up is what "
-        "made the old tips needle-like; with consistent transport the deposits grow as "
-        "rounded mounds at this drive.",
+        "made the old tips needle-like; with consistent transport and t+ = 1 the deposits "
+        "grow as rounded mounds at this drive (t+ < 1: see the transference sweep).",
         "Blocking (transport x 1e-4) and 'slow' (x 0.05) skeletons differ by < 0.1 % in tip "
         "height at equal charge (measured on the reduced cell): the current a filament "
         "can carry is bounded by factor x area share (< 1 %) and Li cannot grow into "
@@ -411,11 +594,14 @@ def _notes(result, data, sols, meta):
         q = result.summary.value(meta[on][1]["parameter_set"], "common_charge") * 36000.0
         v0, v1 = _velocity_at(sols[off], 0.8 * q), _velocity_at(sols[on], 0.8 * q)
         s = float(sols[on].history("sigma_h ahead of tip")[-1]) / 1e6
+        state = "in compression" if s < 0 else "in tension"
+        speed = (f"the tip is slower at equal charge by {100 * (1 - v1 / v0):.2g} %" if v1 < v0
+                 else f"the tip is not slower at equal charge ({100 * (v1 / v0 - 1):.2g} % "
+                 "faster, within the step-size noise of the velocity)")
         notes.append(
             f"Mechanics ({on} vs {off}): the electrolyte one interface width ahead of the tip "
-            f"is in compression ({s:.3g} MPa at the end), and the tip is slower at equal "
-            f"charge by {100 * (1 - v1 / v0):.2g} % (at 0.8 x the common charge). The effect "
-            "is small because the stress shift dV sigma_h/F (~0.1-1 mV for MPa stresses) is "
+            f"is {state} ({s:.3g} MPa at the end), and {speed} (at 0.8 x the common "
+            "charge). The effect is small because the stress shift dV sigma_h/F (~0.1-1 mV for MPa stresses) is "
             "small against the ~0.25 V interfacial overpotential at this drive; the "
             "mechanism the paper describes is there, its size at Table S1 moduli is not "
             "enough to regulate the growth.")

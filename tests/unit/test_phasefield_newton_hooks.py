@@ -1,0 +1,52 @@
+"""The Newton hook the phase field uses (``linear_solve``) and its positivity update of
+the salt concentration (:func:`ntransport.solve.phasefield.positive_salt_update`)."""
+import numpy as np
+import pytest
+import scipy.sparse as sps
+
+from ntransport.errors import ConvergenceError
+from ntransport.solve.newton import newton
+from ntransport.solve.phasefield import positive_salt_update
+
+
+def _exp_system(target):
+    """r(u) = exp(u) - target, componentwise (root ln(target))."""
+    def fun(u):
+        e = np.exp(u)
+        return e - target, sps.diags(e).tocsr()
+    return fun
+
+
+def test_linear_solve_replaces_the_factorisation_and_is_called_every_iteration():
+    target = np.array([2.0, 5.0, 0.5])
+    calls = []
+
+    def solve(J, b):
+        calls.append(J.shape)
+        return b / J.diagonal()  # exact for a diagonal Jacobian
+
+    res = newton(_exp_system(target), np.zeros(3), tol=1e-12, linear_solve=solve)
+    np.testing.assert_allclose(res.u, np.log(target), rtol=0, atol=1e-12)
+    assert len(calls) == res.iterations and calls[0] == (3, 3)
+    ref = newton(_exp_system(target), np.zeros(3), tol=1e-12)  # default: the direct solver
+    np.testing.assert_allclose(res.u, ref.u, rtol=0, atol=1e-14)
+    assert res.iterations == ref.iterations
+
+
+def test_a_broken_linear_solve_is_reported():
+    with pytest.raises(ConvergenceError, match="non-finite"):
+        newton(_exp_system(np.ones(2)), np.ones(2), linear_solve=lambda J, b: b * np.nan)
+
+
+def test_positive_salt_update_keeps_the_iterate_positive_and_first_order_exact():
+    c = np.array([1.0, 1.0, 1e-3, 1e-3, 0.0])
+    dc = np.array([0.3, -0.4, -1e-4, -5.0, 0.2])
+    out = positive_salt_update(c, dc.copy())
+    # steps removing at most half of the salt, and increases, are Newton's own
+    np.testing.assert_array_equal(out[[0, 1, 2, 4]], dc[[0, 1, 2, 4]])
+    # a step removing 5000x the salt becomes the step in ln c: c exp(dc/c) >= 0
+    assert out[3] == pytest.approx(1e-3 * np.expm1(-5.0 / 1e-3))
+    assert np.all(c + out >= 0.0)
+    # same first-order change: for a small relative step the two agree to O((dc/c)^2)
+    small = positive_salt_update(np.array([1.0]), np.array([-0.6]))
+    assert small[0] == pytest.approx(np.expm1(-0.6)) and abs(small[0] + 0.6) < 0.6 ** 2 / 2
