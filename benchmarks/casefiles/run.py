@@ -1,0 +1,63 @@
+"""Wall and CPU time of every shipped case file, full size and reduced (issue #15 item 4).
+
+Each case runs in its own fresh process (`ntransport run`, so imports, meshing and file
+writing are included: what a user pays), one after the other, with the load average
+recorded before each run. Results: ``results.json`` beside this file.
+
+    python benchmarks/casefiles/run.py [--reduced-only] [--only NAME ...]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def one(case: Path, reduced: bool) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, "-m", "ntransport.cli", "run", str(case), "--out",
+               str(Path(tmp) / "out"), "-q"] + (["--reduced"] if reduced else [])
+        load = os.getloadavg()[0]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True, env={
+            **os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "2")})
+        wall = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"case": case.stem, "size": "reduced" if reduced else "full", "wall_s": round(wall, 2),
+            "cpu_s": round(cpu, 2), "load_before": round(load, 2), "exit_code": proc.returncode,
+            "error": proc.stderr.strip().splitlines()[-1] if proc.returncode else None}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reduced-only", action="store_true")
+    ap.add_argument("--only", nargs="*", default=None)
+    a = ap.parse_args(argv)
+    cases = sorted((ROOT / "geometries").glob("*.yaml"))
+    if a.only:
+        cases = [c for c in cases if c.stem in a.only]
+    rows = []
+    for c in cases:
+        for reduced in ((True,) if a.reduced_only else (True, False)):
+            r = one(c, reduced)
+            print(json.dumps(r), flush=True)
+            rows.append(r)
+    out = Path(__file__).with_name("results.json")
+    out.write_text(json.dumps({"threads": os.environ.get("OMP_NUM_THREADS", "2"),
+                               "nproc": os.cpu_count(), "date": time.strftime("%Y-%m-%d %H:%M"),
+                               "runs": rows}, indent=1) + "\n")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
