@@ -18,7 +18,28 @@ import pytest
 from ntransport.studies.registry import load_case, run_case
 
 ROOT = Path(__file__).resolve().parents[2]
-CASES = sorted((ROOT / "geometries").glob("*.yaml"))
+#: every shipped case file, by name (a new case file must be added here: see the test below)
+CASE_FILES = [
+    "geometries/dendrite_skeleton.yaml",
+    "geometries/deposition_defect.yaml",
+    "geometries/highways_host_guest.yaml",
+    "geometries/image_microstructure.yaml",
+    "geometries/li_inventory.yaml",
+    "geometries/llzto_pma_share.yaml",
+    "geometries/npp_full_cell.yaml",
+    "geometries/npp_peo_vs_peomof.yaml",
+    "geometries/npp_peo_vs_plm.yaml",
+    "geometries/particle_composite.yaml",
+    "geometries/peo_vs_plm.yaml",
+    "geometries/percolation_enveloped_metal.yaml",
+    "geometries/percolation_metal_interphase.yaml",
+]
+CASES = [ROOT / f for f in CASE_FILES]
+
+
+def test_every_shipped_case_file_is_listed():
+    shipped = sorted(f"geometries/{p.name}" for p in (ROOT / "geometries").glob("*.yaml"))
+    assert shipped == CASE_FILES
 
 
 def _vtk_arrays_finite(path: Path) -> None:
