@@ -138,22 +138,28 @@ def _gb(n_bytes: float) -> str:
     return f"{n_bytes / 2**30:.2g} GB"
 
 
+def _refuse_above(name: str, n: float, size: str, mem: float, *, what: str, hint: str) -> None:
+    """Raise LimitError if *n* exceeds the limit *name*, or (at the default limit) if the
+    memory *mem* [bytes] it needs exceeds the available memory. *size* describes *n*."""
+    lim = limit(name)
+    tip = f" {hint}" if hint else ""
+    if not n <= lim:
+        raise LimitError(
+            f"{what}: {size} (>= {_gb(mem)} of memory to solve) exceeds the limit of "
+            f"{lim:.3g} {name}.{tip} To run it anyway, {_how(name)}.")
+    avail = available_memory()
+    if avail is not None and mem > avail and lim == DEFAULT_LIMITS[name]:
+        raise LimitError(
+            f"{what}: {size} need at least {_gb(mem)} of memory, more than the "
+            f"{_gb(avail)} available.{tip} To try anyway, {_how(name)}.")
+
+
 def check_elements(n: float, *, dim: int, what: str = "mesh", hint: str = "") -> float:
     """Refuse an estimated element count *n* above the ``elements`` limit or above the
     available memory; returns *n*."""
     n = float(n)
-    lim = limit("elements")
-    mem = n * BYTES_PER_ELEMENT[int(dim)]
-    tip = f" {hint}" if hint else ""
-    if not n <= lim:
-        raise LimitError(
-            f"{what}: about {n:.3g} elements (>= {_gb(mem)} of memory to solve) exceeds "
-            f"the limit of {lim:.3g} elements.{tip} To run it anyway, {_how('elements')}.")
-    avail = available_memory()
-    if avail is not None and mem > avail and lim == DEFAULT_LIMITS["elements"]:
-        raise LimitError(
-            f"{what}: about {n:.3g} elements need at least {_gb(mem)} of memory, more than "
-            f"the {_gb(avail)} available.{tip} To try anyway, {_how('elements')}.")
+    _refuse_above("elements", n, f"about {n:.3g} elements", n * BYTES_PER_ELEMENT[int(dim)],
+                  what=what, hint=hint)
     return n
 
 
@@ -264,17 +270,7 @@ def check_voxels(shape, *, what: str = "image") -> int:
     returns the voxel count. A compressed TIFF can declare a huge stack in a small file:
     the check runs on the declared shape."""
     n = int(math.prod(int(s) for s in shape))
-    lim = limit("voxels")
-    mem = n * BYTES_PER_VOXEL
-    if not n <= lim:
-        raise LimitError(
-            f"{what}: shape {tuple(int(s) for s in shape)} = {n:.3g} voxels (>= {_gb(mem)} of "
-            f"memory to solve) exceeds the limit of {lim:.3g} voxels. Crop or downsample the "
-            f"stack first (read a sub-volume), or to run it anyway, {_how('voxels')}.")
-    avail = available_memory()
-    if avail is not None and mem > avail and lim == DEFAULT_LIMITS["voxels"]:
-        raise LimitError(
-            f"{what}: {n:.3g} voxels need about {_gb(mem)} of memory to solve, more than the "
-            f"{_gb(avail)} available. Crop or downsample the stack; to try anyway, "
-            f"{_how('voxels')}.")
+    _refuse_above("voxels", n, f"shape {tuple(int(s) for s in shape)} = {n:.3g} voxels",
+                  n * BYTES_PER_VOXEL, what=what,
+                  hint="Crop or downsample the stack first (read a sub-volume).")
     return n

@@ -110,15 +110,7 @@ def fit_power_law(volume_fraction, sigma, *, v_p=None, realisation=None,
             boots.append(_fit_once(v[m], s[m], v_p)[0])
         except (RuntimeError, ValueError):
             continue
-    ci = {}
-    if boots:
-        b = np.array(boots)
-        for j, name in enumerate(("sigma0", "v_p", "n")):
-            col = np.exp(b[:, 0]) if j == 0 else b[:, j]
-            ci[name] = tuple(np.percentile(col, [2.5, 97.5]).tolist())
-    stderr = {"sigma0": float(np.exp(p[0]) * se[0]), "v_p": float(se[1]), "n": float(se[2])}
-    return PowerLawFit(float(np.exp(p[0])), float(p[1]), float(p[2]), ci, stderr,
-                       v_p is not None, dim)
+    return _result(p, se, boots, fixed=v_p is not None, dim=dim)
 
 
 def fit_mean_power_law(volume_fraction, sigma, *, v_p=None, window=None, n_boot=500,
@@ -186,15 +178,7 @@ def fit_mean_power_law(volume_fraction, sigma, *, v_p=None, window=None, n_boot=
             boots.append(_fit_once(vs[ok], ss[ok][:, cols].mean(axis=1), vp_b)[0])
         except (RuntimeError, ValueError):
             continue
-    ci = {}
-    if boots:
-        b = np.array(boots)
-        for j, name in enumerate(("sigma0", "v_p", "n")):
-            col = np.exp(b[:, 0]) if j == 0 else b[:, j]
-            ci[name] = tuple(np.percentile(col, [2.5, 97.5]).tolist())
-    stderr = {"sigma0": float(np.exp(p[0]) * se[0]), "v_p": float(se[1]), "n": float(se[2])}
-    return PowerLawFit(float(np.exp(p[0])), float(p[1]), float(p[2]), ci, stderr,
-                       v_p is not None, dim)
+    return _result(p, se, boots, fixed=v_p is not None, dim=dim)
 
 
 def check_fractions(v, *, name, exc=ConfigError):
@@ -262,3 +246,16 @@ def mixing_rule(v_f, *, sigma_metal, sigma_insulator=0.0):
     v = check_fractions(v_f, name="v_f")
     out = linear_mixing(v, sigma_metal=sigma_metal, sigma_insulator=sigma_insulator)
     return float(out) if out.ndim == 0 else out
+
+
+def _result(p, se, boots, *, fixed: bool, dim) -> PowerLawFit:
+    """The fit (log sigma0, v_p, n) with standard errors *se* and the 95 % percentile
+    intervals of the bootstrap fits *boots* (none if every bootstrap fit failed)."""
+    ci = {}
+    if boots:
+        b = np.array(boots)
+        for j, name in enumerate(("sigma0", "v_p", "n")):
+            col = np.exp(b[:, 0]) if j == 0 else b[:, j]
+            ci[name] = tuple(np.percentile(col, [2.5, 97.5]).tolist())
+    stderr = {"sigma0": float(np.exp(p[0]) * se[0]), "v_p": float(se[1]), "n": float(se[2])}
+    return PowerLawFit(float(np.exp(p[0])), float(p[1]), float(p[2]), ci, stderr, fixed, dim)

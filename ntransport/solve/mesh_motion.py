@@ -96,16 +96,7 @@ def faraday_displacement(X, loads, dt):
     d = anode_displacement(X, loads, dt)
     N = anode_normals(X)
     target = area_under(X) + dt * float(np.sum(loads))
-    a_first = area_under(X + d)
-    delta = 0.0
-    scale = max(float(np.abs(d).max()), 1e-300)
-    for _ in range(4):  # area is quadratic in δ: Newton converges in 2-3 steps
-        a0 = area_under(X + d + delta * N)
-        slope = (area_under(X + d + (delta + 1e-3 * scale) * N) - a0) / (1e-3 * scale)
-        if slope == 0.0:
-            break
-        delta += (target - a0) / slope
-    return d + delta * N, area_under(X + d + delta * N) - a_first
+    return _match_area(X, d, N, target)
 
 
 def chord_normals(X):
@@ -180,6 +171,13 @@ def curve_displacement(X, speeds, dt, *, redistribute=0.0):
     if redistribute:
         d = equalise_spacing(X + d, redistribute) - X
     target = area_under(X) + dt * float(np.sum(a * speeds))
+    return _match_area(X, d, N, target)
+
+
+def _match_area(X, d, N, target):
+    """Add a uniform normal offset δN to the displacement *d* of the curve *X* so that the
+    area under the moved curve is *target* (Newton on the quadratic area(δ)); returns the
+    corrected displacement and the area change the correction made."""
     a_first = area_under(X + d)
     delta = 0.0
     scale = max(float(np.abs(d).max()), 1e-300)
