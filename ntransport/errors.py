@@ -121,24 +121,6 @@ def check_finite(value, /, *, name: str, exc=ValueError) -> float:
     return v
 
 
-def check_finite_array(values, /, *, name: str, exc=ValueError):
-    """Return *values* as a float array; raise *exc* naming *name* (and the first bad
-    index) if any entry is NaN or inf."""
-    import numpy as np
-
-    try:
-        a = np.asarray(values, dtype=float)
-    except (TypeError, ValueError):
-        raise exc(f"{name} must be numbers, got {values!r}.") from None
-    bad = ~np.isfinite(a)
-    if bad.any():
-        i = tuple(int(k) for k in np.argwhere(bad)[0])
-        where = f"[{i[0]}]" if len(i) == 1 else str(list(i))
-        raise exc(f"{name}{where} must be finite, got {float(a[bad][0])!r} ({int(bad.sum())} of "
-                  f"{a.size} values are NaN/inf). Give real values.")
-    return a
-
-
 def check_nonnegative(value, /, *, name: str, exc=ValueError) -> float:
     """A finite number >= 0 (e.g. a ramp time)."""
     return check_positive(value, name=name, allow_zero=True, exc=exc)

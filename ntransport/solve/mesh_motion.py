@@ -217,13 +217,6 @@ def _stiffness_coo(p, t, k):
     return rows.ravel(), cols.ravel(), vals.ravel()
 
 
-def _stiffness(p, t, k):
-    """P1 stiffness ∫ k ∇u·∇v with elementwise k (CSR)."""
-    r, c, v = _stiffness_coo(p, t, k)
-    n = p.shape[1]
-    return sp.csr_matrix((v, (r, c)), shape=(n, n))
-
-
 def harmonic_extension(p, t, *, fixed_x, values_x, fixed_y, values_y, solvers=None):
     """Displacement field (2, npoints) from Dirichlet data by a stiffened Laplace solve.
 
