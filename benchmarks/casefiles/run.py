@@ -46,13 +46,18 @@ def main(argv=None):
     cases = sorted((ROOT / "geometries").glob("*.yaml"))
     if a.only:
         cases = [c for c in cases if c.stem in a.only]
+    out = Path(__file__).with_name("results.json")
+    # a partial re-run (--only) replaces its rows and keeps the others (each row is dated)
+    old = json.loads(out.read_text())["runs"] if out.exists() else []
     rows = []
     for c in cases:
         for reduced in ((True,) if a.reduced_only else (True, False)):
-            r = one(c, reduced)
+            r = dict(one(c, reduced), date=time.strftime("%Y-%m-%d %H:%M"))
             print(json.dumps(r), flush=True)
             rows.append(r)
-    out = Path(__file__).with_name("results.json")
+    done = {(r["case"], r["size"]) for r in rows}
+    rows = sorted([r for r in old if (r["case"], r["size"]) not in done] + rows,
+                  key=lambda r: (r["case"], r["size"] != "reduced"))
     out.write_text(json.dumps({"threads": os.environ.get("OMP_NUM_THREADS", "2"),
                                "nproc": os.cpu_count(), "date": time.strftime("%Y-%m-%d %H:%M"),
                                "runs": rows}, indent=1) + "\n")

@@ -57,26 +57,49 @@ def connectivity(particles: Particles, *, gap: float = 0.0,
 def critical_count(particles: Particles, *, gap: float = 0.0) -> int | None:
     """Smallest *k* such that the first *k* particles span, or None.
 
-    Spanning is monotone in *k* (adding particles only adds edges), so a
-    bisection over prefixes finds the exact critical count with one contact
-    search and ~log2(n) component labelings.
+    One contact search, then the particles are added in insertion order to a
+    union-find forest (path halving, union by size) holding the two electrode nodes;
+    the first particle after which anode and cathode share a root gives *k*. This
+    is the Newman--Ziff procedure: one pass, O(edges) (it replaced a bisection over
+    prefixes with ~log2(n) component labelings, same counts).
     """
     n = len(particles)
     edges = contacts(particles, gap=gap)
     lo, hi = particles.x_extent()
     L = particles.cell.length
+    anode, cathode = n, n + 1
+    parent = list(range(n + 2))
+    size = [1] * (n + 2)
 
-    def spans(k):
-        _, lab = _graph(n, edges, lo, hi, L, k)
-        return lab[k] == lab[k + 1]
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
 
-    if not spans(n):
-        return None
-    a, b = 0, n  # spans(a) False, spans(b) True
-    while b - a > 1:
-        m = (a + b) // 2
-        if spans(m):
-            b = m
-        else:
-            a = m
-    return b
+    def union(i, j):
+        ri, rj = find(i), find(j)
+        if ri != rj:
+            if size[ri] < size[rj]:
+                ri, rj = rj, ri
+            parent[rj] = ri
+            size[ri] += size[rj]
+
+    # neighbours of each particle born before it (edges sorted by the later index)
+    later = edges.max(axis=1) if len(edges) else np.empty(0, np.intp)
+    earlier = edges.min(axis=1) if len(edges) else np.empty(0, np.intp)
+    order = np.argsort(later, kind="stable")
+    later, earlier = later[order].tolist(), earlier[order].tolist()
+    at_anode, at_cathode = (lo <= 0.0).tolist(), (hi >= L).tolist()
+    e = 0
+    for k in range(n):
+        if at_anode[k]:
+            union(k, anode)
+        if at_cathode[k]:
+            union(k, cathode)
+        while e < len(later) and later[e] == k:
+            union(k, earlier[e])
+            e += 1
+        if find(anode) == find(cathode):
+            return k + 1
+    return None

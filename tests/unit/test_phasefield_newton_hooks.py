@@ -6,7 +6,7 @@ import scipy.sparse as sps
 
 from ntransport.errors import ConvergenceError
 from ntransport.solve.newton import newton
-from ntransport.solve.phasefield import positive_salt_update
+from ntransport.solve.phasefield import log_damped_potential, positive_salt_update
 
 
 def _exp_system(target):
@@ -50,3 +50,22 @@ def test_positive_salt_update_keeps_the_iterate_positive_and_first_order_exact()
     # same first-order change: for a small relative step the two agree to O((dc/c)^2)
     small = positive_salt_update(np.array([1.0]), np.array([-0.6]))
     assert small[0] == pytest.approx(np.expm1(-0.6)) and abs(small[0] + 0.6) < 0.6 ** 2 / 2
+
+
+def test_log_damped_potential_passes_small_updates_and_cuts_large_ones_to_their_log():
+    f, kappa = 38.9, 4.0  # F/RT at 298 K [1/V]; the default threshold (4 thermal voltages)
+    small = np.array([1e-4, -2e-3, 0.05, -0.1])  # f|d phi| <= kappa: untouched
+    np.testing.assert_array_equal(log_damped_potential(small.copy(), f, kappa=kappa), small)
+    big = np.array([0.2, -1.0, 30.0, -300.0])
+    out = log_damped_potential(big.copy(), f, kappa=kappa)
+    np.testing.assert_array_equal(np.sign(out), np.sign(big))
+    np.testing.assert_allclose(np.abs(out) * f / kappa,
+                               1.0 + np.log(np.abs(big) * f / kappa), rtol=1e-14)
+    assert np.all(np.abs(out) < np.abs(big))
+    # continuous with slope 1 at the threshold, and monotone beyond it
+    x0 = kappa / f
+    for eps in (1e-6, 1e-4):
+        y = log_damped_potential(np.array([x0 * (1 + eps)]), f, kappa=kappa)[0]
+        assert abs(y - x0 * (1 + eps)) < x0 * eps ** 2
+    grid = np.linspace(x0, 50.0, 1000)
+    assert np.all(np.diff(log_damped_potential(grid.copy(), f, kappa=kappa)) > 0)

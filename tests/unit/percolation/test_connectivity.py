@@ -36,6 +36,21 @@ def test_critical_count_is_the_first_spanning_prefix():
     assert critical_count(p.head(5)) is None
 
 
+@pytest.mark.parametrize("dim", [2, 3])
+def test_critical_count_matches_labelling_every_prefix(dim):
+    """The one-pass union-find count against connected-component labelling of the
+    prefixes just below and at it (random overlapping configurations)."""
+    from ntransport.percolation.sampling import sample_overlapping
+
+    for seed in range(6):
+        p = sample_overlapping(Sphere(1.0, dim=dim), 10.0,
+                               reduced_density=2.5 if dim == 2 else 1.0, rng=seed)
+        k = critical_count(p)
+        assert k is not None and 1 <= k <= len(p)
+        assert connectivity(p.head(k)).spans
+        assert not connectivity(p.head(k - 1)).spans
+
+
 def test_crossing_probability_is_empirical_cdf():
     eta = np.array([0.3, 0.1, 0.2, 0.4])
     np.testing.assert_allclose(crossing_probability(eta, [0.05, 0.2, 0.35, 1.0]),
