@@ -1,0 +1,111 @@
+"""PARDISO control parameters: MKL's defaults against ntransport's (`PARDISO_IPARM`: the
+same ordering, scaling, matching and perturbation, iterative refinement only after perturbed
+pivots), and minimum-degree ordering for comparison, on four matrices: a phase-field Newton
+Jacobian (full-size PEO run of dendrite_skeleton.yaml after 3 s, 11 k unknowns, 3 fields),
+2D P1 Poisson (263 k and 1.05 M unknowns) and 3D P1 Poisson (30 k unknowns).
+
+Usage: OMP_NUM_THREADS=1 python benchmarks/linear/pardiso_settings.py [repeats]
+
+Per matrix, one process, variants interleaved (A B C A B C ...): analysis + factorisation
+once, then the minimum over the repeats of a refactorisation with the analysis reused plus
+one solve (what a Newton iteration pays); relative residual and nnz(L+U). Writes
+``pardiso_settings.json``.
+"""
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+HERE = Path(__file__).parent
+ROOT = HERE.parents[1]
+
+
+def phasefield_jacobian():
+    import ntransport.solve.phasefield as pf
+    from ntransport.solve.linear import DirectSolver
+    from ntransport.studies import dendrites
+    from ntransport.studies.registry import load_case
+
+    data = load_case(ROOT / "geometries" / "dendrite_skeleton.yaml").data
+    prob, xi0, opts, _ = dendrites.build_run(data, "PEO", data["runs"]["PEO"])
+    solver, last = DirectSolver(), {}
+    factor = solver.factor
+
+    def keep(A):
+        last["A"] = A.copy()
+        return factor(A)
+
+    solver.factor = keep
+    for _ in pf.run(prob, xi0, t_end=3.0, dt=data["numerics"]["dt"], atol=opts["atol"],
+                    tol=opts["tol"], solver=solver):
+        pass
+    return last["A"].tocsr()
+
+
+def poisson(dim, refine):
+    import skfem
+    from skfem.models.poisson import laplace
+
+    m = (skfem.MeshTri.init_sqsymmetric() if dim == 2 else skfem.MeshTet()).refined(refine)
+    e = skfem.ElementTriP1() if dim == 2 else skfem.ElementTetP1()
+    A = laplace.assemble(skfem.Basis(m, e))
+    return (A + sp.identity(A.shape[0]) * 1e-3).tocsr()
+
+
+def compare(A, repeats):
+    import pypardiso
+
+    from ntransport.solve.linear import PARDISO_IPARM
+
+    A = A.tocsr()
+    A.sort_indices()
+    b = np.random.default_rng(0).standard_normal(A.shape[0])
+    variants = {"MKL defaults": None, "ntransport (PARDISO_IPARM)": dict(PARDISO_IPARM),
+                "minimum degree, no scaling/matching": {**PARDISO_IPARM, 1: 0, 10: 0, 12: 0}}
+    out, handles = {}, {}
+    for name, ip in variants.items():
+        s = pypardiso.PyPardisoSolver()
+        for i, v in (ip or {}).items():
+            s.set_iparm(i + 1, v)
+        if ip:
+            s.set_iparm(18, -1)  # report nnz(L+U)
+        t0 = time.perf_counter()
+        s.set_phase(12)
+        s._call_pardiso(A, np.zeros((A.shape[0], 1)))
+        handles[name] = s
+        out[name] = {"analysis+factor [s]": time.perf_counter() - t0, "refactor+solve [s]": []}
+    for _ in range(repeats):
+        for name, s in handles.items():
+            t0 = time.perf_counter()
+            s.set_phase(22)
+            s._call_pardiso(A, np.zeros((A.shape[0], 1)))
+            s.set_phase(33)
+            x = s._call_pardiso(A, b)
+            out[name]["refactor+solve [s]"].append(time.perf_counter() - t0)
+            out[name]["residual"] = float(np.linalg.norm(A @ x - b) / np.linalg.norm(b))
+            out[name]["nnz LU"] = int(s.iparm[17])
+    for r in out.values():
+        r["refactor+solve min [s]"] = min(r["refactor+solve [s]"])
+    return out
+
+
+def main(repeats=5):
+    mats = {"phase-field Jacobian": phasefield_jacobian, "2D Poisson 263 k": lambda: poisson(2, 8),
+            "2D Poisson 1.05 M": lambda: poisson(2, 9), "3D Poisson 30 k": lambda: poisson(3, 5)}
+    res = {"threads": os.environ.get("OMP_NUM_THREADS"), "load": os.getloadavg(),
+           "date": time.strftime("%Y-%m-%d %H:%M"), "matrices": {}}
+    for name, make in mats.items():
+        A = make()
+        r = compare(A, repeats)
+        res["matrices"][name] = {"n": A.shape[0], "nnz": int(A.nnz), "variants": r}
+        print(name, A.shape[0], {k: round(v["refactor+solve min [s]"] * 1e3, 1)
+                                  for k, v in r.items()}, flush=True)
+    (HERE / "pardiso_settings.json").write_text(json.dumps(res, indent=1))
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5)
