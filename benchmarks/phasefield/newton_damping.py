@@ -1,6 +1,9 @@
-"""Per-node logarithmic damping of the potential update in the phase-field Newton
-(`ntransport.solve.phasefield.log_damped_potential`) against Newton's own update, on the
-full-size PEO run of ``geometries/dendrite_skeleton.yaml`` (t+ = 0.22, to the far side).
+"""The phase-field Newton's two savings, on the full-size PEO run of
+``geometries/dendrite_skeleton.yaml`` (t+ = 0.22, to the far side): the per-node
+logarithmic damping of the potential update (`ntransport.solve.phasefield.log_damped_potential`,
+``PHI_DAMPING``) against Newton's own update, and chord steps in the end-game
+(``CHORD_BELOW``: reuse the LU factors once an update is below 1e-2) against a new
+factorisation every iteration.
 
 Usage: OMP_NUM_THREADS=1 python benchmarks/phasefield/newton_damping.py [repeats]
 
@@ -19,7 +22,7 @@ HERE = Path(__file__).parent
 ROOT = HERE.parents[1]
 
 
-def one(kappa):
+def one(kappa, chord):
     import ntransport.solve.phasefield as pf
     from ntransport.solve.linear import DirectSolver
     from ntransport.studies import dendrites
@@ -27,7 +30,7 @@ def one(kappa):
 
     data = load_case(ROOT / "geometries" / "dendrite_skeleton.yaml").data
     prob, xi0, opts, _ = dendrites.build_run(data, "PEO", data["runs"]["PEO"])
-    pf.PHI_DAMPING = kappa
+    pf.PHI_DAMPING, pf.CHORD_BELOW = kappa, chord
     solver = DirectSolver()
     steps = rejected = its = 0
     w0, c0 = time.perf_counter(), time.process_time()
@@ -38,7 +41,7 @@ def one(kappa):
         rejected += st.stepper.rejected
         its += st.stepper.newton_iterations
     tip = float(pf.tip_height(st.domain, st.xi))
-    return {"kappa": kappa, "steps": steps, "rejected": rejected, "newton_iterations": its,
+    return {"kappa": kappa, "chord_below": chord, "steps": steps, "rejected": rejected, "newton_iterations": its,
             "factorisations": solver.factorisations, "t_end [s]": st.t,
             "tip [um]": tip * 1e6, "wall [s]": time.perf_counter() - w0,
             "cpu [s]": time.process_time() - c0}
@@ -47,8 +50,8 @@ def one(kappa):
 def main(repeats=2):
     runs = []
     for _ in range(repeats):
-        for kappa in (4.0, None):
-            r = one(kappa)
+        for kappa, chord in ((4.0, 1e-2), (4.0, None), (None, None)):
+            r = one(kappa, chord)
             print(r, flush=True)
             runs.append(r)
     out = {"threads": os.environ.get("OMP_NUM_THREADS"), "load": os.getloadavg(),

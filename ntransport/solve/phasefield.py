@@ -64,6 +64,12 @@ log = logging.getLogger(__name__)
 XI_TAIL = 0.02  # the interface (the part that must be resolved) starts here
 PHI_CAP = 8.0  # largest f max|d phi| of a Newton step (after the per-node damping)
 PHI_DAMPING = 4.0  # kappa of log_damped_potential; None: Newton's own potential update
+#: chord steps: once a Newton update is below this (max-norm, scaled unknowns and volts),
+#: the next iterations reuse its LU factors instead of factorising the new Jacobian (the
+#: quadratic end-game costs a solve, not a factorisation); None: a new LU every iteration.
+#: Full-size PEO run of dendrite_skeleton.yaml: 1086 -> 822 factorisations, the same number
+#: of Newton iterations (benchmarks/phasefield/RESULTS.md).
+CHORD_BELOW = 1e-2
 
 
 def scaled_parameters(params) -> ScaledParameters:
@@ -346,7 +352,12 @@ def run(problem: PhaseFieldProblem, xi0, *, t_end: float, dt: float, c0=None, ph
             return r, J
 
         def direction(J, b):
-            du = ctx.solver.factor(J)(b)
+            if last.get("chord") and last.get("solve") is not None:
+                du = last["solve"](b)  # the factors of an earlier Jacobian of this step
+            else:
+                last["solve"] = ctx.solver.factor(J)
+                du = last["solve"](b)
+            last["chord"] = CHORD_BELOW is not None and float(np.abs(du).max()) < CHORD_BELOW
             if s.salt and last.get("J") is J:
                 positive_salt_update(last["u"][n:2 * n], du[n:2 * n])
                 if last["damp"]:
