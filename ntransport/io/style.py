@@ -361,32 +361,27 @@ def plot_fields(frame, names: Sequence[str], *, kind: str = "auto", ncols: int |
     return fig
 
 
-def _reuse_layout(fig, layout):
-    """Frames of one animation share their layout: the first frame is laid out by its
-    layout engine (constrained layout: ~0.5 s a frame, most of a GIF's cost), and the
-    axes positions it found are given to every later frame with the same figure size and
-    number of axes, whose engine is switched off. Returns the layout to reuse."""
-    size = tuple(fig.get_size_inches())
-    if layout is not None and layout[0] == size and len(layout[1]) == len(fig.axes):
-        fig.set_layout_engine("none")
-        for ax, pos in zip(fig.axes, layout[1]):
-            ax.set_position(pos)
-        return layout
-    fig.canvas.draw()  # runs the layout engine once
-    return size, [ax.get_position(original=False).frozen() for ax in fig.axes]
-
-
 def gif(draw: Callable[[int], object], n: int, *, fps: float = 6.0) -> bytes:
     """An animated GIF (bytes) of *n* frames; ``draw(k)`` returns the Figure of frame k
     (closed here). Nothing touches the disk."""
     from PIL import Image
 
     plt = _plt()
+    # frames share the first frame's layout: constrained layout costs ~0.5 s a frame,
+    # most of a GIF's time; later frames of the same size and number of axes get its axes
+    # positions with the layout engine switched off
     images, layout = [], None
     for k in range(int(n)):
         fig = draw(k)
-        layout = _reuse_layout(fig, layout)
+        size = tuple(fig.get_size_inches())
+        reuse = layout is not None and layout[0] == size and len(layout[1]) == len(fig.axes)
+        if reuse:
+            fig.set_layout_engine("none")
+            for ax, pos in zip(fig.axes, layout[1]):
+                ax.set_position(pos)
         fig.canvas.draw()
+        if not reuse:
+            layout = size, [ax.get_position(original=False).frozen() for ax in fig.axes]
         buf = np.asarray(fig.canvas.buffer_rgba())
         images.append(Image.fromarray(buf[..., :3].copy()))
         plt.close(fig)

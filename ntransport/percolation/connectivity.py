@@ -58,48 +58,34 @@ def critical_count(particles: Particles, *, gap: float = 0.0) -> int | None:
     """Smallest *k* such that the first *k* particles span, or None.
 
     One contact search, then the particles are added in insertion order to a
-    union-find forest (path halving, union by size) holding the two electrode nodes;
-    the first particle after which anode and cathode share a root gives *k*. This
-    is the Newman--Ziff procedure: one pass, O(edges) (it replaced a bisection over
-    prefixes with ~log2(n) component labelings, same counts).
+    disjoint-set forest holding the two electrode nodes (SciPy's ``DisjointSet``); the
+    first particle after which anode and cathode are connected gives *k*. This is the
+    Newman--Ziff procedure: one pass, O(edges) (it replaced a bisection over prefixes
+    with ~log2(n) component labelings, same counts).
     """
+    from scipy.cluster.hierarchy import DisjointSet
+
     n = len(particles)
     edges = contacts(particles, gap=gap)
     lo, hi = particles.x_extent()
     L = particles.cell.length
     anode, cathode = n, n + 1
-    parent = list(range(n + 2))
-    size = [1] * (n + 2)
-
-    def find(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def union(i, j):
-        ri, rj = find(i), find(j)
-        if ri != rj:
-            if size[ri] < size[rj]:
-                ri, rj = rj, ri
-            parent[rj] = ri
-            size[ri] += size[rj]
-
-    # neighbours of each particle born before it (edges sorted by the later index)
+    forest = DisjointSet(range(n + 2))
+    # edges sorted by their later particle: each particle meets its earlier neighbours
     later = edges.max(axis=1) if len(edges) else np.empty(0, np.intp)
-    earlier = edges.min(axis=1) if len(edges) else np.empty(0, np.intp)
     order = np.argsort(later, kind="stable")
-    later, earlier = later[order].tolist(), earlier[order].tolist()
+    later = later[order].tolist()
+    earlier = (edges.min(axis=1)[order] if len(edges) else later).tolist()
     at_anode, at_cathode = (lo <= 0.0).tolist(), (hi >= L).tolist()
     e = 0
     for k in range(n):
         if at_anode[k]:
-            union(k, anode)
+            forest.merge(k, anode)
         if at_cathode[k]:
-            union(k, cathode)
+            forest.merge(k, cathode)
         while e < len(later) and later[e] == k:
-            union(k, earlier[e])
+            forest.merge(k, earlier[e])
             e += 1
-        if find(anode) == find(cathode):
+        if forest.connected(anode, cathode):
             return k + 1
     return None

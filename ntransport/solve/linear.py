@@ -138,8 +138,8 @@ class _Pardiso:
         # perturbation 1e-13, scaling and weighted matching), stated explicitly, except the
         # iterative refinement: MKL's default runs two refinement steps after every solve;
         # iparm[7] = 0 runs them only when pivots were perturbed. Every solve's residual is
-        # checked below anyway. Measured (benchmarks/README.md, "PARDISO settings"): 5-15 %
-        # off a refactorisation + solve from 4 k to 1 M unknowns, residuals 1e-11..1e-15.
+        # checked below anyway. Measured (benchmarks/README.md, "PARDISO settings"): 7-16 %
+        # off a refactorisation + solve from 11 k to 1 M unknowns, residuals 1e-11..1e-15.
         for i, v in PARDISO_IPARM.items():
             self._s.set_iparm(i + 1, v)  # set_iparm is 1-based
         self._pattern = None

@@ -342,7 +342,10 @@ def run(problem: PhaseFieldProblem, xi0, *, t_end: float, dt: float, c0=None, ph
         if s.salt:
             cn = u_n[n:2 * n]
             guess[n:2 * n] = cn + positive_salt_update(cn, guess[n:2 * n] - cn)
-        last = {"damp": True}
+        # the damped potential update is not always a descent direction of the line
+        # search's merit function: after two failed attempts in a row (the step halved
+        # twice) the next attempts use Newton's own direction until a step succeeds
+        last = {"damp": PHI_DAMPING is not None and ctx.newton_failures < 2}
 
         def fun(ur):
             u = s.expand(ur, guess)
@@ -352,11 +355,9 @@ def run(problem: PhaseFieldProblem, xi0, *, t_end: float, dt: float, c0=None, ph
             return r, J
 
         def direction(J, b):
-            if last.get("chord") and last.get("solve") is not None:
-                du = last["solve"](b)  # the factors of an earlier Jacobian of this step
-            else:
+            if not last.get("chord"):  # else: the factors of an earlier Jacobian of this step
                 last["solve"] = ctx.solver.factor(J)
-                du = last["solve"](b)
+            du = last["solve"](b)
             last["chord"] = CHORD_BELOW is not None and float(np.abs(du).max()) < CHORD_BELOW
             if s.salt and last.get("J") is J:
                 positive_salt_update(last["u"][n:2 * n], du[n:2 * n])
@@ -369,10 +370,6 @@ def run(problem: PhaseFieldProblem, xi0, *, t_end: float, dt: float, c0=None, ph
             mp = sp.f * np.abs(du[-n:]).max()
             return min(1.0, 0.5 / max(mx, 1e-300), PHI_CAP / max(mp, 1e-300))
 
-        # the damped potential update is not always a descent direction of the line
-        # search's merit function: after two failed attempts in a row (the step halved
-        # twice) the next attempts use Newton's own direction until a step succeeds
-        last["damp"] = PHI_DAMPING is not None and ctx.newton_failures < 2
         try:
             res = newton(fun, guess[s.active], tol=tol, maxiter=maxiter, solver=ctx.solver,
                          step_limit=limit, linear_solve=direction)
