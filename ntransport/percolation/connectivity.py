@@ -72,10 +72,11 @@ def critical_count(particles: Particles, *, gap: float = 0.0) -> int | None:
     anode, cathode = n, n + 1
     forest = DisjointSet(range(n + 2))
     # edges sorted by their later particle: each particle meets its earlier neighbours
-    later = edges.max(axis=1) if len(edges) else np.empty(0, np.intp)
+    edges = np.asarray(edges, np.intp).reshape(-1, 2)
+    later = edges.max(axis=1, initial=-1)
     order = np.argsort(later, kind="stable")
     later = later[order].tolist()
-    earlier = (edges.min(axis=1)[order] if len(edges) else later).tolist()
+    earlier = edges.min(axis=1, initial=n + 2)[order].tolist()
     at_anode, at_cathode = (lo <= 0.0).tolist(), (hi >= L).tolist()
     e = 0
     for k in range(n):

@@ -36,6 +36,15 @@ def test_critical_count_is_the_first_spanning_prefix():
     assert critical_count(p.head(5)) is None
 
 
+def test_critical_count_without_any_contact_is_none():
+    """Isolated particles (no contact at all, one touching each electrode) never span;
+    also a lone particle touching both electrodes spans at k = 1."""
+    p = _chain(np.array([0.5, 5.0, 9.9]))  # gaps of 4.5 and 4.9 > 2r
+    assert len(p) == 3 and critical_count(p) is None
+    wide = Particles(Sphere(6.0, dim=2), Cell(10.0, 2, 1.0), np.array([[5.0, 5.0]]))
+    assert critical_count(wide) == 1
+
+
 @pytest.mark.parametrize("dim", [2, 3])
 def test_critical_count_matches_labelling_every_prefix(dim):
     """The one-pass union-find count against connected-component labelling of the
