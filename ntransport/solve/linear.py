@@ -25,6 +25,7 @@ return an unconverged or non-finite vector.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +36,7 @@ import scipy.sparse.linalg as spla
 from ..errors import ConfigError, ConvergenceError, suggest
 
 __all__ = ["DirectSolver", "AMGSolver", "CGSolver", "make_solver", "solve", "DIRECT_LIMIT",
-           "pardiso_available"]
+           "pardiso_available", "norm2"]
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,21 @@ def pardiso_available() -> bool:
     except Exception:  # ImportError, or an OSError from a broken MKL install
         return False
     return True
+
+
+def norm2(x) -> float:
+    """Euclidean norm of a vector, without BLAS.
+
+    ``np.linalg.norm`` of a vector is BLAS ``ddot``, which OpenBLAS (numpy's BLAS) runs on
+    all threads above ~10 k entries; in a process where MKL's PARDISO threads are also
+    active the two thread pools spin against each other for the cores. Measured on the
+    full-size PEO phase-field run (2 cores, ``OMP_NUM_THREADS=2``): 49 s with
+    ``np.linalg.norm`` in the Newton and residual checks, 31 s with this, 33 s on one
+    thread (benchmarks/linear/README: "two thread pools"). ``einsum`` without
+    ``optimize`` is numpy's own single-threaded loop.
+    """
+    x = np.asarray(x, dtype=float).ravel()
+    return math.sqrt(float(np.einsum("i,i->", x, x)))
 
 
 def _check_finite(x, what):
@@ -233,8 +249,8 @@ class DirectSolver:
             b = np.asarray(b, dtype=float)
             x = _check_finite(inner(b), f"direct solve ({self.backend})")
             # a zero pivot is perturbed, not reported, by PARDISO: check the residual
-            r = float(np.linalg.norm(A @ x - b))
-            bn = float(np.linalg.norm(b))
+            r = norm2(A @ x - b)
+            bn = norm2(b)
             if r > 1e-6 * max(bn, 1e-300) and bn > 0:
                 raise ConvergenceError(
                     f"direct solver failed on a {A.shape[0]}x{A.shape[0]} system: relative "
@@ -254,7 +270,7 @@ def _cg(A, b, M, rtol, maxiter, name, record=None):
     *record*)."""
     if not np.all(np.isfinite(b)):
         raise ConvergenceError(f"{name}: the right-hand side holds NaN/inf.")
-    bnorm = float(np.linalg.norm(b))
+    bnorm = norm2(b)
     if bnorm == 0.0:
         return np.zeros_like(b)
     its = [0]
@@ -263,7 +279,7 @@ def _cg(A, b, M, rtol, maxiter, name, record=None):
         its[0] += 1
 
     x, info = spla.cg(A, b, rtol=rtol, atol=0.0, maxiter=maxiter, M=M, callback=count)
-    res = float(np.linalg.norm(b - A @ x)) / bnorm
+    res = norm2(b - A @ x) / bnorm
     if record is not None:
         record.append(its[0])
     if info != 0 or not np.isfinite(res) or res > 10 * rtol:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ConvergenceError
-from .linear import DirectSolver
+from .linear import DirectSolver, norm2
 
 __all__ = ["newton", "NewtonResult"]
 
@@ -90,7 +90,7 @@ def newton(fun, u0, *, tol=1e-10, maxiter=25, positive=None, solver=None, min_st
                                "inputs and the initial state.")
     d = np.abs(J.diagonal())
     d[d == 0] = 1.0
-    merit = np.linalg.norm(r / d)
+    merit = norm2(r / d)
     merit0 = merit
     res = NewtonResult(u, 0, [float(merit)])
     for it in range(1, maxiter + 1):
@@ -104,7 +104,7 @@ def newton(fun, u0, *, tol=1e-10, maxiter=25, positive=None, solver=None, min_st
             ok = positive is None or np.all(un[positive] >= 0)
             if ok:
                 rn, Jn = fun(un)
-                mn = np.linalg.norm(rn / d)
+                mn = norm2(rn / d)
                 if np.isfinite(mn) and (mn <= (1 - 1e-4 * lam) * merit or mn < 1e-13 or
                                         lam * np.max(np.abs(du)) < tol):
                     break

@@ -287,3 +287,18 @@ def test_pardiso_settings_and_accuracy_without_default_refinement():
     iparm = solver._pardiso._s.iparm
     for i, v in linear.PARDISO_IPARM.items():
         assert iparm[i] == v, (i, iparm[i], v)
+
+
+def test_norm2_is_the_euclidean_norm_without_blas():
+    """norm2 (BLAS-free, see its docstring for why) agrees with numpy's to round-off on
+    vectors of every size around OpenBLAS's threading threshold, keeps NaN/inf visible,
+    and reads 2-D input as one vector."""
+    from ntransport.solve.linear import norm2
+
+    rng = np.random.default_rng(3)
+    for n in (0, 1, 7, 9_999, 10_001, 200_000):
+        x = rng.standard_normal(n) * 10.0 ** rng.integers(-5, 5)
+        assert norm2(x) == pytest.approx(float(np.linalg.norm(x)), rel=1e-13, abs=0.0)
+    assert np.isnan(norm2(np.array([1.0, np.nan])))
+    assert norm2(np.array([1.0, -np.inf])) == np.inf
+    assert norm2(np.ones((3, 4))) == pytest.approx(np.sqrt(12.0), rel=1e-15)
