@@ -32,6 +32,16 @@ __all__ = ["main", "build_parser", "exit_code"]
 log = logging.getLogger("ntransport")
 
 
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -52,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="continue an interrupted run from the checkpoints in --out")
     run.add_argument("--length-unit", choices=("m", "um"), default="m",
                      help="coordinates of the VTU/PVD files (default m)")
+    run.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+                     help="run at most N of a study's independent runs at once (default: one "
+                          "per core; 1: one after the other)")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     run.add_argument("-v", "--verbose", action="store_true", help="debug log on stderr")
     run.add_argument("--allow-geo", action="store_true",
@@ -84,7 +97,7 @@ def _run(args, argv) -> int:
     t0 = time.perf_counter()
     result = run_case(case, out, progress=not args.quiet, resume=args.resume,
                       argv=["ntransport", *argv], length_unit=args.length_unit,
-                      allow_geo=args.allow_geo)
+                      allow_geo=args.allow_geo, workers=args.workers)
     files = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
     print(f"ntransport: wrote {len(files)} files to {out}/ in {time.perf_counter() - t0:.1f} s:")
     print("  " + ", ".join(files))

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -51,13 +52,26 @@ def _scale(unit) -> float:
     return LENGTH_UNITS[unit]
 
 
+#: gmsh's API is one global state: sessions of different threads (runs side by side,
+#: ntransport.studies.concurrent) take turns; the same thread may nest sessions
+_GMSH_LOCK = threading.RLock()
+
+
 @contextlib.contextmanager
 def gmsh_session(*, verbose: bool = False, threads: int = 1):
     """Initialise gmsh (quietly, without signal handlers) and finalise it afterwards.
 
     Re-entrant: if gmsh is already initialised, the caller's session is reused and a
-    fresh model is added and removed instead.
+    fresh model is added and removed instead. One thread at a time (gmsh is not
+    thread-safe): other threads wait here.
     """
+    with _GMSH_LOCK:
+        with _gmsh_session(verbose=verbose, threads=threads) as gmsh:
+            yield gmsh
+
+
+@contextlib.contextmanager
+def _gmsh_session(*, verbose: bool, threads: int):
     import gmsh
 
     owner = not gmsh.isInitialized()
@@ -90,12 +104,23 @@ def _restore_sigpipe() -> None:
     """gmsh.initialize() resets SIGPIPE to its default action (measured, gmsh 4.15), so
     any later write to a closed pipe -- a sweep's dead worker, ``ntransport ... | head``
     -- would kill the whole Python process silently (exit 141) instead of raising
-    BrokenPipeError. Put back Python's setting."""
+    BrokenPipeError. Put back Python's setting (ignored). The disposition is one per
+    process; Python's ``signal.signal`` may only be called from the main thread, so a
+    session opened by a worker thread (runs side by side) sets it through the C library."""
     import signal
     import threading
 
-    if hasattr(signal, "SIGPIPE") and threading.current_thread() is threading.main_thread():
+    if not hasattr(signal, "SIGPIPE"):
+        return
+    if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+        return
+    import ctypes
+
+    libc = ctypes.CDLL(None)
+    libc.signal.restype = ctypes.c_void_p
+    libc.signal.argtypes = [ctypes.c_int, ctypes.c_void_p]
+    libc.signal(int(signal.SIGPIPE), 1)  # 1 = SIG_IGN
 
 
 def from_gmsh(*, unit="m", dim: int | None = None) -> Domain:

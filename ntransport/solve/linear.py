@@ -24,8 +24,10 @@ return an unconverged or non-finite vector.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +38,7 @@ import scipy.sparse.linalg as spla
 from ..errors import ConfigError, ConvergenceError, suggest
 
 __all__ = ["DirectSolver", "AMGSolver", "CGSolver", "make_solver", "solve", "DIRECT_LIMIT",
-           "pardiso_available", "norm2"]
+           "pardiso_available", "norm2", "mkl_threads"]
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +97,45 @@ def norm2(x) -> float:
     """
     x = np.asarray(x, dtype=float).ravel()
     return math.sqrt(float(np.einsum("i,i->", x, x)))
+
+
+@contextmanager
+def mkl_threads(n: int):
+    """Inside the block, MKL (PARDISO) calls made by *this* thread use at most *n* threads
+    (MKL's thread-local ``MKL_Set_Num_Threads_Local``; other threads keep theirs and the
+    previous value is restored after). For runs side by side in threads
+    (:mod:`ntransport.studies.concurrent`): two runs with 2-thread PARDISO each on 2 cores
+    would oversubscribe. A no-op where PARDISO is not installed.
+
+    Create a run's :class:`DirectSolver` inside the block and use it only there: MKL
+    2026.2 crashes when one PARDISO factorisation sees different thread counts
+    (``benchmarks/linear/pardiso_threads.py``).
+    """
+    setter = _mkl_setter() if pardiso_available() else None
+    if setter is None:
+        yield
+        return
+    previous = setter(int(n))
+    try:
+        yield
+    finally:
+        setter(previous)
+
+
+@functools.cache
+def _mkl_setter():
+    import ctypes
+    import os
+
+    path = os.environ.get("PYPARDISO_MKL_RT")
+    if not path:
+        import pypardiso
+
+        path = getattr(pypardiso.PyPardisoSolver().libmkl, "_name", None)
+    try:
+        return ctypes.CDLL(path).MKL_Set_Num_Threads_Local
+    except (OSError, AttributeError, TypeError):  # an MKL without the call
+        return None
 
 
 def _check_finite(x, what):

@@ -259,70 +259,93 @@ def check(case) -> None:
 @register_study("dendrites", schema=SCHEMA, check=check,
                 doc="phase-field Li dendrites: PEO vs PEO with a PE skeleton (Zhang et al. SI)")
 def run(case, *, progress=True, checkpoints=None):
-    """Run every run of the case; tip height vs passed charge, short-circuit times, maps."""
-    from ..io.artifacts import slug
-    from ..post import phasefield_figures as figs
-    from ..solve.phasefield import solve
-    from .progress import TimeBar
-    from .result import StudyResult
+    """Run every run of the case; tip height vs passed charge, short-circuit times, maps.
 
-    from ..solve.linear import DirectSolver
+    The runs and the transference sweep's extra runs are independent: they run side by
+    side (:func:`ntransport.studies.concurrent.run_all`, one per core)."""
+    from ..post import phasefield_figures as figs
+    from .concurrent import run_all
+    from .result import StudyResult
 
     data = case.data
     _check_numbers(data)
     result = StudyResult(case.name, SummaryTable())
-    sols, meta = {}, {}
-    solvers = dict(solver=DirectSolver(), elastic_solver=DirectSolver())  # one each per study
-    for label, r in data["runs"].items():
-        prob, xi0, opts, info = build_run(data, label, r)
-        key = slug(label)
-        with TimeBar(opts["t_end"], desc=f"{case.name}: {label}", enabled=progress) as bar:
-            sol = solve(prob, xi0, store=checkpoints, key=key, progress=bar.to,
-                        info={"label": label, **info}, **solvers, **opts)
-        sols[label], meta[label] = sol, (prob, info, r)
+    plan = {label: (build_run(data, label, r), r) for label, r in data["runs"].items()}
+    sweep_of = _sweep_plan(data, plan)  # sweep label -> (run label, t+)
+    sols = run_all({label: _job(case.name, label, built, checkpoints, progress)
+                    for label, (built, _) in plan.items()})
+    meta = {}
+    for label, ((prob, _, _, info), r) in plan.items():
+        sol = sols[label]
+        meta[label] = (prob, info, r)
+        key = _key(label)
         result.solutions[key] = sol
         result.parameters[label] = _parameters_record(data, prob, info, r)
         log.info("%s: %d steps, t = %.4g s, tip %.3g um", label, len(sol.history("t")) - 1,
                  sol.times[-1], sol.history("tip height")[-1] * 1e6)
-    sweep = _transference_sweep(data, sols, meta, result, checkpoints, progress, solvers)
-    _summarise(result, data, sols, meta)
+    runs = {label: sol for label, sol in sols.items() if label in data["runs"]}
+    sweep = {label: (sols[run_label], tp) for label, (run_label, tp) in sweep_of.items()}
+    for label, (run_label, tp) in sweep_of.items():
+        if run_label == label:  # a run of its own (not a run of the case reused)
+            meta.pop(label)
+    _summarise(result, data, runs, meta)
     if sweep:
         _summarise_sweep(result, data, sweep)
         result.figures["transference_sweep"] = _sweep_figure(sweep, data)
-    result.notes.extend(_notes(result, data, sols, meta))
+    result.notes.extend(_notes(result, data, runs, meta))
     if sweep:
         result.notes.append(_sweep_note(result, sweep))
-    result.figures.update(figs.study_figures(sols, meta, data))
-    result.animations["dendrites"] = figs.animation(sols, meta)
-    result.tables["tip_vs_charge"] = _tip_table({**sols, **{k: v for k, (v, _) in
-                                                            sweep.items() if k not in sols}})
+    result.figures.update(figs.study_figures(runs, meta, data))
+    result.animations["dendrites"] = figs.animation(runs, meta)
+    result.tables["tip_vs_charge"] = _tip_table(
+        {**runs, **{k: v for k, (v, _) in sweep.items() if k not in runs}})
     return result
 
 
-def _transference_sweep(data, sols, meta, result, checkpoints, progress, solvers):
-    """``label -> (Solution, t+)``: ``sweep.run`` repeated at every ``sweep.transference``
-    (a run of the case with the same t+ is reused, not repeated)."""
+def _key(label):
     from ..io.artifacts import slug
+
+    return slug(label)
+
+
+def _job(name, label, built, checkpoints, progress):
+    """One run as a job of :func:`run_all`: its own linear solvers (a PARDISO handle
+    belongs to one thread), a progress bar over simulated time, ``alive()`` every step."""
+    from ..solve.linear import DirectSolver
     from ..solve.phasefield import solve
     from .progress import TimeBar
 
+    prob, xi0, opts, info = built
+
+    def job(alive):
+        with TimeBar(opts["t_end"], desc=f"{name}: {label}", enabled=progress) as bar:
+            def step(t):
+                alive()
+                bar.to(t)
+
+            return solve(prob, xi0, store=checkpoints, key=_key(label), progress=step,
+                         info={"label": label, **info}, solver=DirectSolver(),
+                         elastic_solver=DirectSolver(), **opts)
+
+    return job
+
+
+def _sweep_plan(data, plan):
+    """``sweep label -> (label of the run that answers it, t+)``: ``sweep.run`` at every
+    ``sweep.transference``; a run of the case with the same t+ is reused, the others
+    are added to *plan* (in place) under their sweep label."""
     sw = data["sweep"]
-    out = {}
     base = data["runs"].get(sw["run"])
+    out = {}
     for tp in sw["transference"]:
         label = f"{sw['run']} t+={tp:g}"
-        same = [k for k, (_, info, r) in meta.items()
+        same = [k for k, ((_, _, _, info), r) in plan.items()
                 if r is base and abs(info["t_plus [1]"] - tp) < 1e-12]
         if same:
-            out[label] = (sols[same[0]], tp)
+            out[label] = (same[0], tp)
             continue
-        prob, xi0, opts, info = build_run(data, label, dict(base, transference=tp))
-        with TimeBar(opts["t_end"], desc=f"sweep: {label}", enabled=progress) as bar:
-            sol = solve(prob, xi0, store=checkpoints, key=slug(label), progress=bar.to,
-                        info={"label": label, **info}, **solvers, **opts)
-        result.solutions[slug(label)] = sol
-        result.parameters[label] = _parameters_record(data, prob, info, base)
-        out[label] = (sol, tp)
+        plan[label] = (build_run(data, label, dict(base, transference=tp)), base)
+        out[label] = (label, tp)
     return out
 
 

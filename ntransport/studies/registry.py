@@ -263,16 +263,19 @@ def _check_resume(case: Case, folder: Path, resume: bool) -> None:
 
 
 def run_case(case: Case, out_dir, *, progress: bool = True, resume: bool = False,
-             argv=None, length_unit: str = "m", allow_geo: bool = False):
+             argv=None, length_unit: str = "m", allow_geo: bool = False,
+             workers: int | None = None):
     """Run *case* and write its artifact set into *out_dir* (the CLI's ``run``).
 
     Results appear in *out_dir* only if the run succeeds; a failed run leaves ``run.log``
     with the error (and checkpoints for ``resume=True``) and no results of an earlier
-    run. ``allow_geo`` lets the case mesh ``.geo`` files (refused by default). Returns
-    the StudyResult.
+    run. ``allow_geo`` lets the case mesh ``.geo`` files (refused by default);
+    ``workers`` caps how many of the study's independent runs go at once (default one
+    per core, :mod:`ntransport.studies.concurrent`). Returns the StudyResult.
     """
     from ..io.artifacts import RunFolder, run_info, write_json
     from ..solve.checkpoint import CheckpointStore
+    from .concurrent import limit_workers
 
     t0, started = time.perf_counter(), time.time()
     with RunFolder(out_dir, resume=resume) as rf:
@@ -282,7 +285,9 @@ def run_case(case: Case, out_dir, *, progress: bool = True, resume: bool = False
                      "reduced" if case.reduced else "full", rf.out.resolve())
             _check_resume(case, rf.checkpoints, resume)
             store = CheckpointStore(rf.checkpoints, resume=resume)
-            result = run_study(case, progress=progress, checkpoints=store, allow_geo=allow_geo)
+            with limit_workers(workers):
+                result = run_study(case, progress=progress, checkpoints=store,
+                                   allow_geo=allow_geo)
             files = result.save(rf.partial, length_unit=length_unit)
             wall = time.perf_counter() - t0
             info = run_info(case, result, wall_time=wall, started=started,

@@ -433,6 +433,15 @@ def test_bad_option_value_is_an_argparse_error(cli, case_file):
     assert e.value.code == 2
 
 
+@pytest.mark.parametrize("value", ["0", "-2", "two", "1.5"])
+def test_bad_workers_value_is_an_argparse_error_naming_it(cli, case_file, capsys, value):
+    with pytest.raises(SystemExit) as e:
+        cli("run", case_file(base_case()), "--workers", value)
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "--workers" in err and repr(value) in err and ">= 1" in err
+
+
 def test_unknown_material_name_on_the_command_line(cli):
     rc, _, err = cli("materials", "PEO/LiTFS")
     assert rc == 2 and "Did you mean 'PEO/LiTFSI'" in err

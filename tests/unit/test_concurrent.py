@@ -1,0 +1,166 @@
+"""A study's independent runs side by side (ntransport.studies.concurrent)."""
+import threading
+import time
+
+import pytest
+
+from ntransport.errors import ConfigError, ConvergenceError
+from ntransport.studies.concurrent import Cancelled, limit_workers, run_all
+
+
+def _square(x, seen=None):
+    def job(alive):
+        alive()
+        if seen is not None:
+            seen.add(threading.current_thread().name)
+        time.sleep(0.05)
+        return x * x
+    return job
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_results_come_back_in_the_jobs_order(workers):
+    seen = set()
+    out = run_all({f"r{i}": _square(i, seen) for i in range(5)}, workers=workers)
+    assert list(out) == [f"r{i}" for i in range(5)]
+    assert list(out.values()) == [0, 1, 4, 9, 16]
+    if workers == 1:
+        assert seen == {threading.current_thread().name}  # serial: here, one after another
+    else:
+        assert all(name.startswith("ntransport-run") for name in seen)
+
+
+def test_two_jobs_really_overlap():
+    """Both jobs are inside at the same time (a barrier only two concurrent jobs pass)."""
+    barrier = threading.Barrier(2, timeout=10)
+
+    def job(alive):
+        barrier.wait()
+        return True
+
+    assert run_all({"a": job, "b": job}, workers=2) == {"a": True, "b": True}
+
+
+def test_a_failure_stops_the_siblings_at_their_next_step_and_is_reraised_with_its_label():
+    stopped = threading.Event()
+
+    def failing(alive):
+        time.sleep(0.1)
+        raise ConvergenceError("Newton did not converge (test)")
+
+    def long_run(alive):
+        t0 = time.monotonic()
+        try:
+            while time.monotonic() - t0 < 30:  # would take 30 s if never cancelled
+                alive()
+                time.sleep(0.01)
+        except Cancelled:
+            stopped.set()
+            raise
+        return "finished"
+
+    t0 = time.monotonic()
+    with pytest.raises(ConvergenceError, match="did not converge") as info:
+        run_all({"slow": long_run, "bad": failing}, workers=2)
+    assert time.monotonic() - t0 < 10
+    assert stopped.is_set()
+    assert any("'bad'" in note for note in getattr(info.value, "__notes__", []))
+
+
+def test_pending_jobs_are_not_started_after_a_failure():
+    started = []
+
+    def bad(alive):
+        raise ValueError("broken input")
+
+    def later(alive):
+        started.append(1)
+        return 1
+
+    with pytest.raises(ValueError, match="broken input"):
+        run_all({"bad": bad, "b": bad, **{f"l{i}": later for i in range(20)}}, workers=2)
+    assert len(started) < 20
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
+def test_bad_worker_counts_are_named(bad):
+    with pytest.raises((ConfigError, TypeError), match="workers"):
+        run_all({"a": _square(1)}, workers=bad)
+    with pytest.raises((ConfigError, TypeError), match="workers"):
+        with limit_workers(bad):
+            pass
+
+
+def test_limit_workers_caps_the_default():
+    seen = set()
+    with limit_workers(1):
+        run_all({f"r{i}": _square(i, seen) for i in range(3)})
+    assert seen == {threading.current_thread().name}
+
+
+def test_each_job_runs_pardiso_on_one_thread():
+    """Inside a job MKL's thread-local count is 1; the caller's count is untouched."""
+    from ntransport.solve.linear import _mkl_setter, pardiso_available
+
+    if not pardiso_available() or _mkl_setter() is None:
+        pytest.skip("PARDISO/MKL not installed")
+    import ctypes
+    import os
+
+    lib = ctypes.CDLL(os.environ["PYPARDISO_MKL_RT"])
+    before = lib.MKL_Get_Max_Threads()
+    out = run_all({k: (lambda alive: lib.MKL_Get_Max_Threads()) for k in "ab"}, workers=2)
+    assert out == {"a": 1, "b": 1}
+    assert lib.MKL_Get_Max_Threads() == before
+
+
+def test_gmsh_meshing_from_two_threads_at_once():
+    """gmsh is one global state: sessions from two threads take turns (without the lock
+    in gmsh_session this crashes or mixes models): the same meshes as one after the other."""
+    import numpy as np
+
+    from ntransport.geometry.remesh import mesh_electrolyte_above_curve
+
+    def job(alive):
+        sizes = []
+        for h in (2e-6, 1.5e-6, 1e-6):
+            x = np.linspace(0.0, 20e-6, 21)
+            curve = np.column_stack([x, 1e-6 * np.sin(np.pi * x / 20e-6)])
+            d = mesh_electrolyte_above_curve(curve, width=20e-6, y_top=10e-6, h_anode=1e-6,
+                                             h_max=h)
+            sizes.append(d.mesh.t.shape[1])
+        return sizes
+
+    serial = job(None)
+    out = run_all({k: job for k in "abcd"}, workers=2)
+    assert all(v == serial for v in out.values())  # the same meshes as one after the other
+    assert serial[0] < serial[1] < serial[2]
+
+
+def test_gmsh_in_a_worker_thread_leaves_sigpipe_ignored(tmp_path):
+    """gmsh.initialize() resets SIGPIPE; a session in a worker thread must put Python's
+    'ignore' back (else writing to a closed pipe kills the process: exit -13). In a
+    subprocess, so a failure cannot take pytest down."""
+    import subprocess
+    import sys
+
+    code = """
+import os, numpy as np
+from ntransport.studies.concurrent import run_all
+from ntransport.geometry.remesh import mesh_electrolyte_above_curve
+def job(alive):
+    x = np.linspace(0.0, 20e-6, 11)
+    return mesh_electrolyte_above_curve(np.column_stack([x, 0 * x]), width=20e-6,
+                                        y_top=10e-6, h_anode=2e-6, h_max=4e-6).mesh.nvertices
+print(run_all({"a": job, "b": job}, workers=2))
+r, w = os.pipe()
+os.close(r)
+try:
+    os.write(w, b"x")
+except BrokenPipeError:
+    print("BrokenPipeError")
+"""
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=300)
+    assert p.returncode == 0, (p.returncode, p.stderr[-2000:])
+    assert "BrokenPipeError" in p.stdout
