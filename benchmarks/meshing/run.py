@@ -31,7 +31,9 @@ VARIANTS = {
     3: {
         "HXT(10), optimize, 1 thread": dict(algorithm=10, threads=1, optimize=True),
         "HXT(10), optimize, 2 threads": dict(algorithm=10, threads=2, optimize=True),
-        "HXT(10), no gmsh optimize, 2 threads": dict(algorithm=10, threads=2, optimize=False),
+        # "HXT(10), no gmsh optimize" was measured once (-20 % mesh time) and left inverted
+        # tetrahedra (min SICN <= 0); ntransport's mesh checks now refuse that mesh
+        # ("90 of 1031730 cells have zero volume"), so it is no longer a variant
     },
 }
 
