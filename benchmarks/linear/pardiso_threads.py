@@ -7,11 +7,10 @@ run, 11 k unknowns; 2D P1 Poisson 66 k, 263 k and 1.05 M; 3D P1 Poisson 30 k) pl
 Poisson of 16 k. One handle per matrix with ntransport's ``PARDISO_IPARM``; analysis +
 factorisation once, then per repeat a refactorisation (analysis reused) + one solve at 1
 thread and at 2 threads, interleaved (1 2 1 2 ...), the thread count set with
-``MKL_Set_Num_Threads_Local``. Minimum over the
+``MKL_Set_Num_Threads_Local`` (``ntransport.solve.linear.mkl_threads``). Minimum over the
 repeats; writes ``pardiso_threads.json``.
 """
 import json
-from contextlib import contextmanager
 import os
 import sys
 import time
@@ -25,20 +24,10 @@ from pardiso_settings import phasefield_jacobian, poisson  # noqa: E402
 HERE = Path(__file__).parent
 
 
-@contextmanager
-def mkl_threads(lib, n):
-    """MKL calls of this thread on *n* threads inside the block (thread-local setting)."""
-    previous = lib.MKL_Set_Num_Threads_Local(int(n))
-    try:
-        yield
-    finally:
-        lib.MKL_Set_Num_Threads_Local(previous)
-
-
 def compare(A, repeats):
     import pypardiso
 
-    from ntransport.solve.linear import PARDISO_IPARM
+    from ntransport.solve.linear import PARDISO_IPARM, mkl_threads
 
     A = A.tocsr()
     A.sort_indices()
@@ -51,12 +40,12 @@ def compare(A, repeats):
         s = handles[nt] = pypardiso.PyPardisoSolver()
         for i, v in PARDISO_IPARM.items():
             s.set_iparm(i + 1, v)
-        with mkl_threads(s.libmkl, nt):
+        with mkl_threads(nt):
             s.set_phase(12)
             s._call_pardiso(A, np.zeros((A.shape[0], 1)))
     for _ in range(repeats):
         for nt, s in handles.items():
-            with mkl_threads(s.libmkl, nt):
+            with mkl_threads(nt):
                 t0 = time.perf_counter()
                 s.set_phase(22)
                 s._call_pardiso(A, np.zeros((A.shape[0], 1)))

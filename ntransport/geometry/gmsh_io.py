@@ -108,7 +108,6 @@ def _restore_sigpipe() -> None:
     process; Python's ``signal.signal`` may only be called from the main thread, so a
     session opened by a worker thread (runs side by side) sets it through the C library."""
     import signal
-    import threading
 
     if not hasattr(signal, "SIGPIPE"):
         return

@@ -122,20 +122,19 @@ def mkl_threads(n: int):
         setter(previous)
 
 
+def _pypardiso_mkl():
+    """The MKL library (ctypes) that pypardiso loaded at import, or None."""
+    import pypardiso
+
+    return getattr(getattr(getattr(pypardiso, "scipy_aliases", None), "pypardiso_solver",
+                           None), "libmkl", None)
+
+
 @functools.cache
 def _mkl_setter():
-    import ctypes
-    import os
-
-    path = os.environ.get("PYPARDISO_MKL_RT")
-    if not path:
-        import pypardiso
-
-        path = getattr(pypardiso.PyPardisoSolver().libmkl, "_name", None)
-    try:
-        return ctypes.CDLL(path).MKL_Set_Num_Threads_Local
-    except (OSError, AttributeError, TypeError):  # an MKL without the call
-        return None
+    """MKL's thread-local thread-count setter from pypardiso's library, or None (an MKL
+    without the call)."""
+    return getattr(_pypardiso_mkl(), "MKL_Set_Num_Threads_Local", None)
 
 
 def _check_finite(x, what):
@@ -181,8 +180,7 @@ class _Pardiso:
         # loaded at import (its own search costs seconds per new solver)
         import os
 
-        lib = getattr(getattr(getattr(pypardiso, "scipy_aliases", None), "pypardiso_solver",
-                              None), "libmkl", None)
+        lib = _pypardiso_mkl()
         if "PYPARDISO_MKL_RT" not in os.environ and getattr(lib, "_name", None):
             os.environ["PYPARDISO_MKL_RT"] = lib._name
         self._s = pypardiso.PyPardisoSolver()

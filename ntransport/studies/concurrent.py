@@ -99,19 +99,18 @@ def run_all(jobs: Mapping[str, Callable[[Callable[[], None]], T]], *,
         if stop.is_set():
             raise Cancelled("stopped: another run of this study failed or was interrupted")
 
-    def call(label, job):
+    def call(job):
         with mkl_threads(1):
             try:
                 return job(alive)
-            except Cancelled:
-                raise
-            except BaseException:
-                stop.set()  # the siblings stop at their next step
+            except BaseException as exc:
+                if not isinstance(exc, Cancelled):
+                    stop.set()  # the siblings stop at their next step
                 raise
 
     log.info("running %d runs, %d at a time (threads)", len(jobs), n)
     with ThreadPoolExecutor(max_workers=n, thread_name_prefix="ntransport-run") as ex:
-        futures = {label: ex.submit(contextvars.copy_context().run, call, label, job)
+        futures = {label: ex.submit(contextvars.copy_context().run, call, job)
                    for label, job in jobs.items()}
         try:
             wait(list(futures.values()), return_when=FIRST_EXCEPTION)
@@ -123,8 +122,7 @@ def run_all(jobs: Mapping[str, Callable[[Callable[[], None]], T]], *,
         failed = [(label, f) for label, f in futures.items()
                   if f.done() and not f.cancelled() and f.exception() is not None
                   and not isinstance(f.exception(), Cancelled)]
-        if failed:
-            stop.set()
+        if failed:  # stop is set (call): cancel what has not started, wait for the rest
             for f in futures.values():
                 f.cancel()
             wait([f for f in futures.values() if not f.cancelled()])

@@ -263,6 +263,7 @@ def run(case, *, progress=True, checkpoints=None):
 
     The runs and the transference sweep's extra runs are independent: they run side by
     side (:func:`ntransport.studies.concurrent.run_all`, one per core)."""
+    from ..io.artifacts import slug
     from ..post import phasefield_figures as figs
     from .concurrent import run_all
     from .result import StudyResult
@@ -274,20 +275,16 @@ def run(case, *, progress=True, checkpoints=None):
     sweep_of = _sweep_plan(data, plan)  # sweep label -> (run label, t+)
     sols = run_all({label: _job(case.name, label, built, checkpoints, progress)
                     for label, (built, _) in plan.items()})
-    meta = {}
     for label, ((prob, _, _, info), r) in plan.items():
         sol = sols[label]
-        meta[label] = (prob, info, r)
-        key = _key(label)
-        result.solutions[key] = sol
+        result.solutions[slug(label)] = sol
         result.parameters[label] = _parameters_record(data, prob, info, r)
         log.info("%s: %d steps, t = %.4g s, tip %.3g um", label, len(sol.history("t")) - 1,
                  sol.times[-1], sol.history("tip height")[-1] * 1e6)
-    runs = {label: sol for label, sol in sols.items() if label in data["runs"]}
+    runs = {label: sols[label] for label in data["runs"]}
+    meta = {label: (prob, info, r) for label, ((prob, _, _, info), r) in plan.items()
+            if label in data["runs"]}
     sweep = {label: (sols[run_label], tp) for label, (run_label, tp) in sweep_of.items()}
-    for label, (run_label, tp) in sweep_of.items():
-        if run_label == label:  # a run of its own (not a run of the case reused)
-            meta.pop(label)
     _summarise(result, data, runs, meta)
     if sweep:
         _summarise_sweep(result, data, sweep)
@@ -302,15 +299,10 @@ def run(case, *, progress=True, checkpoints=None):
     return result
 
 
-def _key(label):
-    from ..io.artifacts import slug
-
-    return slug(label)
-
-
 def _job(name, label, built, checkpoints, progress):
     """One run as a job of :func:`run_all`: its own linear solvers (a PARDISO handle
     belongs to one thread), a progress bar over simulated time, ``alive()`` every step."""
+    from ..io.artifacts import slug
     from ..solve.linear import DirectSolver
     from ..solve.phasefield import solve
     from .progress import TimeBar
@@ -323,7 +315,7 @@ def _job(name, label, built, checkpoints, progress):
                 alive()
                 bar.to(t)
 
-            return solve(prob, xi0, store=checkpoints, key=_key(label), progress=step,
+            return solve(prob, xi0, store=checkpoints, key=slug(label), progress=step,
                          info={"label": label, **info}, solver=DirectSolver(),
                          elastic_solver=DirectSolver(), **opts)
 
