@@ -122,26 +122,6 @@ def mkl_threads(n: int):
         setter(previous)
 
 
-@contextmanager
-def blas_threads(n: int):
-    """Inside the block, numpy's and scipy's OpenBLAS use at most *n* threads (the
-    process-wide setting, restored after; through threadpoolctl, which finds every
-    OpenBLAS the process has loaded). MKL is left alone: PARDISO's threads are set per
-    thread by :func:`mkl_threads`.
-
-    For runs side by side (:mod:`ntransport.studies.concurrent`): OpenBLAS sizes its pool
-    to the cores, so two runs whose small dense products (element quadrature, ``@`` on
-    (7, nel) arrays) each wake two OpenBLAS threads keep four busy-waiting threads on two
-    cores. Measured on ``geometries/dendrite_skeleton.yaml`` (full size, 2 cores, two runs
-    at a time): 165.8 s wall / 277 s CPU with OpenBLAS on 2 threads, 137.6 s / 207 s with
-    OPENBLAS_NUM_THREADS=1.
-    """
-    from threadpoolctl import ThreadpoolController
-
-    with ThreadpoolController().select(internal_api="openblas").limit(limits=int(n)):
-        yield
-
-
 def _pypardiso_mkl():
     """The MKL library (ctypes) that pypardiso loaded at import, or None."""
     import pypardiso

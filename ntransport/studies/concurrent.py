@@ -11,9 +11,8 @@ parameters out and JSON records back): these runs spend their time in numpy, sci
 sparse kernels and PARDISO, which release the GIL, and a thread shares the case, the
 checkpoint store, the log file and the progress bars with the study and hands back its
 :class:`~ntransport.solution.Solution` without pickling. Each worker's PARDISO runs on one
-MKL thread (:func:`ntransport.solve.linear.mkl_threads`) and numpy's OpenBLAS on the
-cores left per run (:func:`ntransport.solve.linear.blas_threads`), so *n* runs keep *n*
-cores busy instead of oversubscribing them; gmsh (remeshing) is serialised by
+MKL thread (:func:`ntransport.solve.linear.mkl_threads`), so *n* runs keep *n* cores busy
+instead of oversubscribing them; gmsh (remeshing) is serialised by
 :func:`ntransport.geometry.gmsh_io.gmsh_session`. Measured (2 cores): two full-size PEO
 phase-field runs 65.9 s one after the other, 42.4 s side by side.
 
@@ -83,10 +82,10 @@ def run_all(jobs: Mapping[str, Callable[[Callable[[], None]], T]], *,
 
     With one worker (or one job) the jobs run here, one after the other. Otherwise they
     run in a pool of threads, each inside a copy of the caller's context and with
-    single-threaded PARDISO (OpenBLAS limited to the cores per worker meanwhile); the first failure is re-raised here (its label added as a
+    single-threaded PARDISO; the first failure is re-raised here (its label added as a
     note) once the other runs have stopped at their next ``alive()``. Ctrl-C stops all.
     """
-    from ..solve.linear import blas_threads, mkl_threads
+    from ..solve.linear import mkl_threads
 
     jobs = dict(jobs)
     n = _check(workers) or _WORKERS.get() or default_workers()
@@ -110,8 +109,7 @@ def run_all(jobs: Mapping[str, Callable[[Callable[[], None]], T]], *,
                 raise
 
     log.info("running %d runs, %d at a time (threads)", len(jobs), n)
-    with blas_threads(max(1, default_workers() // n)), \
-            ThreadPoolExecutor(max_workers=n, thread_name_prefix="ntransport-run") as ex:
+    with ThreadPoolExecutor(max_workers=n, thread_name_prefix="ntransport-run") as ex:
         futures = {label: ex.submit(contextvars.copy_context().run, call, job)
                    for label, job in jobs.items()}
         try:

@@ -122,33 +122,6 @@ def test_each_job_runs_pardiso_on_one_thread():
     assert lib.MKL_Get_Max_Threads() == before
 
 
-def test_openblas_gets_the_cores_per_worker_while_runs_go_side_by_side(monkeypatch):
-    """OpenBLAS sizes its pool to the cores; two runs on two cores must not each wake two
-    busy-waiting BLAS threads (measured: 277 s CPU instead of 207 s for the dendrite case).
-    Inside the jobs numpy's OpenBLAS is on cores // workers threads, restored after."""
-    import numpy as np
-    from threadpoolctl import threadpool_info
-
-    from ntransport.studies import concurrent
-
-    def openblas():
-        return sorted({i["num_threads"] for i in threadpool_info()
-                       if i["internal_api"] == "openblas"})
-
-    if not openblas():
-        pytest.skip("numpy is not linked to OpenBLAS here (nothing to limit)")
-    before = openblas()
-    monkeypatch.setattr(concurrent, "default_workers", lambda: 4)
-
-    def job(alive):
-        np.ones((300, 300)) @ np.ones((300, 300))  # OpenBLAS in use inside the job
-        return openblas()
-
-    assert run_all({"a": job, "b": job}, workers=2) == {"a": [2], "b": [2]}
-    assert run_all({"a": job, "b": job, "c": job}, workers=3) == {k: [1] for k in "abc"}
-    assert openblas() == before
-
-
 def test_gmsh_meshing_from_two_threads_at_once():
     """gmsh is one global state: sessions from two threads take turns (without the lock
     in gmsh_session this crashes or mixes models): the same meshes as one after the other."""
