@@ -26,6 +26,7 @@ import contextvars
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import TypeVar
@@ -76,6 +77,14 @@ def _never_cancelled() -> None:
     return None
 
 
+def _timed(label, job, alive):
+    """``job(alive)``, its wall time in the log (which runs set a study's duration)."""
+    t0 = time.perf_counter()
+    out = job(alive)
+    log.info("run %r finished in %.1f s", label, time.perf_counter() - t0)
+    return out
+
+
 def run_all(jobs: Mapping[str, Callable[[Callable[[], None]], T]], *,
             workers: int | None = None) -> dict[str, T]:
     """Call ``job(alive)`` for every job; return ``label -> result`` in the jobs' order.
@@ -91,7 +100,7 @@ def run_all(jobs: Mapping[str, Callable[[Callable[[], None]], T]], *,
     n = _check(workers) or _WORKERS.get() or default_workers()
     n = min(n, len(jobs))
     if n <= 1:
-        return {label: job(_never_cancelled) for label, job in jobs.items()}
+        return {label: _timed(label, job, _never_cancelled) for label, job in jobs.items()}
 
     stop = threading.Event()
 
@@ -99,10 +108,10 @@ def run_all(jobs: Mapping[str, Callable[[Callable[[], None]], T]], *,
         if stop.is_set():
             raise Cancelled("stopped: another run of this study failed or was interrupted")
 
-    def call(job):
+    def call(label, job):
         with mkl_threads(1):
             try:
-                return job(alive)
+                return _timed(label, job, alive)
             except BaseException as exc:
                 if not isinstance(exc, Cancelled):
                     stop.set()  # the siblings stop at their next step
@@ -110,7 +119,7 @@ def run_all(jobs: Mapping[str, Callable[[Callable[[], None]], T]], *,
 
     log.info("running %d runs, %d at a time (threads)", len(jobs), n)
     with ThreadPoolExecutor(max_workers=n, thread_name_prefix="ntransport-run") as ex:
-        futures = {label: ex.submit(contextvars.copy_context().run, call, job)
+        futures = {label: ex.submit(contextvars.copy_context().run, call, label, job)
                    for label, job in jobs.items()}
         try:
             wait(list(futures.values()), return_when=FIRST_EXCEPTION)

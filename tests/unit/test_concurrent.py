@@ -122,6 +122,19 @@ def test_each_job_runs_pardiso_on_one_thread():
     assert lib.MKL_Get_Max_Threads() == before
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_every_run_logs_its_wall_time(workers, caplog):
+    """The log says how long each run took (which run sets the study's duration), one
+    after the other and side by side."""
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="ntransport.studies.concurrent"):
+        run_all({f"r{i}": _square(i) for i in range(3)}, workers=workers)
+    done = [r.getMessage() for r in caplog.records if "finished in" in r.getMessage()]
+    assert sorted(m.split("'")[1] for m in done) == ["r0", "r1", "r2"]
+    assert all(float(m.split(" in ")[1].rstrip(" s")) >= 0.05 for m in done)  # the 50 ms sleep
+
+
 def test_gmsh_meshing_from_two_threads_at_once():
     """gmsh is one global state: sessions from two threads take turns (without the lock
     in gmsh_session this crashes or mixes models): the same meshes as one after the other."""
