@@ -32,14 +32,15 @@ __all__ = ["main", "build_parser", "exit_code"]
 log = logging.getLogger("ntransport")
 
 
-def _positive_int(text: str) -> int:
+def _workers(text: str) -> int:
+    """``--workers``: the text as a worker count (studies.concurrent.check_workers)."""
+    from .errors import ConfigError
+    from .studies.concurrent import check_workers
+
     try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
-    return n
+        return check_workers(int(text))
+    except (ValueError, ConfigError):
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="continue an interrupted run from the checkpoints in --out")
     run.add_argument("--length-unit", choices=("m", "um"), default="m",
                      help="coordinates of the VTU/PVD files (default m)")
-    run.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+    run.add_argument("--workers", type=_workers, default=None, metavar="N",
                      help="run at most N of a study's independent runs at once (default: one "
                           "per core; 1: one after the other)")
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bars")

@@ -341,9 +341,9 @@ def sweep(study, grid=None, *, store, realisations=None, seed=0, scheduler=None,
     """
     grid = dict(grid or {})
     _check_grid(grid, realisations)
-    if n_workers is not None and (int(n_workers) != n_workers or n_workers < 1):
-        raise ConfigError(f"n_workers must be a positive integer (or None for one per "
-                          f"core), got {n_workers!r}.")
+    from .studies.concurrent import check_workers
+
+    check_workers(n_workers, name="n_workers")
     client = _connect(scheduler, timeout) if scheduler is not None else None
     try:
         store = _prepare_store(store, _metadata(study, grid, realisations, seed))

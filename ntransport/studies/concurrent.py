@@ -24,6 +24,8 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
+import math
+import numbers
 import os
 import threading
 import time
@@ -33,7 +35,7 @@ from typing import TypeVar
 
 from ..errors import ConfigError
 
-__all__ = ["run_all", "Cancelled", "limit_workers", "default_workers"]
+__all__ = ["run_all", "Cancelled", "limit_workers", "default_workers", "check_workers"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -46,19 +48,23 @@ class Cancelled(Exception):
     user interrupted."""
 
 
-def _check(workers):
-    if workers is not None and (isinstance(workers, bool) or int(workers) != workers
-                                or workers < 1):
-        raise ConfigError(f"workers must be a positive whole number (1 runs the study's runs "
-                          f"one after the other), got {workers!r}.")
-    return None if workers is None else int(workers)
+def check_workers(value, *, name: str = "workers") -> int | None:
+    """*value* as a worker count (None stays None: one per core), or a ConfigError naming
+    *name* (the argument's name in the caller: ``workers``, a sweep's ``n_workers``)."""
+    if value is None:
+        return None
+    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+            or not math.isfinite(value) or value != int(value) or value < 1):
+        raise ConfigError(f"{name} must be a positive integer (1 runs one at a time, None "
+                          f"one per core), got {value!r}.")
+    return int(value)
 
 
 @contextlib.contextmanager
 def limit_workers(workers: int | None):
     """Inside the block, :func:`run_all` runs at most *workers* runs at once (None: the
     default, one per core)."""
-    token = _WORKERS.set(_check(workers))
+    token = _WORKERS.set(check_workers(workers))
     try:
         yield
     finally:
@@ -97,7 +103,7 @@ def run_all(jobs: Mapping[str, Callable[[Callable[[], None]], T]], *,
     from ..solve.linear import mkl_threads
 
     jobs = dict(jobs)
-    n = _check(workers) or _WORKERS.get() or default_workers()
+    n = check_workers(workers) or _WORKERS.get() or default_workers()
     n = min(n, len(jobs))
     if n <= 1:
         return {label: _timed(label, job, _never_cancelled) for label, job in jobs.items()}
