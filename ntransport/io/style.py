@@ -281,12 +281,20 @@ def streamlines(ax, domain, vectors, *, density: float = 1.2, color="white", n: 
                          linewidth=linewidth, arrowsize=0.6, broken_streamlines=True)
 
 
+#: dash patterns of line_plot's curves, in turn (the colours cycle with them)
+LINE_STYLES = ("-", (0, (5, 2)), (0, (6, 2, 1.5, 2)), (0, (1.5, 1.5)))
+
+
 def line_plot(ax, curves: Mapping[str, tuple], *, xlabel: str, ylabel: str, title: str = "",
               boundaries: Mapping[str, Sequence[float]] | None = None, logy: bool = False,
               markers: bool = False, styles: Mapping[str, dict] | None = None):
-    """Curves ``label -> (x, y)`` on *ax*; ``boundaries`` draws dashed layer interfaces."""
+    """Curves ``label -> (x, y)`` on *ax*; ``boundaries`` draws dashed layer interfaces.
+
+    Each curve has its own colour and dash pattern (solid, dashed, dash-dot, dotted, in
+    turn), so curves that coincide -- two runs with the same answer -- stay visible and
+    the figure reads in grey scale too; ``styles`` overrides per label."""
     for k, (label, (x, y)) in enumerate(curves.items()):
-        kw = dict(marker="o" if markers else None, ms=3)
+        kw = dict(marker="o" if markers else None, ms=3, ls=LINE_STYLES[k % len(LINE_STYLES)])
         kw.update((styles or {}).get(label, {}))
         (line,) = ax.plot(x, y, label=label, lw=1.4, **kw)
         for b in (boundaries or {}).get(label, ()):

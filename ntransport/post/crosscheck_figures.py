@@ -45,7 +45,7 @@ def crosscheck_figure(result):
     for i, (k, s) in enumerate(zip(labels, snaps)):
         over[f"ALE, {k}"] = _sorted(s.ale_curve)
         over[f"PF ∫ξdy, {k}"] = _sorted(s.pf_columns)
-        styles[f"ALE, {k}"] = {"color": f"C{i}"}
+        styles[f"ALE, {k}"] = {"color": f"C{i}", "ls": "-"}
         styles[f"PF ∫ξdy, {k}"] = {"color": f"C{i}", "ls": "--"}
     style.line_plot(ax[2], over, xlabel="x [µm]", ylabel="y [µm]", styles=styles,
                     title="(c) ALE solid, phase field ∫ξ dy dashed")
