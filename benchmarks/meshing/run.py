@@ -27,6 +27,9 @@ VARIANTS = {
     2: {
         "Delaunay(5), 1 thread": dict(algorithm=5, threads=1),
         "Delaunay(5), 2 threads": dict(algorithm=5, threads=2),
+        # the tile size before 2026-12-01 (60 k triangles per tile instead of 8 k)
+        "Delaunay(5), 2 threads, 60k-triangle tiles": dict(algorithm=5, threads=2,
+                                                          triangles_per_tile=60_000),
     },
     3: {
         "HXT(10), optimize, 1 thread": dict(algorithm=10, threads=1, optimize=True),
@@ -42,7 +45,7 @@ def one(dim, size, opts):
     import gmsh
 
     from meshes import CASES, radius_for
-    from ntransport.geometry import _occ
+    from ntransport.geometry import _occ, composite
     from ntransport.geometry.composite import particle_composite
 
     quality = {}
@@ -63,6 +66,8 @@ def one(dim, size, opts):
         quality["p01_sicn"] = float(np.percentile(np.concatenate(q), 1))
 
     _occ.generate = generate
+    tiles = composite._TRIANGLES_PER_TILE
+    composite._TRIANGLES_PER_TILE = opts.get("triangles_per_tile", tiles)
     try:
         c = CASES[dim][size]
         r = radius_for(c["box"], c["volume_fraction"], c["n"])
@@ -73,6 +78,7 @@ def one(dim, size, opts):
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     finally:
         _occ.generate = orig
+        composite._TRIANGLES_PER_TILE = tiles
     assert not gmsh.isInitialized()
     return dict(wall=wall, cpu=cpu, elements=int(d.mesh.nelements),
                 stages=dict(d.info["timings"]), **quality)

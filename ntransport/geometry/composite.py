@@ -364,7 +364,11 @@ def _fused(occ, ents):
 
 # gmsh's 2D Delaunay is superlinear on one big surface with many holes: 438 k triangles
 # in one surface took 5.9 s CPU, in 4 x 4 tiles 2.6 s; 1.1 M triangles 20 s -> 9.6 s.
-_TRIANGLES_PER_TILE = 60_000
+# Smaller tiles keep helping until the OCC fragment of the extra tiles costs more than
+# the Delaunay saves (0.96 M-triangle benchmark composite, 2 threads, 3 interleaved
+# rounds, min wall of CAD + mesh + Domain: 60 k per tile 11.8 s, 15 k 9.3 s, 8 k 8.6 s,
+# 4 k 9.6 s; benchmarks/meshing).
+_TRIANGLES_PER_TILE = 8_000
 
 
 def _n_tiles(box, h) -> int:

@@ -18,7 +18,7 @@ import numpy as np
 import skfem
 
 from ..errors import MeshError, unknown_name
-from .mesh_checks import check_mesh_arrays
+from .mesh_checks import check_mesh_arrays, simplex_det
 
 __all__ = ["Domain", "interface_name", "mesh_edges"]
 
@@ -385,11 +385,8 @@ class Domain:
 
     def element_volumes(self) -> np.ndarray:
         """Area (2D) or volume (3D) of each element [m^dim]."""
-        p, t = self.mesh.p, self.mesh.t
-        d = self.dim
-        J = np.stack([p[:, t[i + 1]] - p[:, t[0]] for i in range(d)], axis=0)  # (d, d, ne)
-        det = np.abs(np.linalg.det(np.moveaxis(J, -1, 0)))
-        return det / (2.0 if d == 2 else 6.0)
+        det = np.abs(simplex_det(self.mesh.p, self.mesh.t))
+        return det / (2.0 if self.dim == 2 else 6.0)
 
     def volume(self, name: str | None = None) -> float:
         """Measure of subdomain *name* (or of the whole domain) [m^dim]."""

@@ -123,13 +123,27 @@ def _support(directions, radii, aspect, shape, normal_axis) -> np.ndarray:
 _QMC_CACHE: dict = {}
 
 
+def _halton(n: int, dim: int) -> np.ndarray:
+    """The first *n* points of the unscrambled Halton sequence in [0, 1)^dim (bases 2, 3,
+    5): bit-identical to ``scipy.stats.qmc.Halton(d=dim, scramble=False).random(n)``
+    (tested), without importing ``scipy.stats``, which cost 0.4-1.4 s on the first
+    composite of a process for these few lines."""
+    idx = np.arange(n, dtype=np.int64)
+    out = np.zeros((n, dim))
+    for k, base in enumerate((2, 3, 5)[:dim]):
+        q, f = idx.copy(), 1.0
+        while q.any():
+            f /= base
+            out[:, k] += f * (q % base)
+            q //= base
+    return out
+
+
 def _unit_samples(dim: int, shape: str, aspect: float, n: int = 4096) -> np.ndarray:
     """Deterministic low-discrepancy points filling the reference particle (long axis x)."""
     key = (dim, shape, round(aspect, 12), n)
     if key not in _QMC_CACHE:
-        from scipy.stats import qmc
-
-        u = qmc.Halton(d=dim, scramble=False).random(8 * n)[1:]
+        u = _halton(8 * n, dim)[1:]
         ext = np.array([aspect] + [1.0] * (dim - 1))
         x = (2.0 * u - 1.0) * ext
         if shape == "rod":

@@ -162,3 +162,15 @@ def test_no_particle_grazes_a_face(periodic):
     for ax in range(2):
         for dist in (p.centers[:, ax], p.box[ax] - p.centers[:, ax]):
             assert np.all(np.abs(dist - p.radii) >= gap - 1e-12)
+
+
+@pytest.mark.parametrize("dim", [2, 3])
+def test_halton_points_are_scipys_unscrambled_halton(dim):
+    """The clipped-fraction samples are scipy's unscrambled Halton points, bit for bit
+    (the sequence was computed with scipy.stats.qmc before; same placements since)."""
+    from scipy.stats import qmc
+
+    from ntransport.geometry.shapes import _halton
+
+    ref = qmc.Halton(d=dim, scramble=False).random(5000)
+    assert np.array_equal(_halton(5000, dim), ref)
