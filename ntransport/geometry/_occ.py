@@ -40,10 +40,14 @@ def check_algorithm(algorithm, dim: int) -> int:
     return int(algorithm)
 
 
-def add_particle(occ, dim, center, r, aspect, direction, shape) -> list[tuple[int, int]]:
+def add_particle(occ, dim, center, r, aspect, direction, shape,
+                 seam: float = 0.0) -> list[tuple[int, int]]:
     """Add one disk/ellipse/stadium (2D) or sphere/spheroid/spherocylinder (3D).
 
     ``r`` is the short semi-axis, the long axis is ``aspect * r`` along *direction*.
+    ``seam`` (2D disks and ellipses): parametric angle [rad] of the one vertex that
+    closes the boundary curve (OpenCASCADE puts it at 0, the end of the long axis), so
+    a builder can keep it away from tile edges; the shape is the same.
     Returns the gmsh (dim, tag) pairs (several for a rod: fragment merges them later).
     """
     c = [float(x) for x in center] + [0.0] * (3 - dim)
@@ -52,7 +56,10 @@ def add_particle(occ, dim, center, r, aspect, direction, shape) -> list[tuple[in
     d /= np.linalg.norm(d)
     if aspect == 1.0:
         if dim == 2:
-            return [(2, occ.addDisk(c[0], c[1], 0.0, r, r))]
+            tag = occ.addDisk(c[0], c[1], 0.0, r, r)
+            if seam:
+                occ.rotate([(2, tag)], c[0], c[1], 0.0, 0, 0, 1, float(seam))
+            return [(2, tag)]
         return [(3, occ.addSphere(c[0], c[1], c[2], r))]
     if shape == "rod":
         h = (aspect - 1.0) * r
@@ -69,7 +76,12 @@ def add_particle(occ, dim, center, r, aspect, direction, shape) -> list[tuple[in
         out, _ = occ.fuse([(3, cyl)], [(3, occ.addSphere(*p0, r)), (3, occ.addSphere(*p1, r))])
         return list(out)
     if dim == 2:
-        tag = occ.addDisk(0.0, 0.0, 0.0, aspect * r, r)
+        if seam:
+            e = occ.addEllipse(0.0, 0.0, 0.0, aspect * r, r, angle1=float(seam),
+                               angle2=float(seam) + 2 * math.pi)
+            tag = occ.addPlaneSurface([occ.addCurveLoop([e])])
+        else:
+            tag = occ.addDisk(0.0, 0.0, 0.0, aspect * r, r)
         occ.rotate([(2, tag)], 0, 0, 0, 0, 0, 1, math.atan2(d[1], d[0]))
         occ.translate([(2, tag)], c[0], c[1], 0.0)
         return [(2, tag)]

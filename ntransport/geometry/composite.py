@@ -313,18 +313,22 @@ def _build(gmsh, dim, box, parts: Particles, t, matrix, particles, interphase, h
     surface meshes with intersecting facets.
     """
     occ = gmsh.model.occ
+    seams = np.zeros(len(parts.radii))
     if dim == 2:
         xs, ys = (_cuts(box[ax], _n_tiles(box, h), parts, t, h, ax) for ax in (0, 1))
         frame = [(2, occ.addRectangle(x0, y0, 0, x1 - x0, y1 - y0))
                  for x0, x1 in zip(xs[:-1], xs[1:]) for y0, y1 in zip(ys[:-1], ys[1:])]
+        if parts.shape != "rod" or parts.aspect_ratio == 1.0:
+            seams = _seam_angles(parts, t, xs, ys, h)
     else:
         frame = [(3, occ.addBox(0, 0, 0, *box))]
     cores, shells = [], []
-    for c, r, d in zip(parts.centers, parts.radii, parts.directions):
-        cores.append(_occ.add_particle(occ, dim, c, r, parts.aspect_ratio, d, parts.shape))
+    for c, r, d, a in zip(parts.centers, parts.radii, parts.directions, seams):
+        cores.append(_occ.add_particle(occ, dim, c, r, parts.aspect_ratio, d, parts.shape,
+                                       seam=a))
         if t:
             shells.append(_occ.add_particle(occ, dim, c, r + t, _shell_aspect(parts, r, t), d,
-                                            parts.shape))
+                                            parts.shape, seam=a))
     if fuse_first:
         shells = [_fused(occ, [e for g in shells for e in g])] if shells else []
         cores = [_fused(occ, [e for g in cores for e in g])]
@@ -379,28 +383,71 @@ def _n_tiles(box, h) -> int:
 
 def _cuts(length, k, parts: Particles, t, h, axis) -> np.ndarray:
     """Tile edges along *axis*, each moved (by at most a quarter tile) off any particle
-    or shell surface that it would only graze, so no sliver pieces are cut off."""
+    or shell surface that it would only graze, so no sliver pieces are cut off.
+
+    A tile edge is a straight line across the whole box, so in a dense composite every
+    position grazes some particle (benchmark composite: 1000 disks, each blocking 2 x 4 h
+    of a 100 um line); then the edge goes where its distance to the nearest tangency is
+    largest (searched on an h/8 grid) instead of to the ideal position, which may pass
+    a particle at any small distance. (The disks' seams are moved off the edges
+    afterwards, `_seam_angles`.)"""
     from .placement import _support
 
     edges = [0.0]
     ext = _support(parts.directions, parts.radii, parts.aspect_ratio, parts.shape, axis) + t
     c = parts.centers[:, axis]
+    # where a line x = const touches a particle or shell: c +- extent (sorted, so the
+    # nearest one to each candidate is a binary search, memory O(particles))
+    tang = np.sort(np.concatenate([c + s * e for e in [ext] + ([ext - t] if t else [])
+                                   for s in (-1.0, 1.0)]))
+
+    def clearance(x):  # distance of each candidate line to the nearest tangency
+        i = np.searchsorted(tang, x)
+        lo = tang[np.clip(i - 1, 0, tang.size - 1)]
+        hi = tang[np.clip(i, 0, tang.size - 1)]
+        return np.minimum(np.abs(x - lo), np.abs(x - hi))
+
+    half = length / (4 * k)
     for i in range(1, k):
         ideal = i * length / k
-        best = ideal
-        for off in np.arange(0.0, length / (4 * k), h / 2):
-            hits = []
-            for x in (ideal + off, ideal - off):
-                near = np.abs(np.abs(x - c) - ext) < 2 * h  # grazing within two elements
-                near |= np.abs(np.abs(x - c) - (ext - t)) < 2 * h if t else False
-                if not np.any(near):
-                    hits.append(x)
-            if hits:
-                best = hits[0]
-                break
-        edges.append(best)
+        offs = np.arange(0.0, half, h / 2)
+        cand = np.stack([ideal + offs, ideal - offs], axis=1).ravel()
+        ok = clearance(cand) >= 2 * h  # grazing within two elements
+        if ok.any():
+            best = cand[np.argmax(ok)]  # the first, i.e. the closest to the ideal
+        else:
+            fine = ideal + np.arange(-half, half, h / 8)
+            best = fine[np.argmax(clearance(fine))]
+        edges.append(float(best))
     edges.append(length)
     return np.array(edges)
+
+
+def _seam_angles(parts: Particles, t, xs, ys, h) -> np.ndarray:
+    """Parametric angle of each disk's or ellipse's boundary vertex (the curve's seam),
+    away from the tile edges and box faces *xs*, *ys*.
+
+    OpenCASCADE closes a circle or ellipse at one vertex (angle 0: for an ellipse the
+    end of its long axis). A tile edge crossing the curve within a fraction of an
+    element of it leaves a tiny arc, and gmsh a sliver triangle there (measured: min
+    quality 0.014 where a cut ran 0.002 um from a seam, h = 0.3 um; 0.62 without tiles).
+    A particle whose seam is closer than 2 h to a line gets the one of eight angles
+    farthest from the lines; the shape does not change."""
+    ang = np.arange(8) * (np.pi / 4)
+    a = parts.aspect_ratio
+    d = parts.directions if a != 1.0 else np.tile([1.0, 0.0], (len(parts.radii), 1))
+    clear = np.full((len(parts.radii), ang.size), np.inf)
+    for long, short in [(a * parts.radii, parts.radii)] + (
+            [(a * parts.radii + t, parts.radii + t)] if t else []):
+        u = long[:, None] * np.cos(ang)  # seam in the particle frame (long axis first)
+        v = short[:, None] * np.sin(ang)
+        px = parts.centers[:, :1] + d[:, :1] * u - d[:, 1:2] * v  # (n, 8) seam points
+        py = parts.centers[:, 1:2] + d[:, 1:2] * u + d[:, :1] * v
+        dx = np.abs(px[..., None] - np.asarray(xs)).min(axis=-1)
+        dy = np.abs(py[..., None] - np.asarray(ys)).min(axis=-1)
+        clear = np.minimum(clear, np.minimum(dx, dy))
+    best = np.argmax(clear, axis=1)
+    return np.where(clear[:, 0] >= 2 * h, 0.0, ang[best])
 
 
 def _shell_aspect(parts: Particles, r, t) -> float:
