@@ -184,14 +184,39 @@ def _outline_regions(ax, tri, region, names, *, labels=True, color="white"):
         return
     cx = tri.x[t].mean(axis=1)
     cy = tri.y[t].mean(axis=1)
+    for x, y, name in label_positions(cx, cy, region, names):
+        ax.text(x, y, name, ha="center", va="center", fontsize=7, color="black",
+                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.7))
+
+
+def label_positions(cx, cy, region, names, *, char: float = 0.02, line: float = 0.06):
+    """``(x, y, name)`` of one label per region: at the region's element nearest to its
+    centroid, unless a label placed there would overlap one already placed, then at the
+    nearest element where it does not (or the farthest one if there is none).
+
+    Labels are estimated as boxes `char` x the plot's size per character wide and `line`
+    x the size high (7 pt text on a ~3.6 in wide map, with margin; maps are drawn with
+    equal axes, so both scale with the larger extent). Dispersed regions (particles,
+    their shells, the matrix) all have their centroid near the middle of the box;
+    labelled there, they covered each other."""
+    size = max(float(np.ptp(cx)), float(np.ptp(cy)), 1e-300)
+    placed = []  # (x, y, characters)
     for k, name in enumerate(names):
         sel = np.nonzero(region == k)[0]
         if sel.size == 0:
             continue
-        mx, my = cx[sel].mean(), cy[sel].mean()
-        j = sel[np.argmin((cx[sel] - mx) ** 2 + (cy[sel] - my) ** 2)]
-        ax.text(cx[j], cy[j], name, ha="center", va="center", fontsize=7, color="black",
-                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.7))
+        x, y = cx[sel], cy[sel]
+        order = np.argsort((x - x.mean()) ** 2 + (y - y.mean()) ** 2)
+        if placed:
+            px, py, pn = (np.array(v, dtype=float) for v in zip(*placed))
+            half_w = 0.5 * char * size * (len(name) + pn)  # centre distance to clear
+            sep = np.maximum(np.abs(x[order, None] - px) / half_w,
+                             np.abs(y[order, None] - py) / (line * size)).min(axis=1)
+            j = order[np.argmax(sep >= 1.0)] if (sep >= 1.0).any() else order[np.argmax(sep)]
+        else:
+            j = order[0]
+        placed.append((x[j], y[j], len(name)))
+        yield x[j], y[j], name
 
 
 def field_map(ax, domain, values, *, label: str = "", kind: str = "auto", vmin=None,

@@ -139,3 +139,23 @@ def test_summary_table_units_and_formatting(tmp_path):
         "case,x [µm]"
     with pytest.raises(Exception, match=r"name \[unit\]"):
         DataTable({"x": [1.0]})
+
+
+def test_region_labels_of_dispersed_regions_do_not_cover_each_other():
+    """Matrix, particles and their shells all have their centroid in the middle of the
+    box (labelled at the nearest element of each, the three labels fell within 0.03 of
+    each other); each label still sits on its own region, and their boxes do not overlap."""
+    x, y = (a.ravel() for a in np.meshgrid(np.linspace(0, 1, 121), np.linspace(0, 1, 121)))
+    centres = np.array([[0.5, 0.5], [0.2, 0.2], [0.8, 0.2], [0.2, 0.8], [0.8, 0.8]])
+    d = np.sqrt(((np.c_[x, y][:, None] - centres) ** 2).sum(axis=-1)).min(axis=1)
+    region = np.where(d < 0.1, 1, np.where(d < 0.13, 2, 0))
+    names = ["matrix", "particles", "shells"]
+    pos = list(style.label_positions(x, y, region, names))
+    assert [p[2] for p in pos] == names
+    for px, py, name in pos:  # on an element of its region
+        k = np.argmin((x - px) ** 2 + (y - py) ** 2)
+        assert region[k] == names.index(name)
+    for i in range(3):  # estimated label boxes (0.02 per character, 0.06 high) apart
+        for j in range(i + 1, 3):
+            (xi, yi, ni), (xj, yj, nj) = pos[i], pos[j]
+            assert abs(xi - xj) >= 0.01 * (len(ni) + len(nj)) or abs(yi - yj) >= 0.06
