@@ -396,28 +396,22 @@ def _cuts(length, k, parts: Particles, t, h, axis) -> np.ndarray:
     edges = [0.0]
     ext = _support(parts.directions, parts.radii, parts.aspect_ratio, parts.shape, axis) + t
     c = parts.centers[:, axis]
-    # where a line x = const touches a particle or shell: c +- extent (sorted, so the
-    # nearest one to each candidate is a binary search, memory O(particles))
+    # where a line x = const touches a particle or shell: c +- extent, sorted (the
+    # nearest one to a candidate is a binary search; memory O(particles))
     tang = np.sort(np.concatenate([c + s * e for e in [ext] + ([ext - t] if t else [])
                                    for s in (-1.0, 1.0)]))
-
-    def clearance(x):  # distance of each candidate line to the nearest tangency
-        i = np.searchsorted(tang, x)
-        lo = tang[np.clip(i - 1, 0, tang.size - 1)]
-        hi = tang[np.clip(i, 0, tang.size - 1)]
-        return np.minimum(np.abs(x - lo), np.abs(x - hi))
 
     half = length / (4 * k)
     for i in range(1, k):
         ideal = i * length / k
         offs = np.arange(0.0, half, h / 2)
         cand = np.stack([ideal + offs, ideal - offs], axis=1).ravel()
-        ok = clearance(cand) >= 2 * h  # grazing within two elements
+        ok = _distance_to_sorted(cand, tang) >= 2 * h  # grazing within two elements
         if ok.any():
             best = cand[np.argmax(ok)]  # the first, i.e. the closest to the ideal
         else:
             fine = ideal + np.arange(-half, half, h / 8)
-            best = fine[np.argmax(clearance(fine))]
+            best = fine[np.argmax(_distance_to_sorted(fine, tang))]
         edges.append(float(best))
     edges.append(length)
     return np.array(edges)
@@ -443,11 +437,19 @@ def _seam_angles(parts: Particles, t, xs, ys, h) -> np.ndarray:
         v = short[:, None] * np.sin(ang)
         px = parts.centers[:, :1] + d[:, :1] * u - d[:, 1:2] * v  # (n, 8) seam points
         py = parts.centers[:, 1:2] + d[:, 1:2] * u + d[:, :1] * v
-        dx = np.abs(px[..., None] - np.asarray(xs)).min(axis=-1)
-        dy = np.abs(py[..., None] - np.asarray(ys)).min(axis=-1)
-        clear = np.minimum(clear, np.minimum(dx, dy))
+        clear = np.minimum(clear, np.minimum(_distance_to_sorted(px, xs),
+                                             _distance_to_sorted(py, ys)))
     best = np.argmax(clear, axis=1)
     return np.where(clear[:, 0] >= 2 * h, 0.0, ang[best])
+
+
+def _distance_to_sorted(x, lines) -> np.ndarray:
+    """Distance of each *x* to the nearest of the ascending *lines* (binary search)."""
+    lines = np.asarray(lines, dtype=float)
+    i = np.searchsorted(lines, x)
+    lo = lines[np.clip(i - 1, 0, lines.size - 1)]
+    hi = lines[np.clip(i, 0, lines.size - 1)]
+    return np.minimum(np.abs(x - lo), np.abs(x - hi))
 
 
 def _shell_aspect(parts: Particles, r, t) -> float:
