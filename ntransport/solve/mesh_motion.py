@@ -29,6 +29,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from ..geometry.mesh_checks import simplex_det
+
 from ..errors import MeshError
 from .linear import DirectSolver
 
@@ -193,8 +195,7 @@ def _match_area(X, d, N, target):
 def triangle_areas(p, t):
     """Signed areas of triangles (positive for counter-clockwise vertex order; meshes
     may mix orientations, so compare signs between configurations, not with zero)."""
-    a, b, c = p[:, t[0]], p[:, t[1]], p[:, t[2]]
-    return 0.5 * ((b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]))
+    return 0.5 * simplex_det(p, t)
 
 
 def triangle_quality(p, t):

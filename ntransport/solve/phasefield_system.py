@@ -14,6 +14,7 @@ import numpy as np
 from ..errors import MeshError
 from ..geometry.boxes import longest_edges
 from ..geometry.domain import Domain
+from ..geometry.mesh_checks import simplex_det
 from ..physics.phasefield_forms import (allen_cahn_local, edge_transport, element_mean_h,
                                         gradient_energy, p1_mesh)
 from .assembly import CSRPattern
@@ -75,10 +76,8 @@ def tip_height(domain, xi) -> float:
 def deposit_area(domain, xi) -> float:
     r""":math:`\int\xi\,dA` [m2 per m depth] (exact for P1)."""
     m = domain.mesh if hasattr(domain, "mesh") else domain
-    p, t = m.p, m.t
-    det = ((p[0, t[1]] - p[0, t[0]]) * (p[1, t[2]] - p[1, t[0]])
-           - (p[0, t[2]] - p[0, t[0]]) * (p[1, t[1]] - p[1, t[0]]))
-    return float(np.sum(0.5 * np.abs(det) * np.asarray(xi)[t].mean(axis=0)))
+    det = simplex_det(m.p, m.t)
+    return float(np.sum(0.5 * np.abs(det) * np.asarray(xi)[m.t].mean(axis=0)))
 
 
 def _boundary_nodes(domain: Domain, name: str) -> np.ndarray:
