@@ -4,7 +4,12 @@ pivots), and minimum-degree ordering for comparison, on four matrices: a phase-f
 Jacobian (full-size PEO run of dendrite_skeleton.yaml after 3 s, 11 k unknowns, 3 fields),
 2D P1 Poisson (263 k and 1.05 M unknowns) and 3D P1 Poisson (30 k unknowns).
 
-Usage: OMP_NUM_THREADS=1 python benchmarks/linear/pardiso_settings.py [repeats]
+Usage: OMP_NUM_THREADS=1 python benchmarks/linear/pardiso_settings.py [repeats] [out.json]
+       OMP_NUM_THREADS=2 ...  (default output pardiso_settings_2threads.json)
+
+Also compared: MKL's classic factorisation against its "improved two-level" parallel
+factorisation (``iparm[23] = 10``; faster, not adopted: benchmarks/README.md, section 8),
+and the NPP benchmark's 150 k Jacobian.
 
 Per matrix, one process, variants interleaved (A B C A B C ...): analysis + factorisation
 once, then the minimum over the repeats of a refactorisation with the analysis reused plus
@@ -65,7 +70,9 @@ def compare(A, repeats):
     A.sort_indices()
     b = np.random.default_rng(0).standard_normal(A.shape[0])
     variants = {"MKL defaults": None, "ntransport (PARDISO_IPARM)": dict(PARDISO_IPARM),
-                "minimum degree, no scaling/matching": {**PARDISO_IPARM, 1: 0, 10: 0, 12: 0}}
+                "minimum degree, no scaling/matching": {**PARDISO_IPARM, 1: 0, 10: 0, 12: 0},
+                "classic factorisation (iparm[23] = 0)": {**PARDISO_IPARM, 23: 0},
+                "improved two-level factorisation (iparm[23] = 10)": {**PARDISO_IPARM, 23: 10}}
     out, handles = {}, {}
     for name, ip in variants.items():
         s = pypardiso.PyPardisoSolver()
@@ -93,8 +100,20 @@ def compare(A, repeats):
     return out
 
 
-def main(repeats=5):
-    mats = {"phase-field Jacobian": phasefield_jacobian, "2D Poisson 263 k": lambda: poisson(2, 8),
+def npp_jacobian():
+    """The NPP benchmark's Jacobian (benchmarks/npp: 223 x 223 squares, P1 c+, c-, phi)."""
+    sys.path.insert(0, str(ROOT / "benchmarks" / "npp"))
+    from run import ours_setup
+
+    st = ours_setup(223)
+    u = st["u"]
+    uk = u * (1 + 0.01 * np.random.default_rng(0).standard_normal(u.size))
+    return st["sy"].residual_jacobian(uk, 0.0, 1.0, -u)[1].tocsr()
+
+
+def main(repeats=5, out=None):
+    mats = {"phase-field Jacobian": phasefield_jacobian, "NPP Jacobian 150 k": npp_jacobian,
+            "2D Poisson 263 k": lambda: poisson(2, 8),
             "2D Poisson 1.05 M": lambda: poisson(2, 9), "3D Poisson 30 k": lambda: poisson(3, 5)}
     res = {"threads": os.environ.get("OMP_NUM_THREADS"), "load": os.getloadavg(),
            "date": time.strftime("%Y-%m-%d %H:%M"), "matrices": {}}
@@ -104,8 +123,11 @@ def main(repeats=5):
         res["matrices"][name] = {"n": A.shape[0], "nnz": int(A.nnz), "variants": r}
         print(name, A.shape[0], {k: round(v["refactor+solve min [s]"] * 1e3, 1)
                                   for k, v in r.items()}, flush=True)
-    (HERE / "pardiso_settings.json").write_text(json.dumps(res, indent=1))
+    threads = os.environ.get("OMP_NUM_THREADS", "1")
+    name = out or ("pardiso_settings.json" if threads == "1"
+                   else f"pardiso_settings_{threads}threads.json")
+    (HERE / name).write_text(json.dumps(res, indent=1))
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5, sys.argv[2] if len(sys.argv) > 2 else None)

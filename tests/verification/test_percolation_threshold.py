@@ -25,7 +25,14 @@ Randomly oriented prolate spheroids, aspect ratio 2: Garboczi et al. (PRE 52, 81
 1995, Table 1; 5 realisations in one periodic box of 50 long semi-axes) give 0.2618.
 This code converges to 0.2489 +- 0.0004 (boxes of 16-64 long semi-axes, 640
 realisations in all), 4.9 % lower; see
-`test_ar2_random_spheroids_within_3pct_of_the_reference`.
+`test_ar2_random_spheroids_within_3pct_of_the_reference`. Two explanations checked and
+ruled out (2026-12-01, L = 16 and 24 long semi-axes, 30 realisations each): axes drawn with
+the polar angle uniform in [0, pi] instead of its cosine (a sampling error that crowds the
+axes at the poles, i.e. partly aligns them) give AR 2 / 3 / 4 = 0.2518 / 0.2046 / 0.1656,
+still 3.8 / 8.8 / 12.9 % below the table; and Garboczi's own rows imply a bond number at
+threshold B_c = eta_c <V_ex>/v of 2.69, 2.74, 2.76, 2.77, 2.73 for AR 1, 1.5, 2, 3, 4
+(flat, then 2.40 at AR 10), whereas this code gives 2.73 (spheres) -> 2.60 (AR 2), falling
+with elongation as the 2D ellipses do in Xia & Thorpe's data, which this code reproduces.
 """
 import functools
 import math
