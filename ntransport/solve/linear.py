@@ -137,6 +137,13 @@ def _mkl_setter():
     return getattr(_pypardiso_mkl(), "MKL_Set_Num_Threads_Local", None)
 
 
+def _mkl_max_threads() -> int:
+    """The number of threads MKL would use for a call from this thread now (thread-local
+    limit included; 1 if the library does not say)."""
+    get = getattr(_pypardiso_mkl(), "MKL_Get_Max_Threads", None)
+    return max(1, int(get())) if get is not None else 1
+
+
 def _check_finite(x, what):
     if not np.all(np.isfinite(x)):
         raise ConvergenceError(f"{what} produced non-finite values (singular matrix? a "
@@ -197,6 +204,13 @@ class _Pardiso:
         # off a refactorisation + solve from 11 k to 1 M unknowns, residuals 1e-11..1e-15.
         for i, v in PARDISO_IPARM.items():
             self._s.set_iparm(i + 1, v)  # set_iparm is 1-based
+        # repeatable on several threads: iparm[33] (MKL's thread count for conditional
+        # numerical reproducibility) fixes how the parallel factorisation splits its sums.
+        # Without it, six fresh factorisations of one system on 2 threads differed in their
+        # last bits in 7 of 10 trials; with it, none did, at the same speed
+        # (benchmarks/README.md, section 8). The handle keeps the thread count it was made
+        # with (see mkl_threads), so the value is that count.
+        self._s.set_iparm(34, _mkl_max_threads())
         self._pattern = None
         self._A = None
 

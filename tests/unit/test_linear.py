@@ -289,6 +289,30 @@ def test_pardiso_settings_and_accuracy_without_default_refinement():
         assert iparm[i] == v, (i, iparm[i], v)
 
 
+@pytest.mark.skipif(not __import__("ntransport.solve.linear", fromlist=["x"]).pardiso_available(),
+                    reason="PARDISO (pypardiso/MKL) is an optional extra, not installed here")
+@pytest.mark.parametrize("threads", [1, 2])
+def test_pardiso_repeats_its_answer_bit_for_bit(threads):
+    """Six fresh factorisations of one nonsymmetric 4 225-unknown system give the same bits
+    on 1 and on 2 threads (iparm[33], MKL's reproducibility thread count, set to the
+    handle's thread count). Without iparm[33] the 2-thread case differed in 7 of 10 such
+    trials on this machine (2026-12-01)."""
+    from ntransport.solve.linear import mkl_threads
+
+    m = skfem.MeshTri.init_sqsymmetric().refined(5)
+    A = (laplace.assemble(skfem.Basis(m, skfem.ElementTriP1()))
+         + sp.identity(m.nvertices) * 1e-3).tocsr()
+    rng = np.random.default_rng(0)
+    A.data *= 1.0 + 0.3 * rng.standard_normal(A.data.size)  # nonsymmetric, same pattern
+    b = rng.standard_normal(A.shape[0])
+    with mkl_threads(threads):
+        solvers = [DirectSolver("pardiso") for _ in range(6)]
+        xs = [s.factor(A)(b) for s in solvers]
+        assert solvers[0]._pardiso._s.iparm[33] == threads
+    assert np.linalg.norm(A @ xs[0] - b) <= 1e-12 * np.linalg.norm(b)
+    assert all(np.array_equal(xs[0], x) for x in xs[1:])
+
+
 def test_norm2_is_the_euclidean_norm_without_blas():
     """norm2 (BLAS-free, see its docstring for why) agrees with numpy's to round-off on
     vectors of every size around OpenBLAS's threading threshold, keeps NaN/inf visible,
