@@ -7,9 +7,11 @@ Jacobian (full-size PEO run of dendrite_skeleton.yaml after 3 s, 11 k unknowns, 
 Usage: OMP_NUM_THREADS=1 python benchmarks/linear/pardiso_settings.py [repeats] [out.json]
        OMP_NUM_THREADS=2 ...  (default output pardiso_settings_2threads.json)
 
-Also compared: MKL's classic factorisation against its "improved two-level" parallel
-factorisation (``iparm[23] = 10``; faster, not adopted: benchmarks/README.md, section 8),
-and the NPP benchmark's 150 k Jacobian.
+Also compared: ntransport's settings (MKL's classic factorisation) against the "improved
+two-level" parallel factorisation (``iparm[23] = 10``; faster, not adopted:
+benchmarks/README.md, section 8), and the NPP benchmark's 150 k Jacobian. ntransport's own
+handles also set ``iparm[33]`` (the reproducibility thread count; same speed, section 8),
+which this driver leaves at 0.
 
 Per matrix, one process, variants interleaved (A B C A B C ...): analysis + factorisation
 once, then the minimum over the repeats of a refactorisation with the analysis reused plus
@@ -71,7 +73,6 @@ def compare(A, repeats):
     b = np.random.default_rng(0).standard_normal(A.shape[0])
     variants = {"MKL defaults": None, "ntransport (PARDISO_IPARM)": dict(PARDISO_IPARM),
                 "minimum degree, no scaling/matching": {**PARDISO_IPARM, 1: 0, 10: 0, 12: 0},
-                "classic factorisation (iparm[23] = 0)": {**PARDISO_IPARM, 23: 0},
                 "improved two-level factorisation (iparm[23] = 10)": {**PARDISO_IPARM, 23: 10}}
     out, handles = {}, {}
     for name, ip in variants.items():

@@ -15,6 +15,8 @@ from itertools import combinations
 
 import numpy as np
 
+from ..geometry.mesh_checks import simplex_det
+
 __all__ = ["EdgeGeometry", "edge_geometry", "boundary_node_measure"]
 
 
@@ -57,7 +59,7 @@ def edge_geometry(p: np.ndarray, t: np.ndarray) -> EdgeGeometry:
     g0 = -g.sum(axis=1, keepdims=True)
     grads = np.concatenate([g0, g], axis=1)  # (nel, d+1, dim)
     fact = 2.0 if dim == 2 else 6.0
-    vol = np.abs(np.linalg.det(J)) / fact
+    vol = np.abs(simplex_det(p, t)) / fact
     pairs = list(combinations(range(dim + 1), 2))
     a = np.array([q[0] for q in pairs])
     b = np.array([q[1] for q in pairs])

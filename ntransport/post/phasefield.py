@@ -20,10 +20,9 @@ __all__ = ["total_lithium", "deposit_area", "interface_points", "front_position"
 
 
 def _lumped(domain):
-    p, t = domain.mesh.p, domain.mesh.t
-    area = 0.5 * np.abs((p[0, t[1]] - p[0, t[0]]) * (p[1, t[2]] - p[1, t[0]])
-                        - (p[0, t[2]] - p[0, t[0]]) * (p[1, t[1]] - p[1, t[0]]))
-    return np.bincount(t.ravel(), np.tile(area / 3.0, 3), domain.mesh.nvertices)
+    t = domain.mesh.t
+    return np.bincount(t.ravel(), np.tile(domain.element_volumes() / 3.0, 3),
+                       domain.mesh.nvertices)
 
 
 def total_lithium(domain, xi, c, c_s: float) -> float:

@@ -29,9 +29,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..geometry.mesh_checks import simplex_det
-
 from ..errors import MeshError
+from ..geometry.mesh_checks import simplex_det
 from .linear import DirectSolver
 
 __all__ = ["anode_normals", "anode_displacement", "faraday_displacement", "area_under",
