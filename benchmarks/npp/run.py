@@ -17,6 +17,10 @@ Timed per code:
 * ``next``: a later iteration on a perturbed state (analysis reused: ntransport's
   ``DirectSolver`` keeps it while the pattern holds, NGSolve's ``MKLPardiso.Update()``).
 
+ntransport factorises its Jacobian numbered node by node, as ``solve.npp.run`` does
+(``solve.linear.Reordered``); "ntransport field-order" is the same code with the
+field-by-field numbering it used before (one more variant in the same rounds).
+
     nice -n 5 python benchmarks/npp/run.py --threads 1 2 --repeats 3
 """
 from __future__ import annotations
@@ -33,14 +37,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 
-def ours_setup(n):
+def ours_setup(n, node_order=True):
     import numpy as np
     import skfem
 
     from ntransport.geometry import Domain
     from ntransport.physics.electrode import FixedConcentration, FixedPotential
     from ntransport.physics.species import binary_salt
-    from ntransport.solve.linear import DirectSolver
+    from ntransport.solve.linear import DirectSolver, Reordered
     from ntransport.solve.npp import NPPProblem, discretise, initial_unknowns
 
     m = skfem.MeshTri.init_tensor(np.linspace(0, 1e-6, n + 1), np.linspace(0, 1e-6, n + 1))
@@ -53,7 +57,10 @@ def ours_setup(n):
                     electrostatics="poisson", permittivity=1e5)
     sy = discretise(pr)
     u = initial_unknowns(sy)
-    return dict(sy=sy, u=u, solver=DirectSolver(), rng=np.random.default_rng(0))
+    # what ntransport.solve.npp.run factorises: the Jacobian numbered node by node
+    # (Reordered); node_order=False is the field-by-field numbering used before 2026-12-01
+    solver = Reordered(DirectSolver(), sy.node_order()) if node_order else DirectSolver()
+    return dict(sy=sy, u=u, solver=solver, rng=np.random.default_rng(0))
 
 
 def ours_iteration(st):
@@ -149,7 +156,8 @@ def worker(n, repeats, threads):
         ng_iteration(g)
     rec = dict(environment=environment(threads_requested=threads), n=n, rounds=[])
     times = {k: [] for k in ("ntransport first", "ngsolve first", "ntransport next",
-                             "ngsolve next")}
+                             "ngsolve next", "ntransport field-order first",
+                             "ntransport field-order next")}
     for r in range(repeats):
         # fresh mesh objects each round: the 'first' iteration pays the analysis
         rnd = dict(loadavg=list(os.getloadavg()))
@@ -163,7 +171,12 @@ def worker(n, repeats, threads):
         times["ngsolve first"].append(tn)
         tn2, stn2 = ng_iteration(g)
         times["ngsolve next"].append(tn2)
-        rnd.update(ntransport=[st, st2], ngsolve=[stn, stn2])
+        s = ours_setup(n, node_order=False)
+        tf, stf = ours_iteration(s)
+        times["ntransport field-order first"].append(tf)
+        tf2, stf2 = ours_iteration(s)
+        times["ntransport field-order next"].append(tf2)
+        rnd.update(ntransport=[st, st2], ngsolve=[stn, stn2], ntransport_field_order=[stf, stf2])
         rec["rounds"].append(rnd)
         print(f"{threads} thr round {r}: " + ", ".join(f"{k} {v[-1]:.2f} s"
                                                         for k, v in times.items()), flush=True)

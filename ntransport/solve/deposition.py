@@ -57,7 +57,7 @@ from .deposition_checks import anode_gap, check_budget, needs_remesh
 from .deposition_problem import (DepositionProblem, MeshOptions, RemeshError, RemeshEvent,
                                  electrolyte_species)
 from .deposition_state import DepositionState, make_state
-from .linear import DirectSolver
+from .linear import DirectSolver, Reordered
 from .mesh_motion import triangle_areas, triangle_quality
 from .newton import newton
 from .npp_discretise import discretise, initial_unknowns
@@ -173,6 +173,7 @@ class _Moving:
         self.problem, self.mesh, self.mesher = problem, mesh, mesher
         self.sc = scaling_for(problem)
         self.solver = DirectSolver()
+        self._reordered = (None, None)  # (numbering key, Reordered solver)
         self.newton = dict(tol=newton_tol, maxiter=newton_maxiter)
         self.stop_reason = None
         self._set(state)
@@ -188,6 +189,14 @@ class _Moving:
             self.mm_solvers = (DirectSolver(), DirectSolver())
             self._topology = d.mesh.t
         self.trial = None
+
+    def _linear(self, system):
+        """The run's DirectSolver on `system` numbered node by node (one Reordered per
+        numbering, so its data map is built once, not every step)."""
+        key = (system.n, system.M_unknown, system.nu)
+        if self._reordered[0] != key:
+            self._reordered = (key, Reordered(self.solver, system.node_order()))
+        return self._reordered[1]
 
     def dt_cap(self, state) -> float:
         """Largest step [s]: dt_max, and cfl·h_anode over the fastest anode node."""
@@ -212,7 +221,7 @@ class _Moving:
         u = np.array(u_guess, dtype=float)
         u[system.dir_idx] = system.dir_val
         res = newton(lambda v: system.residual_jacobian(v, t_new, a0, hist), u,
-                     positive=_positive_mask(system), solver=self.solver, **self.newton)
+                     positive=_positive_mask(system), solver=self._linear(system), **self.newton)
         _check_depletion(p, system, res.u, t_new)
         self.trial = (geo, dom, system)
         return res.u, res.iterations

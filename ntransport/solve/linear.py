@@ -15,6 +15,9 @@ reused for every right-hand side with the same matrix.
   CSR levels, optional single-precision hierarchy and reuse across Newton/time steps),
   for large SPD systems (in 3D the fill-in of any LU explodes).
 * :class:`CGSolver` -- Jacobi-preconditioned CG (tests and comparison).
+* :class:`Reordered` -- any of them on the symmetrically renumbered system
+  ``A[order][:, order]``: multi-field systems (NPP) are assembled field by field and
+  factorised node by node (PARDISO 17-27 % faster from 44 k unknowns up).
 
 ``make_solver("auto", n=..., dim=...)`` picks one by size; ``solve(A, b)`` is the
 one-shot convenience for small auxiliary systems (projections, mesh motion). Solvers
@@ -37,8 +40,8 @@ import scipy.sparse.linalg as spla
 
 from ..errors import ConfigError, ConvergenceError, suggest
 
-__all__ = ["DirectSolver", "AMGSolver", "CGSolver", "make_solver", "solve", "DIRECT_LIMIT",
-           "pardiso_available", "norm2", "mkl_threads"]
+__all__ = ["DirectSolver", "AMGSolver", "CGSolver", "Reordered", "make_solver", "solve",
+           "DIRECT_LIMIT", "pardiso_available", "norm2", "mkl_threads"]
 
 log = logging.getLogger(__name__)
 
@@ -481,6 +484,91 @@ class CGSolver:
             return _cg(A, np.asarray(b, dtype=float), M, self.rtol, self.maxiter, "Jacobi-CG")
 
         return solve_
+
+
+class Reordered:
+    """*solver* applied to the renumbered system ``A[order][:, order] y = b[order]``,
+    returning ``x`` with ``x[order] = y`` (the same answer as *solver* on A).
+
+    Why: a multi-field system (NPP: every species, then the potential) is assembled field
+    by field, so the unknowns of one mesh node sit ``n`` rows apart. Numbered node by node
+    instead, the same matrix factorises faster with PARDISO -- the fill-reducing ordering
+    is computed either way; the gain is in how the factorisation blocks the columns of one
+    node together. Measured on NPP Jacobians (2 species + Poisson, 2 threads, minimum of 6
+    refactorisations + solve): 11 k unknowns 18 -> 17 ms, 44 k 148 -> 108 ms, 150 k 682 ->
+    563 ms (1 thread 1076 -> 857 ms), 480 k 2.74 -> 2.27 s; the 11 k phase-field Jacobian
+    26 -> 27 ms (no gain at that size). Answers agree to round-off (1e-13 relative).
+
+    The data permutation is computed once per sparsity pattern (a gather per call after
+    that), so PARDISO's analysis of the renumbered pattern is reused as usual.
+
+    Parameters
+    ----------
+    solver : object with ``factor(A)``
+        Usually a :class:`DirectSolver` (shared across runs to keep its analysis).
+    order : int array
+        A permutation of ``range(n)``: position k of the renumbered system holds unknown
+        ``order[k]`` of the original one.
+    """
+
+    def __init__(self, solver, order):
+        order = np.asarray(order)
+        if order.ndim != 1 or order.dtype.kind not in "iu" or not np.array_equal(
+                np.sort(order), np.arange(order.size)):
+            raise ConfigError(f"Reordered: order must be a permutation of range(n) (a 1D "
+                              f"integer array holding every index once), got "
+                              f"{order.dtype} array of shape {order.shape}.")
+        self.solver = solver
+        self.order = order.astype(np.intp)
+        self._pattern = None
+
+    def __repr__(self):
+        return f"Reordered({self.solver!r}, order of {self.order.size})"
+
+    @property
+    def factorisations(self):
+        """The wrapped solver's factorisation count (DirectSolver)."""
+        return getattr(self.solver, "factorisations", None)
+
+    def _permuted(self, A):
+        key = self._pattern
+        if key is None or not (key[0].shape == A.indptr.shape and key[1].shape == A.indices.shape
+                               and np.array_equal(key[0], A.indptr)
+                               and np.array_equal(key[1], A.indices)):
+            # renumber the positions 1..nnz once (no zero an operation could drop); their
+            # new order is the gather map
+            pos = sp.csr_matrix((np.arange(1, A.nnz + 1, dtype=float), A.indices, A.indptr),
+                                shape=A.shape)
+            P = pos[self.order][:, self.order].tocsr()
+            P.sort_indices()
+            if P.nnz != A.nnz:  # cannot happen for a permutation; never solve a wrong matrix
+                raise RuntimeError(f"Reordered: {A.nnz} entries became {P.nnz}.")
+            self._map = P.data.astype(np.intp) - 1
+            self._new = (P.indptr, P.indices)
+            self._pattern = key = (A.indptr.copy(), A.indices.copy())
+        return sp.csr_matrix((A.data[self._map], self._new[1], self._new[0]), shape=A.shape)
+
+    def factor(self, A):
+        """Factorise the renumbered *A*; return ``solve(b) -> x`` in the original numbering."""
+        A = _check_matrix(A, "Reordered")
+        if A.shape[0] != self.order.size:
+            raise ConfigError(f"Reordered: the matrix has {A.shape[0]} unknowns but the order "
+                              f"{self.order.size}; build the Reordered solver for this system.")
+        inner = self.solver.factor(self._permuted(A))
+        order = self.order
+
+        def solve_(b):
+            b = np.asarray(b, dtype=float)
+            y = inner(b[order])
+            x = np.empty_like(y)
+            x[order] = y
+            return x
+
+        return solve_
+
+    def __call__(self, A, b):
+        """Factorise and solve once."""
+        return self.factor(A)(b)
 
 
 _KINDS = {"direct": DirectSolver, "amg": AMGSolver, "cg": CGSolver}

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..constants import F
 from ..errors import ConvergenceError, check_positive
-from .linear import DirectSolver
+from .linear import DirectSolver, Reordered
 from .newton import newton
 from .npp_discretise import (check_debye_resolution, discretise, equilibrium_state,
                              initial_unknowns, lump)
@@ -104,6 +104,7 @@ def run(problem_or_system, t_end, dt, *, order=2, adaptive=True, rtol=1e-3, atol
         problem_or_system, scaling=scaling)
     sc = system.scaling
     solver = DirectSolver() if solver is None else solver
+    linear = Reordered(solver, system.node_order())  # factorised node by node: faster LU
     positive = np.zeros(system.nu, bool)
     positive[:system.M_unknown * system.n] = True
     last = {}
@@ -113,7 +114,7 @@ def run(problem_or_system, t_end, dt, *, order=2, adaptive=True, rtol=1e-3, atol
         u_guess[system.dir_idx] = system.dir_val
         t_si = t_new_hat * sc.time
         res = newton(lambda u: system.residual_jacobian(u, t_si, a0, hist), u_guess,
-                     tol=newton_tol, maxiter=newton_maxiter, positive=positive, solver=solver)
+                     tol=newton_tol, maxiter=newton_maxiter, positive=positive, solver=linear)
         last.update(a0=a0, hist=hist)
         _check_depletion(system, res.u, t_si)
         return res.u, res.iterations

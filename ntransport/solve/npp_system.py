@@ -76,6 +76,15 @@ class NPPSystem:
             c = c[:self.e] + [ce] + c[self.e:]
         return c, phi, g
 
+    def node_order(self) -> np.ndarray:
+        """The unknowns numbered node by node (node 0's species and potential, then node
+        1's, ...; the electrodes' global unknowns last), as an index array into this
+        system's field-by-field numbering: the order in which it is factorised
+        (:class:`ntransport.solve.linear.Reordered`)."""
+        k = self.M_unknown + 1
+        nodal = np.arange(k * self.n).reshape(k, self.n).T.ravel()
+        return np.concatenate([nodal, np.arange(k * self.n, self.nu)])
+
     # ---------------------------------------------------------------- assembly
     def full_terms(self, u, t, a0, hist):
         """Unreduced residual blocks and Jacobian COO triplets (full indexing)."""

@@ -326,3 +326,54 @@ def test_norm2_is_the_euclidean_norm_without_blas():
     assert np.isnan(norm2(np.array([1.0, np.nan])))
     assert norm2(np.array([1.0, -np.inf])) == np.inf
     assert norm2(np.ones((3, 4))) == pytest.approx(np.sqrt(12.0), rel=1e-15)
+
+
+def _two_field_system(n=400, seed=0):
+    """A nonsymmetric 2-field system numbered field by field, like an NPP Jacobian."""
+    A = poisson(21)  # 361 interior unknowns per field
+    m = A.shape[0]
+    rng = np.random.default_rng(seed)
+    C = sp.diags(rng.uniform(0.1, 0.5, m))  # coupling between the fields of one node
+    return sp.bmat([[A + sp.diags(rng.uniform(0, 1, m)), C],
+                    [-C, 2 * A]]).tocsr(), m
+
+
+@pytest.mark.parametrize("backend", ["superlu", "pardiso"])
+def test_reordered_solver_returns_the_plain_answer_in_the_original_numbering(backend):
+    from ntransport.solve.linear import Reordered, pardiso_available
+
+    if backend == "pardiso" and not pardiso_available():
+        pytest.skip("pypardiso/MKL not installed")
+    J, m = _two_field_system()
+    order = np.arange(2 * m).reshape(2, m).T.ravel()  # node by node
+    rng = np.random.default_rng(1)
+    inner = DirectSolver(backend)
+    lin = Reordered(inner, order)
+    for step in range(3):  # new values, same pattern: one data map, analysis reused
+        Jk = J.copy()
+        Jk.data = Jk.data * (1 + 0.1 * step)
+        b = rng.standard_normal(2 * m)
+        x = lin.factor(Jk)(b)
+        assert np.linalg.norm(Jk @ x - b) < 1e-12 * np.linalg.norm(b)
+        assert np.allclose(x, DirectSolver(backend).factor(Jk)(b), rtol=0, atol=1e-12)
+    assert lin.factorisations == inner.factorisations == 3
+    # a new pattern on the same numbering (an extra coupling entry) gets a new map
+    J2 = (J + sp.csr_matrix(([5.0], ([0], [2 * m - 1])), shape=J.shape)).tocsr()
+    b = rng.standard_normal(2 * m)
+    x = lin(J2, b)
+    assert np.linalg.norm(J2 @ x - b) < 1e-12 * np.linalg.norm(b)
+    # the permuted matrix holds exactly the entries of J2, moved
+    P = lin._permuted(sp.csr_matrix(J2))
+    assert abs(P - J2[order][:, order]).max() == 0
+
+
+def test_reordered_solver_refuses_what_is_not_a_permutation():
+    from ntransport.errors import ConfigError
+    from ntransport.solve.linear import Reordered
+
+    with pytest.raises(ConfigError, match="order must be a permutation of range"):
+        Reordered(DirectSolver(), np.array([0, 1, 1]))
+    with pytest.raises(ConfigError, match="order must be a permutation of range"):
+        Reordered(DirectSolver(), np.array([0.0, 1.0]))
+    with pytest.raises(ConfigError, match="the matrix has 4 unknowns but the order 3"):
+        Reordered(DirectSolver(), np.arange(3)).factor(sp.identity(4, format="csr"))

@@ -217,3 +217,26 @@ def test_flux_problem_on_structured_rectangle_is_x_uniform():
     assert c.min() < 0.9 * c0  # a real boundary layer formed
     for yy in np.unique(y):
         assert np.ptp(c[y == yy]) <= 1e-10 * c0
+
+
+@pytest.mark.parametrize("electrostatics", ["poisson", "electroneutral"])
+def test_node_order_puts_each_nodes_unknowns_together_and_globals_last(electrostatics):
+    """The order the NPP Jacobian is factorised in (solve.linear.Reordered): a permutation
+    of the unknowns with every node's species and potential adjacent; the galvanostatic
+    electrode's solid potential (a global unknown) last."""
+    d = strip(1e-4, n=12)
+    other = FixedPotential("cathode", 0.0) if electrostatics == "poisson" else \
+        Electrode("cathode", i0=50.0)  # Poisson needs a reference potential
+    pr = NPPProblem(d, binary_salt(1e-3, 1e-11, 2e-11), [Electrode("anode", i0=50.0), other],
+                    galvanostatic=Galvanostatic("anode", 1.0), electrostatics=electrostatics,
+                    **({"permittivity": 1e5} if electrostatics == "poisson" else {}))  # Debye-resolved
+    sy = discretise(pr)
+    order = sy.node_order()
+    assert np.array_equal(np.sort(order), np.arange(sy.nu))
+    k = sy.M_unknown + 1  # fields per node: 3 with Poisson, 2 electroneutral
+    assert k == (3 if electrostatics == "poisson" else 2)
+    nodal = order[:k * sy.n].reshape(sy.n, k)
+    assert np.all(nodal % sy.n == np.arange(sy.n)[:, None])   # one node per row
+    assert np.all(nodal // sy.n == np.arange(k)[None, :])     # its fields in order
+    assert np.array_equal(order[k * sy.n:], np.arange(k * sy.n, sy.nu))
+    assert sy.nu > k * sy.n  # the galvanostatic unknown exists and went last
