@@ -24,7 +24,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from ..constants import F
 from ..errors import ConvergenceError
@@ -35,6 +34,7 @@ from .linear import DirectSolver
 from .mesh_motion import curve_displacement, harmonic_extension, triangle_areas
 from .newton import newton
 from .npp_discretise import discretise
+from .npp_system import identity_rows
 
 __all__ = ["GeometryStep", "boundary_nodes", "moved_domain", "segment_halves",
            "ale_system", "anode_current", "geometry_step", "consistent_potential"]
@@ -194,8 +194,7 @@ def consistent_potential(system, u, t_si, *, solver=None, tol=1e-7, maxiter=40):
     nc = system.M_unknown * system.n
     fixed = np.zeros(system.nu, bool)
     fixed[:nc] = True
-    keep = sp.diags((~fixed).astype(float))
-    eye = sp.diags(fixed.astype(float))
+    fixed_rows = np.nonzero(fixed)[0]
     zero = np.zeros(system.nu)
     u = np.asarray(u, dtype=float).copy()
     u[system.dir_idx] = system.dir_val
@@ -203,7 +202,7 @@ def consistent_potential(system, u, t_si, *, solver=None, tol=1e-7, maxiter=40):
     def fun(v):
         R, J = system.residual_jacobian(v, t_si, 0.0, zero)
         R[fixed] = v[fixed] - u[fixed]
-        return R, (keep @ J + eye).tocsr()
+        return R, identity_rows(J, fixed_rows)
 
     res = newton(fun, u, tol=tol, maxiter=maxiter, solver=solver or DirectSolver())
     return res.u

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-import scipy.sparse as sp
 
 from ..constants import F
 from ..errors import ConfigError, check_positive, unknown_name
@@ -265,10 +264,6 @@ def discretise(problem: NPPProblem, *, scaling: Scaling | None = None) -> NPPSys
     dir_val = np.concatenate(val) if val else np.zeros(0)
     dir_idx, first = np.unique(dir_idx, return_index=True)
     dir_val = dir_val[first]
-    keep = np.ones(nu)
-    keep[dir_idx] = 0.0
-    eye = np.zeros(nu)
-    eye[dir_idx] = 1.0
     x_si = mesh.p
     sources = []
     for s in mobile:
@@ -285,7 +280,7 @@ def discretise(problem: NPPProblem, *, scaling: Scaling | None = None) -> NPPSys
                      z=z, W=W, Lam=Lam, m=mass, dual=dual, dual_kind=dual_kind,
                      edges=geom.edges, qfix=qfix, qfix_nodal=qfix / mass, electroneutral=electroneutral, e=e, Pr=Pr,
                      Pc=Pc, ng=ng, flux_in=flux_in, electrodes=electrodes, dir_idx=dir_idx,
-                     dir_val=dir_val, dir_keep=sp.diags(keep), dir_eye=sp.diags(eye),
+                     dir_val=dir_val,
                      sources=sources, charge_source=charge_source, VT=scaling.thermal_voltage,
                      I_scale=scaling.current, T=problem.temperature, nu=nu, diff_mask=diff_mask,
                      mobile_names=mob_names)

@@ -171,7 +171,29 @@ class NPPSystem:
             J = self.Pr @ J @ self.Pc
             R = self.Pr @ R
         # Dirichlet rows: u - u_D
+        J = J.tocsr()
         if self.dir_idx.size:
             R[self.dir_idx] = u[self.dir_idx] - self.dir_val
-            J = self.dir_keep @ J + self.dir_eye
-        return R, J.tocsr()
+            J = identity_rows(J, self.dir_idx)
+        return R, J
+
+
+def identity_rows(J, rows):
+    """*J* (CSR) with the given rows replaced by rows of the identity, in place where the
+    diagonal of every such row is in the pattern (zeros are stored: the pattern, hence
+    PARDISO's analysis, stays the same from one Newton iteration to the next); otherwise
+    by ``keep J + eye``. In place it costs a few ms at 150 k unknowns instead of ~20 ms
+    for the two sparse products."""
+    rows = np.asarray(rows, np.intp)
+    start, stop = J.indptr[rows], J.indptr[rows + 1]
+    lens = stop - start
+    pos = np.repeat(start - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens) + \
+        np.arange(int(lens.sum()))
+    diag = pos[J.indices[pos] == np.repeat(rows, lens)]
+    if diag.size != rows.size or np.unique(rows).size != rows.size:
+        keep = np.ones(J.shape[0])
+        keep[rows] = 0.0
+        return (sp.diags(keep) @ J + sp.diags(1.0 - keep)).tocsr()
+    J.data[pos] = 0.0
+    J.data[diag] = 1.0
+    return J

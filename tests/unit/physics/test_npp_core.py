@@ -240,3 +240,25 @@ def test_node_order_puts_each_nodes_unknowns_together_and_globals_last(electrost
     assert np.all(nodal // sy.n == np.arange(k)[None, :])     # its fields in order
     assert np.array_equal(order[k * sy.n:], np.arange(k * sy.n, sy.nu))
     assert sy.nu > k * sy.n  # the galvanostatic unknown exists and went last
+
+
+def test_identity_rows_in_place_equals_the_sparse_product_and_keeps_the_pattern():
+    import scipy.sparse as sp
+
+    from ntransport.solve.npp_system import identity_rows
+
+    A = (sp.random(40, 40, density=0.2, random_state=1) + sp.identity(40)).tocsr()
+    rows = np.array([0, 7, 39, 12])
+    keep = np.ones(40)
+    keep[rows] = 0
+    expected = (sp.diags(keep) @ A + sp.diags(1 - keep)).toarray()
+    B = identity_rows(A.copy(), rows)
+    assert np.array_equal(B.toarray(), expected)
+    assert B.nnz == A.nnz  # zeros stored: the same pattern every Newton iteration
+    # a row without a stored diagonal: the sparse products instead, same matrix
+    C = A.copy().tolil()
+    C[7, 7] = 0
+    C = C.tocsr()
+    C.eliminate_zeros()
+    keep_c = (sp.diags(keep) @ C + sp.diags(1 - keep)).toarray()
+    assert np.array_equal(identity_rows(C.copy(), rows).toarray(), keep_c)
