@@ -3,7 +3,8 @@
 Graph: one node per particle plus two electrode nodes; an edge joins touching
 particles (`contacts`), a particle reaching ``x <= 0`` to the anode and one
 reaching ``x >= L`` to the cathode. Connected components come from
-``scipy.sparse.csgraph.connected_components``.
+``scipy.sparse.csgraph.connected_components``; the critical prefix from a minimum
+spanning tree (``scipy.sparse.csgraph.minimum_spanning_tree``).
 """
 from __future__ import annotations
 
@@ -57,36 +58,36 @@ def connectivity(particles: Particles, *, gap: float = 0.0,
 def critical_count(particles: Particles, *, gap: float = 0.0) -> int | None:
     """Smallest *k* such that the first *k* particles span, or None.
 
-    One contact search, then the particles are added in insertion order to a
-    disjoint-set forest holding the two electrode nodes (SciPy's ``DisjointSet``); the
-    first particle after which anode and cathode are connected gives *k*. This is the
-    Newman--Ziff procedure: one pass, O(edges) (it replaced a bisection over prefixes
-    with ~log2(n) component labelings, same counts).
+    One contact search, then a bottleneck path: every edge of the contact graph gets the
+    weight ``1 + (index of its later particle)`` (the first prefix that holds it; an
+    electrode link, the particle's own index + 1), and *k* is the smallest possible
+    largest weight on an anode-cathode path -- the largest weight on that path in a
+    minimum spanning tree (the minimax-path property of MSTs). SciPy's compiled
+    ``minimum_spanning_tree`` and ``breadth_first_order`` do the work; this replaced the
+    Newman--Ziff pass through SciPy's pure-Python ``DisjointSet`` (8 of 23 s of the
+    full-size percolation case under cProfile), with the same counts (tested against it).
     """
-    from scipy.cluster.hierarchy import DisjointSet
+    from scipy.sparse.csgraph import breadth_first_order, minimum_spanning_tree
 
     n = len(particles)
-    edges = contacts(particles, gap=gap)
+    edges = np.asarray(contacts(particles, gap=gap), np.intp).reshape(-1, 2)
     lo, hi = particles.x_extent()
-    L = particles.cell.length
+    idx = np.arange(n)
+    a, c = idx[lo <= 0.0], idx[hi >= particles.cell.length]
+    if a.size == 0 or c.size == 0:
+        return None
     anode, cathode = n, n + 1
-    forest = DisjointSet(range(n + 2))
-    # edges sorted by their later particle: each particle meets its earlier neighbours
-    edges = np.asarray(edges, np.intp).reshape(-1, 2)
-    later = edges.max(axis=1, initial=-1)
-    order = np.argsort(later, kind="stable")
-    later = later[order].tolist()
-    earlier = edges.min(axis=1, initial=n + 2)[order].tolist()
-    at_anode, at_cathode = (lo <= 0.0).tolist(), (hi >= L).tolist()
-    e = 0
-    for k in range(n):
-        if at_anode[k]:
-            forest.merge(k, anode)
-        if at_cathode[k]:
-            forest.merge(k, cathode)
-        while e < len(later) and later[e] == k:
-            forest.merge(k, earlier[e])
-            e += 1
-        if forest.connected(anode, cathode):
-            return k + 1
-    return None
+    rows = np.concatenate([edges[:, 0], a, c])
+    cols = np.concatenate([edges[:, 1], np.full(a.size, anode), np.full(c.size, cathode)])
+    weight = np.concatenate([edges.max(axis=1, initial=-1), a, c]).astype(float) + 1.0
+    graph = coo_matrix((weight, (rows, cols)), shape=(n + 2, n + 2)).tocsr()  # pairs unique
+    tree = minimum_spanning_tree(graph)
+    tree = (tree + tree.T).tocsr()
+    _, pred = breadth_first_order(tree, anode, directed=False, return_predecessors=True)
+    if pred[cathode] < 0:
+        return None
+    path = [cathode]
+    while path[-1] != anode:
+        path.append(int(pred[path[-1]]))
+    path = np.array(path)
+    return int(np.asarray(tree[path[:-1], path[1:]]).max())

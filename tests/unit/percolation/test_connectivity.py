@@ -45,15 +45,17 @@ def test_critical_count_without_any_contact_is_none():
     assert critical_count(wide) == 1
 
 
-@pytest.mark.parametrize("dim", [2, 3])
-def test_critical_count_matches_labelling_every_prefix(dim):
-    """The one-pass union-find count against connected-component labelling of the
-    prefixes just below and at it (random overlapping configurations)."""
+@pytest.mark.parametrize("dim, shape", [(2, "sphere"), (3, "sphere"), (3, "spheroid"),
+                                        (2, "spheroid")])
+def test_critical_count_matches_labelling_every_prefix(dim, shape):
+    """The bottleneck-path count against connected-component labelling of the prefixes
+    just below and at it (random overlapping configurations, spheres and spheroids)."""
+    from ntransport.percolation import Spheroid
     from ntransport.percolation.sampling import sample_overlapping
 
+    s = Sphere(1.0, dim=dim) if shape == "sphere" else Spheroid(0.7, 2.0, dim=dim)
     for seed in range(6):
-        p = sample_overlapping(Sphere(1.0, dim=dim), 10.0,
-                               reduced_density=2.5 if dim == 2 else 1.0, rng=seed)
+        p = sample_overlapping(s, 10.0, reduced_density=2.5 if dim == 2 else 1.0, rng=seed)
         k = critical_count(p)
         assert k is not None and 1 <= k <= len(p)
         assert connectivity(p.head(k)).spans
