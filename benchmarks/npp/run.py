@@ -44,7 +44,7 @@ def ours_setup(n, node_order=True):
     from ntransport.geometry import Domain
     from ntransport.physics.electrode import FixedConcentration, FixedPotential
     from ntransport.physics.species import binary_salt
-    from ntransport.solve.linear import DirectSolver, Reordered
+    from ntransport.solve.linear import DirectSolver
     from ntransport.solve.npp import NPPProblem, discretise, initial_unknowns
 
     m = skfem.MeshTri.init_tensor(np.linspace(0, 1e-6, n + 1), np.linspace(0, 1e-6, n + 1))
@@ -57,9 +57,10 @@ def ours_setup(n, node_order=True):
                     electrostatics="poisson", permittivity=1e5)
     sy = discretise(pr)
     u = initial_unknowns(sy)
-    # what ntransport.solve.npp.run factorises: the Jacobian numbered node by node
-    # (Reordered); node_order=False is the field-by-field numbering used before 2026-12-01
-    solver = Reordered(DirectSolver(), sy.node_order()) if node_order else DirectSolver()
+    # what ntransport.solve.npp.run factorises: from NODE_ORDER_MIN unknowns (here) the
+    # Jacobian numbered node by node (Reordered); node_order=False is the field-by-field
+    # numbering used before 2026-12-01
+    solver = sy.linear_solver(DirectSolver()) if node_order else DirectSolver()
     return dict(sy=sy, u=u, solver=solver, rng=np.random.default_rng(0))
 
 

@@ -8,7 +8,10 @@ Usage::
 Writes ``<case>_<label>.prof`` (raw cProfile, in the system temp folder) and
 ``<case>_<label>.txt`` (wall time, top 25 functions by cumulative and by own time)
 next to this file. The study's registered runner is called directly; it is given
-``out_dir`` when it still has the older ``run(case, out_dir)`` signature.
+``out_dir`` when it still has the older ``run(case, out_dir)`` signature. Runs that a
+study would go side by side in threads (`ntransport.studies.concurrent.run_all`) run one
+after the other here (``limit_workers(1)``): cProfile sees only the thread it was enabled
+in, so a threaded run would profile as time spent waiting.
 """
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ def main(argv=None):
     ap.add_argument("--reduced", action="store_true")
     args = ap.parse_args(argv)
 
+    from ntransport.studies.concurrent import limit_workers
     from ntransport.studies.registry import get_study, load_case
 
     case = load_case(args.case, reduced=args.reduced)
@@ -47,7 +51,8 @@ def main(argv=None):
     prof = cProfile.Profile()
     t0 = time.perf_counter()
     prof.enable()
-    call()
+    with limit_workers(1):
+        call()
     prof.disable()
     wall = time.perf_counter() - t0
     stem = f"{case.name}{'_reduced' if args.reduced else ''}_{args.label}"

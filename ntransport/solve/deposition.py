@@ -57,7 +57,7 @@ from .deposition_checks import anode_gap, check_budget, needs_remesh
 from .deposition_problem import (DepositionProblem, MeshOptions, RemeshError, RemeshEvent,
                                  electrolyte_species)
 from .deposition_state import DepositionState, make_state
-from .linear import DirectSolver, Reordered
+from .linear import DirectSolver
 from .mesh_motion import triangle_areas, triangle_quality
 from .newton import newton
 from .npp_discretise import discretise, initial_unknowns
@@ -173,7 +173,7 @@ class _Moving:
         self.problem, self.mesh, self.mesher = problem, mesh, mesher
         self.sc = scaling_for(problem)
         self.solver = DirectSolver()
-        self._reordered = (None, None)  # (numbering key, Reordered solver)
+        self._lin = (None, None)  # (numbering key, the solver linear_solver gave)
         self.newton = dict(tol=newton_tol, maxiter=newton_maxiter)
         self.stop_reason = None
         self._set(state)
@@ -191,12 +191,13 @@ class _Moving:
         self.trial = None
 
     def _linear(self, system):
-        """The run's DirectSolver on `system` numbered node by node (one Reordered per
-        numbering, so its data map is built once, not every step)."""
+        """The run's DirectSolver as `system` uses it (NPPSystem.linear_solver: node by
+        node on large systems), one per numbering, so a renumbering's data map is built
+        once, not every step."""
         key = (system.n, system.M_unknown, system.nu)
-        if self._reordered[0] != key:
-            self._reordered = (key, Reordered(self.solver, system.node_order()))
-        return self._reordered[1]
+        if self._lin[0] != key:
+            self._lin = (key, system.linear_solver(self.solver))
+        return self._lin[1]
 
     def dt_cap(self, state) -> float:
         """Largest step [s]: dt_max, and cfl·h_anode over the fastest anode node."""

@@ -17,7 +17,8 @@ reused for every right-hand side with the same matrix.
 * :class:`CGSolver` -- Jacobi-preconditioned CG (tests and comparison).
 * :class:`Reordered` -- any of them on the symmetrically renumbered system
   ``A[order][:, order]``: multi-field systems (NPP) are assembled field by field and
-  factorised node by node (PARDISO 17-27 % faster from 44 k unknowns up).
+  factorised node by node (PARDISO 4-27 % faster on 44-480 k unknowns, depending on the
+  host's state: benchmarks/README.md, section 1).
 
 ``make_solver("auto", n=..., dim=...)`` picks one by size; ``solve(A, b)`` is the
 one-shot convenience for small auxiliary systems (projections, mesh motion). Solvers
@@ -493,11 +494,12 @@ class Reordered:
     Why: a multi-field system (NPP: every species, then the potential) is assembled field
     by field, so the unknowns of one mesh node sit ``n`` rows apart. Numbered node by node
     instead, the same matrix factorises faster with PARDISO -- the fill-reducing ordering
-    is computed either way; the gain is in how the factorisation blocks the columns of one
-    node together. Measured on NPP Jacobians (2 species + Poisson, 2 threads, minimum of 6
-    refactorisations + solve): 11 k unknowns 18 -> 17 ms, 44 k 148 -> 108 ms, 150 k 682 ->
-    563 ms (1 thread 1076 -> 857 ms), 480 k 2.74 -> 2.27 s; the 11 k phase-field Jacobian
-    26 -> 27 ms (no gain at that size). Answers agree to round-off (1e-13 relative).
+    is computed either way (same fill); presumably the gain is in how the factorisation
+    blocks the columns of one node together. Measured on NPP Jacobians (2 species +
+    Poisson, 2 threads, minimum of 6 refactorisations + solve, quiet host): 11 k unknowns
+    18 -> 17 ms, 44 k 148 -> 108 ms, 150 k 682 -> 563 ms (1 thread 1076 -> 857 ms), 480 k
+    2.74 -> 2.27 s; on a slower state of the host 4-8 % at 44-150 k. The 11 k phase-field
+    Jacobian 26 -> 27 ms (no gain at that size). Answers agree to round-off (1e-13).
 
     The data permutation is computed once per sparsity pattern (a gather per call after
     that), so PARDISO's analysis of the renumbered pattern is reused as usual.

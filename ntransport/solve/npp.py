@@ -29,7 +29,7 @@ import numpy as np
 
 from ..constants import F
 from ..errors import ConvergenceError, check_positive
-from .linear import DirectSolver, Reordered
+from .linear import DirectSolver
 from .newton import newton
 from .npp_discretise import (check_debye_resolution, discretise, equilibrium_state,
                              initial_unknowns, lump)
@@ -104,7 +104,7 @@ def run(problem_or_system, t_end, dt, *, order=2, adaptive=True, rtol=1e-3, atol
         problem_or_system, scaling=scaling)
     sc = system.scaling
     solver = DirectSolver() if solver is None else solver
-    linear = Reordered(solver, system.node_order())  # factorised node by node: faster LU
+    linear = system.linear_solver(solver)  # node by node on large systems: faster LU
     positive = np.zeros(system.nu, bool)
     positive[:system.M_unknown * system.n] = True
     last = {}

@@ -220,7 +220,8 @@ def test_flux_problem_on_structured_rectangle_is_x_uniform():
 
 
 @pytest.mark.parametrize("electrostatics", ["poisson", "electroneutral"])
-def test_node_order_puts_each_nodes_unknowns_together_and_globals_last(electrostatics):
+def test_node_order_puts_each_nodes_unknowns_together_and_globals_last(electrostatics,
+                                                                       monkeypatch):
     """The order the NPP Jacobian is factorised in (solve.linear.Reordered): a permutation
     of the unknowns with every node's species and potential adjacent; the galvanostatic
     electrode's solid potential (a global unknown) last."""
@@ -240,6 +241,16 @@ def test_node_order_puts_each_nodes_unknowns_together_and_globals_last(electrost
     assert np.all(nodal // sy.n == np.arange(k)[None, :])     # its fields in order
     assert np.array_equal(order[k * sy.n:], np.arange(k * sy.n, sy.nu))
     assert sy.nu > k * sy.n  # the galvanostatic unknown exists and went last
+    # small systems keep their numbering (no gain there, and the renumbering costs)
+    from ntransport.solve import npp_system
+    from ntransport.solve.linear import DirectSolver, Reordered
+
+    plain = DirectSolver()
+    assert sy.nu < npp_system.NODE_ORDER_MIN and sy.linear_solver(plain) is plain
+    monkeypatch.setattr(npp_system, "NODE_ORDER_MIN", sy.nu)
+    lin = sy.linear_solver(plain)
+    assert isinstance(lin, Reordered) and lin.solver is plain
+    assert np.array_equal(lin.order, order)
 
 
 def test_identity_rows_in_place_equals_the_sparse_product_and_keeps_the_pattern():
