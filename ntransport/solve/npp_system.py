@@ -91,9 +91,10 @@ class NPPSystem:
     def linear_solver(self, solver):
         """*solver* as this system's Newton iterations should use it: on the Jacobian
         numbered node by node (:meth:`node_order`) from ``NODE_ORDER_MIN`` unknowns up,
-        as given below (measured, benchmarks/README.md section 1: PARDISO 17-27 % faster
-        from 44 k unknowns up; no gain at 11 k and below, where the renumbering's own
-        0.3 ms per call would be ~10 % of a 2 k-unknown factorisation)."""
+        as given below (measured, benchmarks/README.md section 1: PARDISO 4-27 % faster
+        on 44-480 k unknowns, depending on the host's state; no gain at 11 k and below,
+        where the renumbering's own 0.3 ms per call is ~10 % of a 2 k-unknown
+        factorisation)."""
         from .linear import Reordered
 
         return Reordered(solver, self.node_order()) if self.nu >= NODE_ORDER_MIN else solver
@@ -195,8 +196,8 @@ def identity_rows(J, rows):
     """*J* (CSR) with the given rows replaced by rows of the identity, in place where the
     diagonal of every such row is in the pattern (zeros are stored: the pattern, hence
     PARDISO's analysis, stays the same from one Newton iteration to the next); otherwise
-    by ``keep J + eye``. In place it costs a few ms at 150 k unknowns instead of ~20 ms
-    for the two sparse products."""
+    by ``keep J + eye``. In place: 0.9 ms at 150 k unknowns against 19.6 ms for the two
+    sparse products."""
     rows = np.asarray(rows, np.intp)
     start, stop = J.indptr[rows], J.indptr[rows + 1]
     lens = stop - start
