@@ -30,17 +30,19 @@ class Connectivity:
     n_clusters: int
 
 
-def _graph(n, edges, lo, hi, L, k=None):
-    """Adjacency of the first *k* particles (edges carry their birth index)."""
-    k = n if k is None else k
-    e = edges[edges.max(axis=1) < k] if len(edges) else edges
-    idx = np.arange(k)
-    a = idx[lo[:k] <= 0.0]
-    c = idx[hi[:k] >= L]
-    rows = np.concatenate([e[:, 0], a, c])
-    cols = np.concatenate([e[:, 1], np.full(len(a), k), np.full(len(c), k + 1)])
-    g = coo_matrix((np.ones(len(rows), np.int8), (rows, cols)), shape=(k + 2, k + 2))
-    return connected_components(g, directed=False)
+def _graph(particles: Particles, edges) -> coo_matrix:
+    """Contact graph plus the anode (node n) and cathode (node n + 1); an edge's weight is
+    1 + the index of its later particle (the first prefix that holds it), an electrode
+    link's 1 + the particle's own index."""
+    n = len(particles)
+    edges = np.asarray(edges, np.intp).reshape(-1, 2)
+    lo, hi = particles.x_extent()
+    idx = np.arange(n)
+    a, c = idx[lo <= 0.0], idx[hi >= particles.cell.length]
+    rows = np.concatenate([edges[:, 0], a, c])
+    cols = np.concatenate([edges[:, 1], np.full(a.size, n), np.full(c.size, n + 1)])
+    weight = np.concatenate([edges.max(axis=1, initial=-1), a, c]).astype(float) + 1.0
+    return coo_matrix((weight, (rows, cols)), shape=(n + 2, n + 2))  # pairs are unique
 
 
 def connectivity(particles: Particles, *, gap: float = 0.0,
@@ -48,8 +50,7 @@ def connectivity(particles: Particles, *, gap: float = 0.0,
     """Clusters of *particles* and the anode→cathode spanning cluster."""
     n = len(particles)
     edges = contacts(particles, gap=gap) if edges is None else edges
-    lo, hi = particles.x_extent()
-    ncomp, labels = _graph(n, edges, lo, hi, particles.cell.length)
+    _, labels = connected_components(_graph(particles, edges), directed=False)
     spans = bool(labels[n] == labels[n + 1])
     spanning = labels[:n] == labels[n] if spans else np.zeros(n, bool)
     return Connectivity(labels[:n], spans, spanning, int(len(np.unique(labels[:n]))))
@@ -70,18 +71,8 @@ def critical_count(particles: Particles, *, gap: float = 0.0) -> int | None:
     from scipy.sparse.csgraph import breadth_first_order, minimum_spanning_tree
 
     n = len(particles)
-    edges = np.asarray(contacts(particles, gap=gap), np.intp).reshape(-1, 2)
-    lo, hi = particles.x_extent()
-    idx = np.arange(n)
-    a, c = idx[lo <= 0.0], idx[hi >= particles.cell.length]
-    if a.size == 0 or c.size == 0:
-        return None
     anode, cathode = n, n + 1
-    rows = np.concatenate([edges[:, 0], a, c])
-    cols = np.concatenate([edges[:, 1], np.full(a.size, anode), np.full(c.size, cathode)])
-    weight = np.concatenate([edges.max(axis=1, initial=-1), a, c]).astype(float) + 1.0
-    graph = coo_matrix((weight, (rows, cols)), shape=(n + 2, n + 2)).tocsr()  # pairs unique
-    tree = minimum_spanning_tree(graph)
+    tree = minimum_spanning_tree(_graph(particles, contacts(particles, gap=gap)).tocsr())
     tree = (tree + tree.T).tocsr()
     _, pred = breadth_first_order(tree, anode, directed=False, return_predecessors=True)
     if pred[cathode] < 0:

@@ -155,6 +155,13 @@ def _check_finite(x, what):
     return x
 
 
+def _same_pattern(pattern, A) -> bool:
+    """Whether CSR *A* has the sparsity *pattern* ``(indptr, indices)`` (None: no)."""
+    return (pattern is not None and pattern[0].shape == A.indptr.shape
+            and pattern[1].shape == A.indices.shape
+            and np.array_equal(pattern[0], A.indptr) and np.array_equal(pattern[1], A.indices))
+
+
 def _check_matrix(A, what):
     A = sp.csr_matrix(A, dtype=float)
     if A.shape[0] != A.shape[1]:
@@ -219,10 +226,7 @@ class _Pardiso:
         self._A = None
 
     def factor(self, A):
-        same = (self._pattern is not None and self._pattern[0].shape == A.indptr.shape
-                and self._pattern[1].shape == A.indices.shape
-                and np.array_equal(self._pattern[0], A.indptr)
-                and np.array_equal(self._pattern[1], A.indices))
+        same = _same_pattern(self._pattern, A)
         if not np.diff(A.indptr).all():
             raise ConvergenceError(f"direct solver: the {A.shape[0]}x{A.shape[0]} matrix has an "
                                    "empty row (an unknown no equation touches): singular.")
@@ -533,10 +537,7 @@ class Reordered:
         return getattr(self.solver, "factorisations", None)
 
     def _permuted(self, A):
-        key = self._pattern
-        if key is None or not (key[0].shape == A.indptr.shape and key[1].shape == A.indices.shape
-                               and np.array_equal(key[0], A.indptr)
-                               and np.array_equal(key[1], A.indices)):
+        if not _same_pattern(self._pattern, A):
             # renumber the positions 1..nnz once (no zero an operation could drop); their
             # new order is the gather map
             pos = sp.csr_matrix((np.arange(1, A.nnz + 1, dtype=float), A.indices, A.indptr),
@@ -547,7 +548,7 @@ class Reordered:
                 raise RuntimeError(f"Reordered: {A.nnz} entries became {P.nnz}.")
             self._map = P.data.astype(np.intp) - 1
             self._new = (P.indptr, P.indices)
-            self._pattern = key = (A.indptr.copy(), A.indices.copy())
+            self._pattern = (A.indptr.copy(), A.indices.copy())
         return sp.csr_matrix((A.data[self._map], self._new[1], self._new[0]), shape=A.shape)
 
     def factor(self, A):
