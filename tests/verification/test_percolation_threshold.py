@@ -33,6 +33,9 @@ still 3.8 / 8.8 / 12.9 % below the table; and Garboczi's own rows imply a bond n
 threshold B_c = eta_c <V_ex>/v of 2.69, 2.74, 2.76, 2.77, 2.73 for AR 1, 1.5, 2, 3, 4
 (flat, then 2.40 at AR 10), whereas this code gives 2.73 (spheres) -> 2.60 (AR 2), falling
 with elongation as the 2D ellipses do in Xia & Thorpe's data, which this code reproduces.
+Their cell was then reproduced too (2026-12-01, `test_periodic_wrapping_rule_at_garboczis_
+box_sizes`): one fully periodic cube of 50 long semi-axes, percolation = a cluster winding
+around it, gives AR 2 0.2506-0.2521 (+- 0.0013), again not 0.2618.
 """
 import functools
 import math
@@ -198,12 +201,97 @@ def test_ar2_random_spheroids_converge_in_large_boxes():
     "test_overlap.py) and reproduces the exact excluded volume 9.077 v; the pipeline "
     "reproduces spheres (0.2895) and aligned spheroids, and in 2D random ellipses (AR 2, 4) "
     "within 3 % of Xia & Thorpe 1988. The gap to Garboczi's table grows with the aspect "
-    "ratio (AR 1.5: -2 %, 3: -10 %, 4: -15 %). strict: an XPASS means the physics changed "
+    "ratio (AR 1.5: -2 %, 3: -10 %, 4: -15 %). Garboczi's own periodic cell and wrapping "
+    "rule at his box size give 0.251 here too. strict: an XPASS means the physics changed "
     "and must be reviewed."))
 def test_ar2_random_spheroids_within_3pct_of_the_reference():
     est = _ar2_large_boxes()
     msg = f"AR 2: {est.fraction:.4f} +- {est.fraction_se:.4f} vs {PHI_AR2_GARBOCZI}"
     assert abs(est.fraction / PHI_AR2_GARBOCZI - 1) < 0.03, msg
+
+
+def _first_wrap(n, pairs, d, L):
+    """Number of particles (added in index order) at which a cluster first winds around
+    the fully periodic cube: a weighted union-find keeps ``off[x]`` = unwrapped position
+    of ``x`` minus that of its parent; an edge inside one cluster whose loop does not close
+    (|winding| > L/2 in any axis) is a wrapping cluster."""
+    parent = list(range(n))
+    off = [(0.0, 0.0, 0.0)] * n
+
+    def find(x):
+        path = []
+        while parent[x] != x:
+            path.append(x)
+            x = parent[x]
+        cum = (0.0, 0.0, 0.0)
+        for y in reversed(path):  # nearest the root first
+            o = off[y]
+            cum = (o[0] + cum[0], o[1] + cum[1], o[2] + cum[2])
+            off[y], parent[y] = cum, x
+        return x
+
+    birth = pairs.max(axis=1)
+    for e in np.argsort(birth, kind="stable"):
+        a, b = pairs[e]
+        ra, rb = find(a), find(b)
+        oa = off[a] if a != ra else (0.0, 0.0, 0.0)
+        ob = off[b] if b != rb else (0.0, 0.0, 0.0)
+        w = [oa[k] + d[e, k] - ob[k] for k in range(3)]  # pos(rb) - pos(ra) via this edge
+        if ra != rb:
+            parent[rb], off[rb] = ra, tuple(w)
+        elif max(abs(v) for v in w) > 0.5 * L:
+            return int(birth[e]) + 1
+    raise AssertionError("no wrapping cluster: raise the particle count")
+
+
+def _wrapping_fractions(shape, L, reps, seed):
+    """Covered fraction at first wrapping in a fully periodic cube (Garboczi et al.'s cell),
+    one value per realisation; contacts by the package's exact tests."""
+    from scipy.spatial import cKDTree
+
+    from ntransport.percolation.overlap import touching
+    from ntransport.percolation.sampling import random_axes
+
+    rng = np.random.default_rng(seed)
+    n = int(0.5 * L ** 3 / shape.volume)  # eta = 0.5, well above both thresholds
+    out = []
+    for _ in range(reps):
+        c = rng.uniform(0.0, L, (n, 3))
+        pairs = cKDTree(c, boxsize=L).query_pairs(2 * shape.bounding_radius,
+                                                  output_type="ndarray")
+        d = c[pairs[:, 1]] - c[pairs[:, 0]]
+        d -= L * np.round(d / L)
+        if isinstance(shape, Spheroid):
+            M = shape.shape_matrices(random_axes(n, 3, rng))
+            hit = touching(d, M[pairs[:, 0]], M[pairs[:, 1]], inner_radius=shape.radius)
+            pairs, d = pairs[hit], d[hit]
+        k = _first_wrap(n, pairs, d, L)
+        out.append(1.0 - math.exp(-k * shape.volume / L ** 3))
+    return np.array(out)
+
+
+@pytest.mark.slow
+def test_periodic_wrapping_rule_at_garboczis_box_sizes():
+    """Garboczi et al.'s own set-up, the one difference from this code not yet checked:
+    one fully periodic unit cell, a cluster percolates when it wraps around it (here: first
+    winding in any axis), at their box sizes (L = 40 r spheres, L = 50 a for AR 2).
+
+    Spheres must agree with the accepted 0.2895 and AR 2 with this code's electrode
+    spanning plateau 0.2489 +- 0.0004, each within 3 standard errors plus a 0.005
+    allowance for the single box's finite-size shift (the largest shift measured between
+    the rules at these sizes is 0.003). Measured while writing: 10 realisations, spheres
+    0.2872 +- 0.0038, AR 2 0.2506 +- 0.0012 (winding along x only: 0.2930 +- 0.0048 and
+    0.2521 +- 0.0013); with this test's seeds 0.2840 +- 0.0051 and 0.2512 +- 0.0018. AR 2
+    stays 6-9 se below Garboczi's 0.2618, so their spanning rule does not explain the gap
+    either (see the module docstring)."""
+    sph = _wrapping_fractions(Sphere(1.0), 40.0, 12, 5)
+    ell = _wrapping_fractions(Spheroid(1.0, 2.0), 100.0, 8, 6)
+    se_s, se_e = (x.std(ddof=1) / math.sqrt(len(x)) for x in (sph, ell))
+    msg = (f"wrapping: spheres {sph.mean():.4f} +- {se_s:.4f} (L = 40 r), AR 2 "
+           f"{ell.mean():.4f} +- {se_e:.4f} (L = 50 a; Garboczi {PHI_AR2_GARBOCZI})")
+    print(msg)
+    assert abs(sph.mean() - PHI_SPHERES) < 3 * se_s + 0.005, msg
+    assert abs(ell.mean() - 0.2489) < 3 * math.hypot(se_e, 0.0004) + 0.005, msg
 
 
 @pytest.mark.slow
