@@ -123,6 +123,23 @@ def _auto_kind(v) -> str:
     return "sequential"
 
 
+def _off_the_nodes(coord, o, k, extent):
+    """*o* with its component *k* moved off a layer of mesh nodes.
+
+    A cut exactly through element faces (the centre of a voxel mesh with an even number
+    of voxels, a plane of a structured box) is cut from the elements on both sides: the
+    section then carries zero-area triangles and both sides' regions, which drew spurious
+    region outlines. Such a plane is moved halfway to the next layer of nodes above it
+    (below it at the top face), so it passes through the interior of one element layer."""
+    tol = 1e-9 * float(extent[k])
+    if not np.any(np.abs(coord - o[k]) <= tol):
+        return o
+    above, below = coord[coord > o[k] + tol], coord[coord < o[k] - tol]
+    o = o.copy()
+    o[k] = 0.5 * (o[k] + (above.min() if above.size else below.max()))
+    return o
+
+
 def _slice(domain, values, where, axis, origin):
     """Triangulated planar cut of a 3D domain: (xy in m, triangles, values on it, region
     per triangle, axis labels)."""
@@ -133,7 +150,8 @@ def _slice(domain, values, where, axis, origin):
     grid = to_pyvista(domain, **{key: data})
     normal = {"x": (1, 0, 0), "y": (0, 1, 0), "z": (0, 0, 1)}[axis]
     lo, hi = domain.mesh.p.min(axis=1), domain.mesh.p.max(axis=1)
-    o = 0.5 * (lo + hi) if origin is None else np.asarray(origin, float)
+    o = 0.5 * (lo + hi) if origin is None else np.array(origin, float)
+    o = _off_the_nodes(domain.mesh.p[normal.index(1)], o, normal.index(1), hi - lo)
     cut = grid.slice(normal=normal, origin=o).triangulate()
     if cut.n_cells == 0:
         raise ValueError(f"the slice normal to {axis} through {o} misses the mesh.")

@@ -159,3 +159,27 @@ def test_region_labels_of_dispersed_regions_do_not_cover_each_other():
         for j in range(i + 1, 3):
             (xi, yi, ni), (xj, yj, nj) = pos[i], pos[j]
             assert abs(xi - xj) >= 0.01 * (len(ni) + len(nj)) or abs(yi - yj) >= 0.06
+
+
+def test_a_cut_through_element_faces_is_moved_into_one_element_layer():
+    """The default cut of a box with an even number of element layers lies exactly on
+    element faces; it used to take triangles (and regions) from both sides, and the
+    zero-area ones drew stray region outlines (percolation current_map.png). Here the
+    half x < L/2 holds region "a" in one quadrant, the half x > L/2 is all "b": the cut
+    must see one side only, with no degenerate triangle."""
+    L = 4e-6
+    m = skfem.MeshTet.init_tensor(*(np.linspace(0, L, 5),) * 3)
+    c = m.p[:, m.t].mean(axis=1)
+    a = (c[0] < L / 2) & (c[1] < L / 2)
+    d = Domain.from_arrays(m.p.T, m.t.T, {"a": np.nonzero(a)[0], "b": np.nonzero(~a)[0]})
+    tri, _, _, reg, names = style._triangulation(d, d.mesh.p[0], axis="x")
+    assert names == ("y", "z")
+    assert set(np.unique(reg)) == {d.region_names.index("b")}
+    xy = np.c_[tri.x, tri.y][tri.triangles]
+    u, v = xy[:, 1] - xy[:, 0], xy[:, 2] - xy[:, 0]
+    area = 0.5 * np.abs(u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0])
+    assert area.min() > 1e-6 * area.max()
+    np.testing.assert_allclose(area.sum(), (L * 1e6) ** 2, rtol=1e-12)
+    # an origin inside an element layer is kept as given
+    tri2, *_ = style._triangulation(d, d.mesh.p[0], axis="x", origin=(1.3e-6, 0, 0))
+    assert len(tri2.triangles) > 0
