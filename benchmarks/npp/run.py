@@ -18,8 +18,12 @@ Timed per code:
   ``DirectSolver`` keeps it while the pattern holds, NGSolve's ``MKLPardiso.Update()``).
 
 ntransport factorises its Jacobian numbered node by node, as ``solve.npp.run`` does
-(``solve.linear.Reordered``); "ntransport field-order" is the same code with the
-field-by-field numbering it used before (one more variant in the same rounds).
+(``solve.linear.Reordered``), with ``DirectSolver``'s default precision: at 150 k unknowns
+(>= ``MIXED_MIN``) single-precision LU factors, the solution refined in double until it
+passes the double-precision backward-error test (the accuracy of a double LU; NGSolve's
+PARDISO factorises in double). "ntransport double-LU" is the same code with
+``precision="double"`` (one more variant in the same rounds). Until 2026-12-01 17:30 UTC
+that variant was the field-by-field numbering ("field-order"; README section 1).
 
     nice -n 5 python benchmarks/npp/run.py --threads 1 2 --repeats 3
 """
@@ -37,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 
-def ours_setup(n, node_order=True):
+def ours_setup(n, node_order=True, precision="auto"):
     import numpy as np
     import skfem
 
@@ -59,8 +63,10 @@ def ours_setup(n, node_order=True):
     u = initial_unknowns(sy)
     # what ntransport.solve.npp.run factorises: from NODE_ORDER_MIN unknowns (here) the
     # Jacobian numbered node by node (Reordered); node_order=False is the field-by-field
-    # numbering used before 2026-12-01
-    solver = sy.linear_solver(DirectSolver()) if node_order else DirectSolver()
+    # numbering used before 2026-12-01. From MIXED_MIN unknowns (here) DirectSolver's LU is
+    # single precision, refined to double accuracy; precision="double" is the LU before
+    solver = DirectSolver(precision=precision)
+    solver = sy.linear_solver(solver) if node_order else solver
     return dict(sy=sy, u=u, solver=solver, rng=np.random.default_rng(0))
 
 
@@ -157,8 +163,8 @@ def worker(n, repeats, threads):
         ng_iteration(g)
     rec = dict(environment=environment(threads_requested=threads), n=n, rounds=[])
     times = {k: [] for k in ("ntransport first", "ngsolve first", "ntransport next",
-                             "ngsolve next", "ntransport field-order first",
-                             "ntransport field-order next")}
+                             "ngsolve next", "ntransport double-LU first",
+                             "ntransport double-LU next")}
     for r in range(repeats):
         # fresh mesh objects each round: the 'first' iteration pays the analysis
         rnd = dict(loadavg=list(os.getloadavg()))
@@ -172,12 +178,12 @@ def worker(n, repeats, threads):
         times["ngsolve first"].append(tn)
         tn2, stn2 = ng_iteration(g)
         times["ngsolve next"].append(tn2)
-        s = ours_setup(n, node_order=False)
+        s = ours_setup(n, precision="double")
         tf, stf = ours_iteration(s)
-        times["ntransport field-order first"].append(tf)
+        times["ntransport double-LU first"].append(tf)
         tf2, stf2 = ours_iteration(s)
-        times["ntransport field-order next"].append(tf2)
-        rnd.update(ntransport=[st, st2], ngsolve=[stn, stn2], ntransport_field_order=[stf, stf2])
+        times["ntransport double-LU next"].append(tf2)
+        rnd.update(ntransport=[st, st2], ngsolve=[stn, stn2], ntransport_double_lu=[stf, stf2])
         rec["rounds"].append(rnd)
         print(f"{threads} thr round {r}: " + ", ".join(f"{k} {v[-1]:.2f} s"
                                                         for k, v in times.items()), flush=True)
