@@ -42,7 +42,7 @@ import scipy.sparse.linalg as spla
 from ..errors import ConfigError, ConvergenceError, suggest
 
 __all__ = ["DirectSolver", "AMGSolver", "CGSolver", "Reordered", "make_solver", "solve",
-           "DIRECT_LIMIT", "MIXED_MIN", "pardiso_available", "norm2", "mkl_threads"]
+           "DIRECT_LIMIT", "MIXED_MIN", "MIXED_ROW_NNZ", "pardiso_available", "norm2", "mkl_threads"]
 
 log = logging.getLogger(__name__)
 
@@ -279,13 +279,17 @@ def _superlu(A, single=False):
     return lambda b: np.asarray(lu.solve(np.asarray(b, dtype=dtype)), dtype=float)
 
 
-#: ``DirectSolver(precision="auto")`` factorises systems of at least this many unknowns in
-#: single precision and refines the solution in double (see :class:`DirectSolver`). Below
-#: it the refinement solves cost what the cheaper factorisation saves: measured on the
-#: 11 k-unknown phase-field Jacobian (PARDISO, 1 thread) 15.0 -> 11.7 ms for the
-#: factorisation against two extra solves + residuals of ~1.6 ms each; from 30 k up the
-#: factorisation is 38-47 % cheaper (benchmarks/README.md, section 8).
+#: ``DirectSolver(precision="auto")`` factorises a system in single precision and refines
+#: the solution in double (see :class:`DirectSolver`) when it has at least `MIXED_MIN`
+#: unknowns and at least `MIXED_ROW_NNZ` nonzeros per row on average. Measured
+#: (benchmarks/linear/mixed_precision.py, refactorisation + solve incl. refinement, mixed
+#: against double, 1 / 2 threads): NPP Jacobian 150 k (3 fields, 12 per row) 0.73 / 0.86,
+#: 3D P1 Poisson 30 k (14 per row) 0.61 / 0.83, but 2D P1 Poisson (7 per row) 1.10 / 1.28
+#: at 263 k and 0.94 / 0.95 at 1.05 M (small supernodes: the factorisation does not get
+#: cheaper, the two refinement solves are extra), and the 11 k phase-field Jacobian
+#: 0.95 / 1.03.
 MIXED_MIN = 20_000
+MIXED_ROW_NNZ = 10
 #: refinement steps a mixed-precision solve may take before it falls back to double
 REFINE_MAXITER = 10
 
@@ -340,7 +344,8 @@ class DirectSolver:
         LU's. A matrix whose values do not fit float32, or whose refinement stalls (too
         ill-conditioned for float32 factors), is factorised in double instead, and this
         solver stays in double from then on (``fallbacks`` counts them). ``"auto"``:
-        mixed from `MIXED_MIN` unknowns, double below.
+        mixed from `MIXED_MIN` unknowns with `MIXED_ROW_NNZ` nonzeros per row (3D and
+        multi-field systems, where it was measured faster), double otherwise.
 
     One instance holds one factorisation: ``factor`` invalidates the solve function of
     the previous call (use one instance per matrix you need at the same time).
@@ -373,7 +378,8 @@ class DirectSolver:
     def _mixed(self, A) -> bool:
         if self.precision == "double" or self.fallbacks:
             return False
-        if self.precision == "auto" and A.shape[0] < MIXED_MIN:
+        if self.precision == "auto" and (A.shape[0] < MIXED_MIN
+                                         or A.nnz < MIXED_ROW_NNZ * A.shape[0]):
             return False
         return _float32_safe(A)
 

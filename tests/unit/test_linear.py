@@ -434,15 +434,23 @@ def test_mixed_precision_falls_back_to_double_when_float32_cannot_refine(backend
         assert tiny.refinement_steps == 0 and tiny.fallbacks == 0
 
 
-def test_auto_precision_is_mixed_from_mixed_min_unknowns():
-    from ntransport.solve.linear import MIXED_MIN
+def test_auto_precision_is_mixed_for_large_dense_row_systems():
+    """'auto': mixed from MIXED_MIN unknowns with MIXED_ROW_NNZ nonzeros per row (banded
+    test matrices of 11 and 3 diagonals), double otherwise."""
+    from ntransport.solve.linear import MIXED_MIN, MIXED_ROW_NNZ
 
-    for n, mixed in ((MIXED_MIN - 1, False), (MIXED_MIN, True)):
-        A = sp.diags([np.full(n - 1, -1.0), np.full(n, 4.0), np.full(n - 1, -1.0)],
-                     [-1, 0, 1], format="csr")
+    def banded(n, half):
+        offs = range(-half, half + 1)
+        return sp.diags([np.full(n - abs(k), 4.0 * half if k == 0 else -1.0) for k in offs],
+                        list(offs), format="csr")
+
+    half = MIXED_ROW_NNZ // 2
+    for n, half, mixed in ((MIXED_MIN - 1, half, False), (MIXED_MIN, half, True),
+                           (MIXED_MIN, 1, False)):
+        A = banded(n, half)
         s = DirectSolver()
         x = s.factor(A)(np.ones(n))
-        assert (s.refinement_steps > 0) == mixed
+        assert (s.refinement_steps > 0) == mixed, (n, half)
         assert np.linalg.norm(A @ x - 1.0) <= 1e-12 * np.sqrt(n)
     with pytest.raises(ConfigError, match="precision must be"):
         DirectSolver(precision="half")
