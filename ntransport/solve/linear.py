@@ -10,6 +10,8 @@ reused for every right-hand side with the same matrix.
   every Newton iteration and time step of a run pays only the numeric factorisation
   (measured 5.4x faster than SuperLU on the phase-field Jacobian, PERFORMANCE-FACTS).
   Elsewhere SuperLU (scipy) with COLAMD ordering -- portable, slower, same answers.
+  Large 3D and multi-field systems are factorised in single precision and the solution
+  refined in double to a double LU's accuracy (``precision``; 14-39 % faster there).
 * :class:`AMGSolver` -- CG preconditioned by a smoothed-aggregation AMG V-cycle
   (:mod:`ntransport.solve.amg`: pyamg's compiled aggregation and Gauss-Seidel kernels,
   CSR levels, optional single-precision hierarchy and reuse across Newton/time steps),
@@ -284,7 +286,7 @@ def _superlu(A, single=False):
 #: unknowns and at least `MIXED_ROW_NNZ` nonzeros per row on average. Measured
 #: (benchmarks/linear/mixed_precision.py, refactorisation + solve incl. refinement, mixed
 #: against double, 1 / 2 threads): NPP Jacobian 150 k (3 fields, 12 per row) 0.73 / 0.86,
-#: 3D P1 Poisson 30 k (14 per row) 0.61 / 0.83, but 2D P1 Poisson (7 per row) 1.10 / 1.28
+#: 3D P1 Poisson 30 k (13.5 per row) 0.61 / 0.83, but 2D P1 Poisson (5 per row) 1.10 / 1.28
 #: at 263 k and 0.94 / 0.95 at 1.05 M (small supernodes: the factorisation does not get
 #: cheaper, the two refinement solves are extra), and the 11 k phase-field Jacobian
 #: 0.95 / 1.03.
