@@ -240,8 +240,19 @@ class _Pardiso:
                                    "empty row (an unknown no equation touches): singular.")
         self._s._check_A(A)
         dtype = np.float32 if self.single else np.float64
-        Ak = sp.csr_matrix((A.data.astype(dtype), A.indices, A.indptr), shape=A.shape) \
-            if self.single else A
+        # PARDISO tests some pivots against absolute thresholds: a well-conditioned matrix
+        # of tiny scale (1e-14 * I, a diagonal block in SI units) came back unsolved. A
+        # power-of-two scale to a largest entry in [0.5, 1) is exact in floating point, so
+        # the answers are otherwise unchanged bit for bit; |log2| <= 8 is left alone.
+        amax = float(np.abs(A.data).max()) if A.nnz else 0.0
+        e = math.frexp(amax)[1] if amax > 0 else 0
+        scale = math.ldexp(1.0, -e) if abs(e) > 8 else 1.0
+        if self.single or scale != 1.0:
+            data = A.data * scale if scale != 1.0 else A.data
+            Ak = sp.csr_matrix((data.astype(dtype, copy=False), A.indices, A.indptr),
+                               shape=A.shape)
+        else:
+            Ak = A
         self._s.set_phase(22 if same else 12)
         try:
             self._s._call_pardiso(Ak, np.zeros((A.shape[0], 1), dtype))
@@ -263,7 +274,7 @@ class _Pardiso:
             if b.shape[0] != A.shape[0]:
                 raise ValueError(f"right-hand side has {b.shape[0]} rows, the matrix "
                                  f"{A.shape[0]}.")
-            bb = np.asfortranarray(b, dtype=dtype)
+            bb = np.asfortranarray(b * scale if scale != 1.0 else b, dtype=dtype)
             self._s.set_phase(33)
             return np.asarray(self._s._call_pardiso(Ak, bb), dtype=float)
 
