@@ -193,9 +193,11 @@ class _Pardiso:
     (factorisation only) while the pattern is unchanged, 33 (solve) per right-hand side.
 
     ``single=True``: MKL's single-precision mode (``iparm[27] = 1``): the matrix values,
-    the factors and the right-hand sides are float32 (the caller refines in double)."""
+    the factors and the right-hand sides are float32 (the caller refines in double).
+    ``ordering``: ``"metis"`` (nested dissection, ``iparm[1] = 2``) or
+    ``"minimum-degree"`` (``iparm[1] = 0``)."""
 
-    def __init__(self, single: bool = False):
+    def __init__(self, single: bool = False, ordering: str = "metis"):
         _locate_mkl()
         import pypardiso
 
@@ -220,6 +222,8 @@ class _Pardiso:
         # off a refactorisation + solve from 11 k to 1 M unknowns, residuals 1e-11..1e-15.
         for i, v in PARDISO_IPARM.items():
             self._s.set_iparm(i + 1, v)  # set_iparm is 1-based
+        if ordering == "minimum-degree":
+            self._s.set_iparm(2, 0)
         # repeatable on several threads: iparm[33] (MKL's thread count for conditional
         # numerical reproducibility) fixes how the parallel factorisation splits its sums.
         # Without it, six fresh factorisations of one system on 2 threads differed in their
@@ -359,12 +363,18 @@ class DirectSolver:
         solver stays in double from then on (``fallbacks`` counts them). ``"auto"``:
         mixed from `MIXED_MIN` unknowns with `MIXED_ROW_NNZ` nonzeros per row (3D and
         multi-field systems, where it was measured faster), double otherwise.
+    ordering : {"metis", "minimum-degree"}
+        PARDISO's fill-reducing ordering: nested dissection (METIS, the default: fastest
+        on large systems) or minimum degree, which factorises the small 2D three-field
+        phase-field Jacobians 25 % faster (benchmarks/README.md, section 8). SuperLU
+        always uses COLAMD.
 
     One instance holds one factorisation: ``factor`` invalidates the solve function of
     the previous call (use one instance per matrix you need at the same time).
     """
 
-    def __init__(self, backend: str = "auto", precision: str = "auto"):
+    def __init__(self, backend: str = "auto", precision: str = "auto",
+                 ordering: str = "metis"):
         if backend not in ("auto", "pardiso", "superlu"):
             raise ConfigError(f"DirectSolver: backend must be 'auto', 'pardiso' or 'superlu', "
                               f"got {backend!r}.{suggest(str(backend), ['pardiso', 'superlu'])}")
@@ -372,6 +382,10 @@ class DirectSolver:
             raise ConfigError(f"DirectSolver: precision must be 'auto', 'double' or 'mixed', "
                               f"got {precision!r}."
                               f"{suggest(str(precision), ['auto', 'double', 'mixed'])}")
+        if ordering not in ("metis", "minimum-degree"):
+            raise ConfigError(f"DirectSolver: ordering must be 'metis' or 'minimum-degree', "
+                              f"got {ordering!r}."
+                              f"{suggest(str(ordering), ['metis', 'minimum-degree'])}")
         if backend == "pardiso" and not pardiso_available():
             raise ConfigError("DirectSolver: backend='pardiso' but pypardiso/MKL is not "
                               "installed here; `pip install ntransport[pardiso]` (x86-64 only) "
@@ -380,13 +394,15 @@ class DirectSolver:
             backend = "pardiso" if pardiso_available() else "superlu"
         self.backend = backend
         self.precision = precision
+        self.ordering = ordering
         self._handles = {}  # PARDISO handle per precision (True: single)
         self.factorisations = 0
         self.fallbacks = 0
         self.refinement_steps = 0
 
     def __repr__(self):
-        return f"DirectSolver(backend={self.backend!r}, precision={self.precision!r})"
+        return (f"DirectSolver(backend={self.backend!r}, precision={self.precision!r}, "
+                f"ordering={self.ordering!r})")
 
     def _mixed(self, A) -> bool:
         if self.precision == "double" or self.fallbacks:
@@ -399,7 +415,7 @@ class DirectSolver:
     def _factor(self, A, single):
         if self.backend == "pardiso":
             if single not in self._handles:
-                self._handles[single] = _Pardiso(single=single)
+                self._handles[single] = _Pardiso(single=single, ordering=self.ordering)
             return self._handles[single].factor(A)
         return _superlu(A, single=single)
 

@@ -304,7 +304,7 @@ def _job(name, label, built, checkpoints, progress):
     belongs to one thread), a progress bar over simulated time, ``alive()`` every step."""
     from ..io.artifacts import slug
     from ..solve.linear import DirectSolver
-    from ..solve.phasefield import solve
+    from ..solve.phasefield import default_solver, solve
     from .progress import TimeBar
 
     prob, xi0, opts, info = built
@@ -316,7 +316,7 @@ def _job(name, label, built, checkpoints, progress):
                 bar.to(t)
 
             return solve(prob, xi0, store=checkpoints, key=slug(label), progress=step,
-                         info={"label": label, **info}, solver=DirectSolver(),
+                         info={"label": label, **info}, solver=default_solver(),
                          elastic_solver=DirectSolver(), **opts)
 
     return job

@@ -470,3 +470,24 @@ def test_tiny_scale_matrices_are_solved_and_power_of_two_scaling_is_exact(backen
     x = DirectSolver(backend, precision="double").factor(A)(b)
     y = DirectSolver(backend, precision="double").factor(A * 2.0 ** -60)(b)
     assert np.array_equal(y, x * 2.0 ** 60)
+
+
+@pytest.mark.parametrize("backend", _backends())
+def test_minimum_degree_ordering_gives_the_same_answer(backend):
+    """ordering='minimum-degree' (PARDISO iparm[1] = 0; the phase-field runs' choice)
+    solves a nonsymmetric system to round-off like METIS; unknown names are refused."""
+    from ntransport.solve.phasefield import default_solver
+
+    A = poisson(25)
+    A = (A + sp.random(*A.shape, density=2e-3, random_state=1) * 0.1).tocsr()
+    b = np.random.default_rng(4).standard_normal(A.shape[0])
+    s = DirectSolver(backend, ordering="minimum-degree")
+    x = s.factor(A)(b)
+    y = DirectSolver(backend).factor(A)(b)
+    assert np.linalg.norm(A @ x - b) <= 1e-12 * np.linalg.norm(b)
+    np.testing.assert_allclose(x, y, rtol=1e-10, atol=1e-12 * np.abs(y).max())
+    if backend == "pardiso":
+        assert s._handles[False]._s.iparm[1] == 0
+    assert default_solver().ordering == "minimum-degree"
+    with pytest.raises(ConfigError, match="ordering must be"):
+        DirectSolver(ordering="metiss")
