@@ -44,7 +44,8 @@ import scipy.sparse.linalg as spla
 from ..errors import ConfigError, ConvergenceError, suggest
 
 __all__ = ["DirectSolver", "AMGSolver", "CGSolver", "Reordered", "make_solver", "solve",
-           "DIRECT_LIMIT", "MIXED_MIN", "MIXED_ROW_NNZ", "pardiso_available", "norm2", "mkl_threads"]
+           "DIRECT_LIMIT", "MIXED_MIN", "MIXED_ROW_NNZ", "pardiso_available", "norm2",
+           "mkl_threads"]
 
 log = logging.getLogger(__name__)
 
