@@ -228,10 +228,15 @@ class _Pardiso:
         # repeatable on several threads: iparm[33] (MKL's thread count for conditional
         # numerical reproducibility) fixes how the parallel factorisation splits its sums.
         # Without it, six fresh factorisations of one system on 2 threads differed in their
-        # last bits in 7 of 10 trials; with it, none did, at the same speed
+        # last bits in 7 of 10 trials; with it, none did, at the same factorisation speed
         # (benchmarks/README.md, section 8). The handle keeps the thread count it was made
-        # with (see mkl_threads), so the value is that count.
-        self._s.set_iparm(34, _mkl_max_threads())
+        # with (see mkl_threads), so the value is that count. On one thread it is left
+        # off: one thread is repeatable without it (6 handles x 4 processes, 16 k and 150 k
+        # unknowns: identical bits), and it makes every solve 1.5-2x slower (150 k NPP
+        # Jacobian, 1 thread: 64 -> 95 ms; single precision 40 -> 68 ms).
+        threads = _mkl_max_threads()
+        if threads > 1:
+            self._s.set_iparm(34, threads)
         self.single = bool(single)
         if self.single:
             self._s.set_iparm(28, 1)  # iparm[27] = 1: single precision
