@@ -25,18 +25,6 @@ import numpy as np
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parents[0] / "npp"))
-
-
-def npp_jacobian_node_order():
-    from run import ours_setup
-
-    st = ours_setup(223)
-    u = st["u"]
-    uk = u * (1 + 0.01 * np.random.default_rng(0).standard_normal(u.size))
-    J = st["sy"].residual_jacobian(uk, 0.0, 1.0, -u)[1].tocsr()
-    o = st["sy"].node_order()
-    return J[o][:, o].tocsr()
 
 
 def compare(A, repeats):
@@ -73,7 +61,7 @@ def main(repeats=5):
     import pardiso_settings as ps
 
     mats = {"phase-field Jacobian": ps.phasefield_jacobian,
-            "NPP Jacobian 150 k (node order)": npp_jacobian_node_order,
+            "NPP Jacobian 150 k (node order)": lambda: ps.npp_jacobian(node_order=True),
             "2D Poisson 263 k": lambda: ps.poisson(2, 8),
             "2D Poisson 1.05 M": lambda: ps.poisson(2, 9),
             "3D Poisson 30 k": lambda: ps.poisson(3, 5)}

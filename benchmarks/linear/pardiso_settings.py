@@ -101,15 +101,21 @@ def compare(A, repeats):
     return out
 
 
-def npp_jacobian():
-    """The NPP benchmark's Jacobian (benchmarks/npp: 223 x 223 squares, P1 c+, c-, phi)."""
+def npp_jacobian(node_order=False):
+    """The NPP benchmark's Jacobian (benchmarks/npp: 223 x 223 squares, P1 c+, c-, phi),
+    numbered field by field as assembled, or node by node (``node_order=True``: as
+    ``solve.npp.run`` factorises it)."""
     sys.path.insert(0, str(ROOT / "benchmarks" / "npp"))
     from run import ours_setup
 
     st = ours_setup(223)
     u = st["u"]
     uk = u * (1 + 0.01 * np.random.default_rng(0).standard_normal(u.size))
-    return st["sy"].residual_jacobian(uk, 0.0, 1.0, -u)[1].tocsr()
+    J = st["sy"].residual_jacobian(uk, 0.0, 1.0, -u)[1].tocsr()
+    if node_order:
+        o = st["sy"].node_order()
+        J = J[o][:, o].tocsr()
+    return J
 
 
 def main(repeats=5, out=None):

@@ -241,7 +241,6 @@ class _Pardiso:
         if self.single:
             self._s.set_iparm(28, 1)  # iparm[27] = 1: single precision
         self._pattern = None
-        self._A = None
 
     def factor(self, A):
         same = _same_pattern(self._pattern, A)
@@ -272,7 +271,6 @@ class _Pardiso:
                                    "electrode or a fixed potential?") from exc
         if not same:
             self._pattern = (A.indptr.copy(), A.indices.copy())
-        self._A = A
         token = object()
         self._token = token
 
@@ -321,11 +319,11 @@ def _float32_safe(A) -> bool:
     """Whether the nonzero values of *A* survive a cast to float32 (no overflow to inf,
     no underflow into the subnormals, with a margin of 1e4 for the factors' growth)."""
     a = np.abs(A.data)
-    a = a[a > 0]
-    if a.size == 0:
+    amin = np.min(a, where=a > 0, initial=np.inf)  # smallest nonzero, without a copy
+    if not np.isfinite(amin):
         return False
     fi = np.finfo(np.float32)
-    return bool(a.max() < fi.max * 1e-4 and a.min() > fi.tiny * 1e4)
+    return bool(a.max() < fi.max * 1e-4 and amin > fi.tiny * 1e4)
 
 
 def _refine(A, solve32, b, anorm):
@@ -336,8 +334,8 @@ def _refine(A, solve32, b, anorm):
     do not reach the test (then the matrix is too ill-conditioned for float32 factors)."""
     tol = anorm * np.finfo(float).eps * math.sqrt(A.shape[0])
     x = solve32(b)
-    prev = math.inf
-    for k in range(REFINE_MAXITER + 1):
+    prev, k = math.inf, 0
+    while True:
         r = b - A @ x
         rn = np.abs(r).max(axis=0)
         xn = np.abs(x).max(axis=0)
@@ -346,9 +344,8 @@ def _refine(A, solve32, b, anorm):
             return x, k
         if not np.isfinite(q) or q > 0.5 * prev or k == REFINE_MAXITER:
             return None, k
-        prev = q
+        prev, k = q, k + 1
         x = x + solve32(r)
-    return None, REFINE_MAXITER
 
 
 class DirectSolver:

@@ -16,6 +16,9 @@ from ntransport.solve.linear import (
 )
 
 
+#: the portable backend, and PARDISO where installed ("auto" falls back to SuperLU)
+BACKENDS = ["superlu", "auto"]
+
 def poisson(n=30):
     m = skfem.MeshTri.init_tensor(np.linspace(0, 1, n), np.linspace(0, 1, n))
     b = skfem.Basis(m, skfem.ElementTriP1())
@@ -341,7 +344,7 @@ def _two_field_system(seed=0):
                     [-C, 2 * A]]).tocsr(), m
 
 
-@pytest.mark.parametrize("backend", ["superlu", "auto"])  # auto: PARDISO where installed
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_reordered_solver_returns_the_plain_answer_in_the_original_numbering(backend):
     from ntransport.solve.linear import Reordered
 
@@ -380,13 +383,7 @@ def test_reordered_solver_refuses_what_is_not_a_permutation():
         Reordered(DirectSolver(), np.arange(3)).factor(sp.identity(4, format="csr"))
 
 
-def _backends():
-    from ntransport.solve.linear import pardiso_available
-
-    return ["superlu"] + (["pardiso"] if pardiso_available() else [])
-
-
-@pytest.mark.parametrize("backend", _backends())
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_mixed_precision_refines_to_double_accuracy(backend):
     """Single-precision LU + refinement in double (LAPACK dsgesv's scheme) on a
     nonsymmetric 2D system with 4 225 unknowns: the answer passes the double-precision
@@ -408,7 +405,7 @@ def test_mixed_precision_refines_to_double_accuracy(backend):
     assert mixed.refinement_steps >= 1 and mixed.fallbacks == 0
 
 
-@pytest.mark.parametrize("backend", _backends())
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_mixed_precision_falls_back_to_double_when_float32_cannot_refine(backend):
     """The 1D Laplacian on 20 000 nodes with a Dirichlet end (cond ~ 1.6e9, beyond float32's
     1/eps): refinement stalls, the solver factorises in double, solves to round-off and
@@ -459,7 +456,7 @@ def test_auto_precision_is_mixed_for_large_dense_row_systems():
         DirectSolver(precision="half")
 
 
-@pytest.mark.parametrize("backend", _backends())
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_tiny_scale_matrices_are_solved_and_power_of_two_scaling_is_exact(backend):
     """A well-conditioned matrix of tiny overall scale (SI units: 1e-20 * I, a mass or
     capacitance block) is solved, not reported singular (PARDISO refused pivots below
@@ -475,7 +472,7 @@ def test_tiny_scale_matrices_are_solved_and_power_of_two_scaling_is_exact(backen
     assert np.array_equal(y, x * 2.0 ** 60)
 
 
-@pytest.mark.parametrize("backend", _backends())
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_minimum_degree_ordering_gives_the_same_answer(backend):
     """ordering='minimum-degree' (PARDISO iparm[1] = 0; the phase-field runs' choice)
     solves a nonsymmetric system to round-off like METIS; unknown names are refused."""
@@ -489,7 +486,7 @@ def test_minimum_degree_ordering_gives_the_same_answer(backend):
     y = DirectSolver(backend).factor(A)(b)
     assert np.linalg.norm(A @ x - b) <= 1e-12 * np.linalg.norm(b)
     np.testing.assert_allclose(x, y, rtol=1e-10, atol=1e-12 * np.abs(y).max())
-    if backend == "pardiso":
+    if s.backend == "pardiso":
         assert s._handles[False]._s.iparm[1] == 0
     assert default_solver().ordering == "minimum-degree"
     with pytest.raises(ConfigError, match="ordering must be"):
