@@ -54,6 +54,7 @@ _LAZY = {
     "aligned_filaments": ("ntransport.geometry.filaments", "aligned_filaments"),
     "electrode_with_defect": ("ntransport.geometry.defect", "electrode_with_defect"),
     "electrolyte_above_curve": ("ntransport.geometry.defect", "electrolyte_above_curve"),
+    "split_elements": ("ntransport.geometry.split", "split_elements"),
     "BoundaryLayer": ("ntransport.geometry.refinement", "BoundaryLayer"),
     "LimitError": ("ntransport.geometry.guards", "LimitError"),
     # materials

@@ -2,9 +2,11 @@
 
 Builds the conduction benchmark composites (2D: 1000 disks, 0.96 M triangles; 3D: 200
 spheres, 1.0 M tetrahedra) with ``particle_composite`` and times the gmsh stages (CAD,
-mesh, gmsh -> Domain) for gmsh thread counts, algorithms and the 3D optimisation pass;
-records wall and CPU seconds, the element count and the minimum element quality (gmsh
-SICN; 1 = equilateral). Variants run interleaved, ``--repeats`` rounds.
+mesh, gmsh -> Domain) for gmsh thread counts, algorithms, the 3D optimisation pass and
+``split=1`` (gmsh at twice the size, every element split once, new interface nodes on the
+spheres/disks); records wall and CPU seconds, the element count, the minimum gmsh SICN of
+the mesh gmsh made, and the mean-ratio quality (1 = equilateral) of the final mesh, the
+same measure for every variant. Variants run interleaved, ``--repeats`` rounds.
 
     nice -n 5 python benchmarks/meshing/run.py --dims 2 3 --repeats 2
 """
@@ -21,6 +23,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE.parent / "conduction"))
 
+import numpy as np  # noqa: E402
 from common import environment, stats  # noqa: E402
 
 VARIANTS = {
@@ -30,10 +33,13 @@ VARIANTS = {
         # the tile size before 2026-12-01 (60 k triangles per tile instead of 8 k)
         "Delaunay(5), 2 threads, 60k-triangle tiles": dict(algorithm=5, threads=2,
                                                           triangles_per_tile=60_000),
+        "Delaunay(5), 2 threads, split 1": dict(algorithm=5, threads=2, split=1),
     },
     3: {
         "HXT(10), optimize, 1 thread": dict(algorithm=10, threads=1, optimize=True),
         "HXT(10), optimize, 2 threads": dict(algorithm=10, threads=2, optimize=True),
+        "HXT(10), optimize, 2 threads, split 1": dict(algorithm=10, threads=2, optimize=True,
+                                                      split=1),
         # "HXT(10), no gmsh optimize" was measured once (-20 % mesh time) and left inverted
         # tetrahedra (min SICN <= 0); ntransport's mesh checks now refuse that mesh
         # ("90 of 1031730 cells have zero volume"), so it is no longer a variant
@@ -60,8 +66,6 @@ def one(dim, size, opts):
         for et in g.model.mesh.getElementTypes(d):
             tags, _ = g.model.mesh.getElementsByType(et)
             q.append(g.model.mesh.getElementQualities(tags, "minSICN"))
-        import numpy as np
-
         quality["min_sicn"] = float(min(x.min() for x in q))
         quality["p01_sicn"] = float(np.percentile(np.concatenate(q), 1))
 
@@ -74,13 +78,20 @@ def one(dim, size, opts):
         t0, c0 = time.perf_counter(), time.process_time()
         d = particle_composite(c["box"], volume_fraction=c["volume_fraction"], radius=r, seed=0,
                                mesh_size=c["mesh_size"], threads=opts["threads"],
-                               algorithm=opts["algorithm"])
+                               algorithm=opts["algorithm"], split=opts.get("split", 0))
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     finally:
         _occ.generate = orig
         composite._TRIANGLES_PER_TILE = tiles
     assert not gmsh.isInitialized()
+    from ntransport.geometry.mesh_checks import mean_ratio
+
+    q = mean_ratio(d.mesh.p, d.mesh.t)
+    quality.update(mean_ratio_min=float(q.min()), mean_ratio_p01=float(np.percentile(q, 1)),
+                   mean_ratio_p001=float(np.percentile(q, 0.1)))
     return dict(wall=wall, cpu=cpu, elements=int(d.mesh.nelements),
+                volume_fraction=float(d.info["volume_fraction"]),
+                split_reverted=int(d.info.get("split_reverted", 0)),
                 stages=dict(d.info["timings"]), **quality)
 
 
@@ -101,7 +112,8 @@ def main(argv=None):
                 raw[name].append(res)
                 print(f"{dim}D round {r} {name:42s} wall {res['wall']:6.1f} s  cpu "
                       f"{res['cpu']:6.1f} s  mesh {res['stages']['mesh']:5.1f} s  "
-                      f"{res['elements']:,} el  minSICN {res['min_sicn']:.3f}", flush=True)
+                      f"{res['elements']:,} el  minSICN {res['min_sicn']:.3f}  mean ratio min "
+                      f"{res['mean_ratio_min']:.3f} p1 {res['mean_ratio_p01']:.3f}", flush=True)
         for name, runs in raw.items():
             rec["variants"][name] = dict(
                 wall=stats([x["wall"] for x in runs]), cpu=stats([x["cpu"] for x in runs]),

@@ -10,6 +10,7 @@ from .gmsh_io import from_gmsh, gmsh_session, read_mesh
 from .host_guest import ceramic_in_polymer, host_guest, polymer_in_ceramic
 from .layers import layered_stack
 from .placement import Particles, place_particles
+from .split import split_elements
 from .structured import graded_points, layered_rectangle, strip
 
 __all__ = [
@@ -17,5 +18,5 @@ __all__ = [
     "layered_stack", "particle_composite", "ceramic_in_polymer", "polymer_in_ceramic",
     "host_guest", "aligned_filaments", "electrode_with_defect", "electrolyte_above_curve",
     "defect_profile", "place_particles", "Particles", "strip", "layered_rectangle",
-    "graded_points",
+    "graded_points", "split_elements",
 ]

@@ -1,13 +1,16 @@
 """Sanity of raw mesh arrays before a Domain is built from them (any source: gmsh,
 a mesh file, user arrays): finite coordinates, valid node indices, no zero-measure
-cells -- a corrupt or degenerate mesh is a MeshError here, not a NaN in a solver."""
+cells -- a corrupt or degenerate mesh is a MeshError here, not a NaN in a solver; and
+the element measures and shape quality the builders and mesh motion report."""
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from ..errors import MeshError
 
-__all__ = ["check_mesh_arrays", "simplex_det"]
+__all__ = ["check_mesh_arrays", "simplex_det", "mean_ratio"]
 
 
 def simplex_det(p: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -18,11 +21,32 @@ def simplex_det(p: np.ndarray, t: np.ndarray) -> np.ndarray:
     small matrices, which runs an LU per element: 0.30 s against 0.62 s at 1.3 M
     tetrahedra, 0.06 s against 0.11 s at 0.5 M triangles (gathers included), paid by
     every mesh on its way to a Domain."""
+    x0 = p[:, t[0]]
+    return _det([p[:, t[i + 1]] - x0 for i in range(t.shape[0] - 1)])
+
+
+def mean_ratio(p, t, *, signed: bool = False) -> np.ndarray:
+    """Mean-ratio shape quality of triangles/tetrahedra *t* (columns) with nodes *p*:
+    1 for equilateral/regular, -> 0 when flat; ``4 sqrt3 A / sum l^2`` and
+    ``12 (3 V)^(2/3) / sum l^2``. ``signed=True`` gives it the sign of the determinant
+    (compare signs between configurations of one mesh: orientations may be mixed)."""
     dim = t.shape[0] - 1
-    e = [p[:, t[i + 1]] - p[:, t[0]] for i in range(dim)]
-    if dim == 1:
-        return e[0][0]
+    x = [p[:, t[i]] for i in range(dim + 1)]  # one gather per vertex
+    det = _det([x[i + 1] - x[0] for i in range(dim)])
+    s = sum(np.einsum("ij,ij->j", x[j] - x[i], x[j] - x[i])
+            for i in range(dim + 1) for j in range(i + 1, dim + 1))
     if dim == 2:
+        q = 2 * math.sqrt(3) * np.abs(det) / s
+    else:
+        q = 12 * np.cbrt(np.abs(det) / 2) ** 2 / s
+    return np.copysign(q, det) if signed else q
+
+
+def _det(e) -> np.ndarray:
+    """Determinant of the edge vectors *e* (dim arrays of shape (dim, n))."""
+    if len(e) == 1:
+        return e[0][0]
+    if len(e) == 2:
         return e[0][0] * e[1][1] - e[0][1] * e[1][0]
     a, b, c = e
     return (a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0])

@@ -30,7 +30,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import MeshError
-from ..geometry.mesh_checks import simplex_det
+from ..geometry.mesh_checks import mean_ratio, simplex_det
 from .linear import DirectSolver
 
 __all__ = ["anode_normals", "anode_displacement", "faraday_displacement", "area_under",
@@ -199,9 +199,7 @@ def triangle_areas(p, t):
 
 def triangle_quality(p, t):
     """Shape quality 4√3 |A| / Σ l² in [0, 1] (1 = equilateral, 0 degenerate)."""
-    A = np.abs(triangle_areas(p, t))
-    s = sum(np.sum((p[:, t[i]] - p[:, t[(i + 1) % 3]]) ** 2, axis=0) for i in range(3))
-    return 4 * np.sqrt(3) * A / s
+    return mean_ratio(p, t)
 
 
 def _stiffness_coo(p, t, k):

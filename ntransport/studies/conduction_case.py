@@ -95,6 +95,8 @@ GEOMETRY = Tagged({
         "aspect_ratio": Value(float, default=1.0),
         "gap": Quantity("length", default=None, nonnegative=True),
         "mesh_size": Quantity("length", default=None, positive=True),
+        "split": Value(int, default=0, doc="mesh at 2^split x mesh_size, then split every "
+                                           "element split times (same size, faster)"),
         "matrix": Value(str, default="matrix"),
         "particles": Value(str, default="particles"),
         "interphase": Value(str, default="interphase"),
