@@ -65,3 +65,29 @@ def test_square_array_of_cylinders_matches_perrins_and_converges():
     # measured slope 1.90 (errors 1.4e-3, 3.9e-4, 1.0e-4), so demand > 1.6
     slope = np.polyfit(np.log(hs), np.log(errs), 1)[0]
     assert slope > 1.6, (slope, errs)
+
+
+def test_nested_split_meshes_converge_at_second_order():
+    """One gmsh mesh (h = 0.08 um, ~19 segments on the circle), split 1-3 times
+    (`particle_composite(split=k)`, new circle nodes on the circle): nested meshes whose
+    error against Perrins falls by 4 per split, O(h^2) for P1 with the exact geometry
+    (measured 4.29, 4.11, 4.04). Split without the projector the polygon stays the coarse
+    one and the error stalls at its geometric error (5e-3)."""
+    from ntransport.geometry import particle_composite, split_elements
+
+    r = np.sqrt(0.3 / np.pi) * 1e-6
+    kw = dict(centers=[[0.5e-6, 0.5e-6]], radii=[r])
+    h = 0.08e-6
+    coarse = particle_composite((1e-6, 1e-6), mesh_size=h, **kw)
+
+    def err(d):
+        res = solve_conduction(d, {"matrix": 1.0, "particles": 10.0}, voltage=1.0, order=1)
+        return abs(res.effective_conductivity / PERRINS - 1.0)
+
+    errs = [err(coarse)] + [err(particle_composite((1e-6, 1e-6), mesh_size=h / 2 ** k,
+                                                   split=k, **kw)) for k in (1, 2, 3)]
+    ratios = np.array(errs[:-1]) / np.array(errs[1:])
+    assert np.all((ratios > 3.7) & (ratios < 4.7)), ratios
+    assert errs[-1] < 1e-5
+    chords = err(split_elements(coarse, 3))
+    assert chords > 100 * errs[-1]
