@@ -7,9 +7,10 @@ every 20 ms by a thread; ``ru_maxrss`` for the whole run):
 
 mesh (gmsh, in process) -> Domain (gmsh arrays, facets, interfaces) -> mesh edges ->
 P1 gradients + local matrices -> assembly with Dirichlet elimination -> AMG setup ->
-CG (rtol 1e-8) -> current density and sigma_eff.
+CG (rtol 1e-8) -> current density and sigma_eff. ``--split``: gmsh meshes at 2h and
+every tetrahedron is split into eight (`particle_composite(split=1)`).
 
-    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/scale/run_10m.py --threads 2
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/scale/run_10m.py --threads 2 [--split]
 """
 from __future__ import annotations
 
@@ -49,36 +50,13 @@ class Sampler:
         return max(self.peak, current_rss_gb())
 
 
-def refined_domain():
-    """The 1 M-tetrahedron benchmark composite refined once (each tetrahedron split into
-    8; flat faces, so the particle surfaces keep their 1 M-mesh facets), as a Domain."""
-    import numpy as np
-    import skfem
-
-    from meshes import ensure, load
-    from ntransport.geometry import Domain
-
-    ensure(3, "full", 0)
-    a = load(3, "full", 0)
-    names = [str(x) for x in a["region_names"]]
-    m = skfem.MeshTet1(a["points"].T, a["cells"].T, validate=False).with_subdomains(
-        {n: np.nonzero(a["region"] == k)[0] for k, n in enumerate(names)}).refined()
-    z = m.p[2]
-    bf = m.facets[:, m.boundary_facets()]
-    L = z.max()
-    tol = 1e-9 * L
-    groups = {"anode": bf[:, np.all(np.abs(z[bf]) < tol, axis=0)].T,
-              "cathode": bf[:, np.all(np.abs(z[bf] - L) < tol, axis=0)].T}
-    return Domain.from_arrays(m.p.T, m.t.T, {n: m.subdomains[n] for n in names}, groups)
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", default="10M")
     ap.add_argument("--threads", type=int, default=2, help="gmsh threads")
-    ap.add_argument("--refine", action="store_true",
-                    help="instead of meshing at 10 M with gmsh, refine the cached 1 M-element "
-                         "benchmark mesh once (8 children per tetrahedron: 8.0 M)")
+    ap.add_argument("--split", action="store_true",
+                    help="gmsh at twice the size, then every tetrahedron split into 8 with the "
+                         "new sphere nodes on the spheres (particle_composite(split=1))")
     args = ap.parse_args(argv)
     import numpy as np
 
@@ -105,15 +83,15 @@ def main(argv=None):
               f" GB  after {stages[name]['rss_after_gb']:5.2f} GB", flush=True)
         return out
 
-    if args.refine:
-        d = stage("refine 1 M -> 8 M + Domain", refined_domain)
-        args.size = "8M-refined"
-    else:
-        c = CASES[3][args.size]
-        r = radius_for(c["box"], c["volume_fraction"], c["n"])
-        d = stage("mesh + Domain (gmsh)", lambda: particle_composite(
-            c["box"], volume_fraction=c["volume_fraction"], radius=r, seed=0,
-            mesh_size=c["mesh_size"], threads=args.threads))
+    c = CASES[3][args.size]
+    r = radius_for(c["box"], c["volume_fraction"], c["n"])
+    split = 1 if args.split else 0
+    d = stage("mesh + Domain" + (" (gmsh at 2h, split)" if split else " (gmsh)"),
+              lambda: particle_composite(
+                  c["box"], volume_fraction=c["volume_fraction"], radius=r, seed=0,
+                  mesh_size=c["mesh_size"], threads=args.threads, split=split))
+    if split:
+        args.size += "-split"
     mesh = d.mesh
     print(d, dict(d.info).get("timings"), flush=True)
     stage("mesh edges", lambda: mesh_edges(mesh))

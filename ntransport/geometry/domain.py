@@ -159,6 +159,15 @@ def mesh_edges(mesh: skfem.Mesh) -> tuple[np.ndarray, np.ndarray]:
     return mesh._edges, mesh._t2e
 
 
+_VOLUMES = "_ntransport_volumes"  # element measures cached on the (immutable) skfem mesh
+
+
+def _remember_volumes(mesh: skfem.Mesh, volumes: np.ndarray) -> None:
+    volumes = np.asarray(volumes, dtype=float)
+    volumes.setflags(write=False)
+    object.__setattr__(mesh, _VOLUMES, volumes)
+
+
 @dataclass(frozen=True, eq=False)
 class Domain:
     """A mesh with named subdomains (element sets) and boundaries (facet sets).
@@ -236,7 +245,7 @@ class Domain:
         if points.ndim != 2 or points.shape[1] < cells.shape[1] - 1:
             raise MeshError(f"{source}: points must be (npoints, {cells.shape[1] - 1}) "
                             f"coordinates, got shape {points.shape}.")
-        check_mesh_arrays(points, cells, dict(facet_groups or {}), source)
+        dets = check_mesh_arrays(points, cells, dict(facet_groups or {}), source)
         dim = 2 if cells.shape[1] == 3 else 3
         if points.shape[1] > dim:
             extra = points[:, dim:]
@@ -308,7 +317,9 @@ class Domain:
                         "that are not faces of the volume mesh (non-conforming mesh?)."
                     )
                 local[name] = np.unique(order[pos])
-        return cls._assemble(mesh, region, names, local)
+        domain = cls._assemble(mesh, region, names, local)
+        _remember_volumes(domain.mesh, dets * scale ** dim / (2.0 if dim == 2 else 6.0))
+        return domain
 
     def with_info(self, **info) -> "Domain":
         """A copy whose `info` is updated with *info* (the mesh is shared, immutable)."""
@@ -384,9 +395,13 @@ class Domain:
         return np.stack([self.mesh.p.min(axis=1), self.mesh.p.max(axis=1)], axis=1)
 
     def element_volumes(self) -> np.ndarray:
-        """Area (2D) or volume (3D) of each element [m^dim]."""
-        det = np.abs(simplex_det(self.mesh.p, self.mesh.t))
-        return det / (2.0 if self.dim == 2 else 6.0)
+        """Area (2D) or volume (3D) of each element [m^dim] (read-only; computed once per
+        mesh, which is immutable: a moved mesh is a new mesh object)."""
+        v = getattr(self.mesh, _VOLUMES, None)
+        if v is None:
+            v = np.abs(simplex_det(self.mesh.p, self.mesh.t)) / (2.0 if self.dim == 2 else 6.0)
+            _remember_volumes(self.mesh, v)
+        return v
 
     def volume(self, name: str | None = None) -> float:
         """Measure of subdomain *name* (or of the whole domain) [m^dim]."""

@@ -53,8 +53,9 @@ def _det(e) -> np.ndarray:
             + a[2] * (b[0] * c[1] - b[1] * c[0]))
 
 
-def check_mesh_arrays(points, cells, facets, where) -> None:
-    """Finite coordinates, cells referring to existing nodes, no degenerate cells."""
+def check_mesh_arrays(points, cells, facets, where) -> np.ndarray:
+    """Finite coordinates, cells referring to existing nodes, no degenerate cells.
+    Returns |det| of every cell (dim! x its measure, in the points' unit)."""
     pts = np.asarray(points, dtype=float)
     bad = ~np.isfinite(pts).all(axis=1)
     if bad.any():
@@ -67,6 +68,7 @@ def check_mesh_arrays(points, cells, facets, where) -> None:
             raise MeshError(f"{where}: {name} refer to nodes that do not exist; the mesh file "
                             "is corrupt or truncated.")
     c = np.asarray(cells)
+    vol = np.zeros(len(c))
     if c.size:
         dim = c.shape[1] - 1
         vol = np.abs(simplex_det(pts[:, :dim].T, c.T))
@@ -76,3 +78,4 @@ def check_mesh_arrays(points, cells, facets, where) -> None:
             raise MeshError(f"{where}: {int(flat.sum())} of {len(c)} cells have zero "
                             f"{'area' if dim == 2 else 'volume'} (first: cell "
                             f"{int(np.argmax(flat))}); remesh the geometry.")
+    return vol

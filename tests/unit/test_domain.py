@@ -37,6 +37,26 @@ def test_scale_converts_to_metres():
     assert d.volume() == pytest.approx(0.5 * 20e-6 * 5e-6)
 
 
+def test_element_volumes_are_computed_once_and_follow_a_moved_mesh():
+    """The measures the mesh check computes are kept (scaled) for the Domain; they are
+    read-only, equal a fresh computation, and a moved mesh (ALE) gets its own."""
+    from ntransport.geometry.mesh_checks import simplex_det
+    from ntransport.solve.deposition_ale import moved_domain
+
+    pts = np.array([[0, 0], [20, 0], [0, 5.0], [20, 5.0]])
+    d = nt.Domain.from_arrays(pts, np.array([[0, 1, 2], [1, 3, 2]]), {"PEO": [0, 1]},
+                              scale=1e-6)
+    v = d.element_volumes()
+    assert v is d.element_volumes() and not v.flags.writeable
+    np.testing.assert_allclose(v, np.abs(simplex_det(d.mesh.p, d.mesh.t)) / 2, rtol=1e-14)
+    assert d.with_info(x=1).element_volumes() is v  # same mesh
+    p = d.mesh.p.copy()
+    p[1] *= 2.0
+    moved = moved_domain(d, p)
+    np.testing.assert_allclose(moved.element_volumes(), 2 * v, rtol=1e-14)
+    assert d.element_volumes() is v
+
+
 def test_unknown_names_suggest_close_match():
     d = _two_squares()
     with pytest.raises(KeyError, match="Did you mean 'bottom'"):
