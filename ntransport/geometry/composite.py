@@ -145,6 +145,7 @@ def particle_composite(
             f"subdomain names must differ, got matrix={matrix!r}, particles={particles!r}, "
             f"interphase={interphase!r}."
         )
+    levels = _check_split(split)
     t = 0.0
     if shell_thickness is not None:
         t = float(shell_thickness)
@@ -174,7 +175,6 @@ def particle_composite(
     if t and not overlap:
         _check_shells(parts, t * _occ.UM)
     h = _mesh_size(mesh_size, parts, t * _occ.UM)
-    levels = _check_split(split)
     if levels and h * 2 ** levels > float(parts.radii.min()):
         raise GeometryError(
             f"split={levels} meshes at 2**{levels} x mesh_size = "
