@@ -102,29 +102,34 @@ def meshing():
     d = _load("meshing/results.json")
     if not d:
         return []
-    rows = ["| case | variant | wall min | CPU min | mesh stage min | elements | min SICN |",
-            "|---|---|---|---|---|---|---|"]
+    rows = ["| case | variant | wall min | CPU min | mesh stage min | elements | min SICN "
+            "| mean ratio min / p1 |", "|---|---|---|---|---|---|---|---|"]
     for r in d["results"]:
         for name, v in r["variants"].items():
             run = v["runs"][0]
+            ratio = (f"{run['mean_ratio_min']:.3f} / {run['mean_ratio_p01']:.3f}"
+                     if "mean_ratio_min" in run else "")
             rows.append(f"| {r['dim']}D | {name} | {v['wall']['min']:.1f} s | {v['cpu']['min']:.1f} s "
                         f"| {v['mesh_stage']['min']:.1f} s | {run['elements']:,} | "
-                        f"{min(x['min_sicn'] for x in v['runs']):.3f} |")
+                        f"{min(x['min_sicn'] for x in v['runs']):.3f} | {ratio} |")
     return rows
 
 
 def scale():
-    d = _load("scale/results_10M.json") or _load("scale/results_8M-refined.json")
-    if not d:
-        return []
-    rows = [f"{d['elements']:,} tetrahedra, {d['nodes']:,} nodes, {d['unknowns']:,} unknowns, "
-            f"nnz {d['nnz']:,}; {d['cg_iterations']} CG iterations; sigma_eff "
-            f"{d['sigma_eff']:.5f} S/m; total {d['total_wall']:.0f} s; peak RSS "
-            f"{d['peak_rss_gb']:.1f} GB.", "",
-            "| stage | wall | CPU | peak RSS | RSS after |", "|---|---|---|---|---|"]
-    for k, v in d["stages"].items():
-        rows.append(f"| {k} | {v['wall']:.1f} s | {v['cpu']:.1f} s | {v['peak_rss_gb']:.2f} GB | "
-                    f"{v['rss_after_gb']:.2f} GB |")
+    rows = []
+    for name in ("results_10M.json", "results_10M-split.json"):
+        d = _load(f"scale/{name}")
+        if not d:
+            continue
+        rows += [f"`{name}`: {d['elements']:,} tetrahedra, {d['nodes']:,} nodes, "
+                 f"{d['unknowns']:,} unknowns, nnz {d['nnz']:,}; {d['cg_iterations']} CG "
+                 f"iterations; sigma_eff {d['sigma_eff']:.5f} S/m; total {d['total_wall']:.0f} s; "
+                 f"peak RSS {d['peak_rss_gb']:.1f} GB.", "",
+                 "| stage | wall | CPU | peak RSS | RSS after |", "|---|---|---|---|---|"]
+        for k, v in d["stages"].items():
+            rows.append(f"| {k} | {v['wall']:.1f} s | {v['cpu']:.1f} s | {v['peak_rss_gb']:.2f} GB | "
+                        f"{v['rss_after_gb']:.2f} GB |")
+        rows.append("")
     return rows
 
 
