@@ -1,15 +1,14 @@
-"""Exact particle surfaces for `split`: new nodes on a composite's interfaces go onto them.
+"""Exact particle surfaces for `split_elements`: new nodes on a composite's interfaces.
 
 A composite's particles (and shells) are spheres, spheroids, disks, ellipses or
 spherocylinders whose centres, axes and radii the builder knows. An edge whose two end
 nodes lie on one such surface (to `ON_SURFACE`, relative) is a chord of it; its midpoint is
 moved onto the surface: radially for spheres, disks and rods (the closest point), along the
 normal for spheroids and ellipses (the closest point, by Newton on its Lagrange
-multiplier). A
-chord lying in a box face (a particle clipped by the face) keeps its coordinate there: the
-midpoint goes onto the ellipse in which the face cuts the spheroid. Edges on two faces
-(box edges), on rods clipped by a face, on the seam where overlapping particles meet, or
-whose move would put them inside another particle stay on the chord.
+multiplier). A chord lying in a box face (a particle clipped by the face) keeps its
+coordinate there: the midpoint goes onto the ellipse in which the face cuts the spheroid.
+Edges on two faces (box edges), on rods clipped by a face, on the seam where overlapping
+particles meet, or whose move would put them inside another particle stay on the chord.
 """
 from __future__ import annotations
 
