@@ -76,6 +76,18 @@ def split_elements(domain: Domain, levels: int = 1, *, project: Projector | None
         Same subdomain and boundary names; ``info`` as *domain*'s plus ``split_levels``
         and ``split_projected`` / ``split_reverted`` (midpoints moved onto a surface /
         left short of it or on the chord because a child would have been flattened).
+
+    Examples
+    --------
+    Nested meshes for an h-convergence study of a layered stack (flat interfaces: no
+    projector needed); for particle composites use ``particle_composite(..., split=k)``,
+    which projects the new nodes onto the particle surfaces:
+
+    >>> from ntransport.geometry import layered_stack, split_elements   # doctest: +SKIP
+    >>> coarse = layered_stack([("PEO", 20e-6), ("LLZO", 5e-6)], width=10e-6)  # doctest: +SKIP
+    >>> meshes = [split_elements(coarse, k) for k in range(3)]          # doctest: +SKIP
+    >>> [m.mesh.nelements // coarse.mesh.nelements for m in meshes]     # doctest: +SKIP
+    [1, 4, 16]
     """
     if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or levels < 0:
         raise GeometryError(f"split levels must be an integer >= 0, got {levels!r} "
