@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 
-from ..errors import GeometryError
+from ..errors import GeometryError, MeshError
 from . import _occ, guards, refinement
 from .domain import Domain
 from .gmsh_io import from_gmsh
@@ -222,8 +222,15 @@ def particle_composite(
         t1, c1 = time.perf_counter(), time.process_time()
         if hm > h:
             gmsh.option.setNumber("Mesh.MeshSizeMin", 0.0)
-        _occ.generate(gmsh, dim, algorithm=alg, mesh_size=hm, threads=threads,
-                      smoothing=smoothing, uniform=(hm == h and not ids))
+        try:
+            _occ.generate(gmsh, dim, algorithm=alg, mesh_size=hm, threads=threads,
+                          smoothing=smoothing, uniform=(hm == h and not ids))
+        except MeshError as exc:
+            if not levels:
+                raise
+            raise MeshError(f"{exc} With split={levels} gmsh meshed at 2**{levels} x "
+                            f"mesh_size = {h:.3g} um; split=0 meshes at mesh_size itself."
+                            ) from exc
         t2, c2 = time.perf_counter(), time.process_time()
         domain = from_gmsh(unit="um")
     if levels:

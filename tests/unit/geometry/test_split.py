@@ -171,6 +171,23 @@ def test_split_refuses_a_coarse_mesh_that_cannot_follow_the_particles():
                            mesh_size=0.3e-6, split=2)
 
 
+def test_a_failing_coarse_mesh_names_the_split(monkeypatch):
+    from ntransport.errors import MeshError
+    from ntransport.geometry import _occ
+
+    def fail(*a, **k):
+        raise MeshError("gmsh failed to mesh the 2D geometry (test).")
+
+    monkeypatch.setattr(_occ, "generate", fail)
+    with pytest.raises(MeshError, match=r"With split=1 gmsh meshed at 2\*\*1 x mesh_size = "
+                                        r"0.6 um; split=0 meshes at mesh_size itself"):
+        particle_composite((4e-6, 4e-6), centers=[[2e-6, 2e-6]], radii=[1e-6],
+                           mesh_size=0.3e-6, split=1)
+    with pytest.raises(MeshError, match=r"\(test\)\.$"):
+        particle_composite((4e-6, 4e-6), centers=[[2e-6, 2e-6]], radii=[1e-6],
+                           mesh_size=0.3e-6)
+
+
 # --------------------------------------------------------------- particle surfaces
 def _area_deficit(d, exact):
     return exact - d.volume("particles")
