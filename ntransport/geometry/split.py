@@ -114,8 +114,12 @@ def _split_once(domain: Domain, project):
     chord = 0.5 * (p[:, edges[0]] + p[:, edges[1]])
     mid = chord.copy()
     moved = np.zeros(edges.shape[1], dtype=bool)
-    if project is not None and domain.boundaries:
-        cand = _boundary_edges(domain, edges)
+    # the edges of every named facet, looked up once (new facet nodes and candidates)
+    keys = edges[0].astype(np.int64) * n + edges[1]
+    fedges = {name: _facet_edges(mesh.facets[:, idx], keys, n)
+              for name, idx in domain.boundaries.items()}
+    if project is not None and fedges:
+        cand = np.unique(np.concatenate([e.ravel() for e in fedges.values()]))
         if cand.size:
             new, ok = project(p[:, edges[0, cand]].T, p[:, edges[1, cand]].T)
             ok = np.asarray(ok, dtype=bool)
@@ -136,7 +140,7 @@ def _split_once(domain: Domain, project):
                                                   np.concatenate([np.zeros(n, bool), moved]))
     region = np.repeat(np.asarray(domain.region), nchild)
     groups = {name: np.flatnonzero(region == k) for k, name in enumerate(domain.region_names)}
-    facets = {name: _split_facets(mesh.facets[:, idx], edges, n)
+    facets = {name: _split_facets(mesh.facets[:, idx], n + fedges[name])
               for name, idx in domain.boundaries.items()}
     out = Domain.from_arrays(pts.T, cells.T, groups, facets, source="split")
     return out.with_info(**dict(domain.info)), moved_count, reverted
@@ -182,9 +186,8 @@ def _tet_children(mids, t2e) -> np.ndarray:
     return table[choice].transpose(1, 2, 0)  # (8, 4, nel)
 
 
-def _edge_index(a, b, edges, n) -> np.ndarray:
-    """Index into *edges* (sorted, scikit-fem order) of the edges (a, b)."""
-    keys = edges[0].astype(np.int64) * n + edges[1]
+def _edge_index(a, b, keys, n) -> np.ndarray:
+    """Index of the edges (a, b) among the mesh edges with sorted *keys* (lo * n + hi)."""
     q = np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b)
     pos = np.searchsorted(keys, q)
     if np.any(pos >= keys.size) or np.any(keys[np.minimum(pos, keys.size - 1)] != q):
@@ -192,31 +195,23 @@ def _edge_index(a, b, edges, n) -> np.ndarray:
     return pos
 
 
-def _facet_edges(fn: np.ndarray, edges, n) -> np.ndarray:
+def _facet_edges(fn: np.ndarray, keys, n) -> np.ndarray:
     """(nedges_per_facet, nf) edge indices of facets *fn* (nodes (2 or 3, nf))."""
     if fn.shape[0] == 2:
-        return _edge_index(fn[0], fn[1], edges, n)[None, :]
-    return np.stack([_edge_index(fn[0], fn[1], edges, n), _edge_index(fn[1], fn[2], edges, n),
-                     _edge_index(fn[0], fn[2], edges, n)])
+        return _edge_index(fn[0], fn[1], keys, n)[None, :]
+    return np.stack([_edge_index(fn[0], fn[1], keys, n), _edge_index(fn[1], fn[2], keys, n),
+                     _edge_index(fn[0], fn[2], keys, n)])
 
 
-def _boundary_edges(domain: Domain, edges) -> np.ndarray:
-    """Edges on any named boundary or interface."""
-    idx = np.unique(np.concatenate([np.asarray(v) for v in domain.boundaries.values()]))
-    fn = domain.mesh.facets[:, idx]
-    return np.unique(_facet_edges(fn, edges, domain.mesh.nvertices))
-
-
-def _split_facets(fn: np.ndarray, edges, n) -> np.ndarray:
-    """Children (k, 2 or 3) node rows of the facets *fn* (nodes (2 or 3, nf))."""
+def _split_facets(fn: np.ndarray, mids: np.ndarray) -> np.ndarray:
+    """Children (k, 2 or 3) node rows of the facets *fn* (nodes (2 or 3, nf)) whose edges
+    have the new nodes *mids* (rows as `_facet_edges`)."""
     if fn.shape[1] == 0:
         return np.zeros((0, fn.shape[0]), dtype=np.int64)
-    e = n + _facet_edges(fn, edges, n)
     if fn.shape[0] == 2:
-        m = e[0]
+        m = mids[0]
         return np.concatenate([np.stack([fn[0], m], 1), np.stack([m, fn[1]], 1)])
     a, b, c = fn
-    mab, mbc, mac = e
+    mab, mbc, mac = mids
     return np.concatenate([np.stack(x, 1) for x in
                            ((a, mab, mac), (mab, b, mbc), (mac, mbc, c), (mab, mbc, mac))])
-
