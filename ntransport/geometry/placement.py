@@ -315,17 +315,32 @@ def _rsa(box, phi, draw, rng, a, orientation, shape, periodic, gap, max_attempts
     return _finish(centers, radii, a, dirs, shape, box, periodic)
 
 
-def _free(cand, cdir, r, centers, radii, dirs, a, shape, gap, box, periodic, elongated):
-    """Which candidates keep ``gap`` from every placed particle (cell-free brute force
-    on the near neighbours found by a KD-tree)."""
-    from scipy.spatial import cKDTree
+# Below this many candidate x placed-particle pairs, `_free` tests every pair at once
+# instead of building a KD-tree over the placed particles for every attempt (1 015
+# disks: the tree was ~0.6 ms of the ~0.7 ms an attempt cost); the decisions are the same.
+_BRUTE_FORCE_PAIRS = 20_000
 
+
+def _free(cand, cdir, r, centers, radii, dirs, a, shape, gap, box, periodic, elongated):
+    """Which candidates keep ``gap`` from every placed particle (every pair at once for
+    few particles, else the near neighbours found by a KD-tree)."""
     reach = a * r + a * float(radii.max()) + gap
-    tree = cKDTree(centers, boxsize=box if periodic else None)
+    if cand.shape[0] * centers.shape[0] <= _BRUTE_FORCE_PAIRS:
+        dc = cand[:, None, :] - centers[None, :, :]
+        if periodic:
+            dc -= box * np.round(dc / box)
+        dist = np.linalg.norm(dc, axis=2)
+        if not elongated:  # the same test as below, on every placed particle at once
+            return ~np.any(dist < r + radii + gap, axis=1)
+        lists = [np.flatnonzero(row <= reach) for row in dist]
+    else:
+        from scipy.spatial import cKDTree
+
+        tree = cKDTree(centers, boxsize=box if periodic else None)
+        lists = tree.query_ball_point(np.mod(cand, box) if periodic else cand, reach)
     ok = np.ones(cand.shape[0], dtype=bool)
-    lists = tree.query_ball_point(np.mod(cand, box) if periodic else cand, reach)
     for i, nb in enumerate(lists):
-        if not nb:
+        if len(nb) == 0:
             continue
         nb = np.asarray(nb)
         dc = cand[i] - centers[nb]

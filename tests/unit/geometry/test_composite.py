@@ -312,3 +312,65 @@ def test_3d_overlapping_rods(assert_conforming):
     assert d.region_names == ("matrix", "particles")
     assert 0.02 < d.info["volume_fraction"] < 0.25  # one Boolean realisation of ~18 rods
     assert_conforming(d)
+
+
+@pytest.mark.parametrize("kw", [
+    dict(volume_fraction=0.3, radius=1e-6, seed=4),
+    dict(volume_fraction=0.2, radius=1e-6, seed=2, shell_thickness=0.1e-6),
+    dict(volume_fraction=0.2, radius=0.6e-6, seed=3, aspect_ratio=2.0),
+], ids=["disks", "shells", "ellipses"])
+def test_particles_inside_a_tile_are_holes_with_the_same_geometry(monkeypatch, kw,
+                                                                   assert_conforming):
+    """A particle inside one tile is built as a hole of the tile's face (its outline
+    shared by the two faces), not by OpenCASCADE's fragment; the geometry must be the
+    one the fragment makes: the same regions, interfaces and polygonal particles, on a
+    conforming mesh without loose boundary facets."""
+    from ntransport.geometry import composite
+
+    monkeypatch.setattr(composite, "_TRIANGLES_PER_TILE", 2000)
+    box = (20e-6, 20e-6)
+    holes = particle_composite(box, mesh_size=0.2e-6, **kw)
+    monkeypatch.setattr(composite, "_HOLE_CLEARANCE", math.inf)  # all through the fragment
+    frag = particle_composite(box, mesh_size=0.2e-6, **kw)
+    assert holes.info["tiles"] == frag.info["tiles"] > 1
+    n = holes.info["n_particles"]
+    assert 0.3 * n < holes.info["tile_holes"] < n and frag.info["tile_holes"] == 0
+    assert holes.region_names == frag.region_names
+    assert set(holes.boundaries) == set(frag.boundaries)
+    # the same curves meshed with the same size: identical polygons, to round-off
+    for name in holes.region_names:
+        assert holes.volume(name) == pytest.approx(frag.volume(name), rel=1e-10)
+    for name in holes.interfaces:
+        assert holes.facet_measure(name) == pytest.approx(frag.facet_measure(name), rel=1e-10)
+    assert_conforming(holes)
+    # every facet with one element is on the box (no unshared outline left loose)
+    f2t = holes.mesh.f2t
+    outer = np.concatenate([holes.facets(b) for b in ("anode", "cathode", "sides")])
+    assert set(np.flatnonzero(f2t[1] < 0)) == set(outer)
+
+
+def test_held_in_tile_keeps_crossing_near_and_close_particles_for_the_fragment():
+    from ntransport.geometry.composite import _held_in_tile
+    from ntransport.geometry.placement import Particles
+
+    c = np.array([[2.0, 2.0],    # inside tile (0, 0): held
+                  [5.0, 2.0],    # crosses the line x = 5
+                  [3.0, 6.0],    # 0.04 from the line y = 5 (< h / 4 = 0.05): not held
+                  [7.0, 7.0],    # inside tile (1, 1), but 0.03 from particle 4
+                  [8.83, 7.0],
+                  [7.5, 2.5]])   # inside tile (1, 0): held
+    r = np.array([1.0, 1.0, 0.96, 0.9, 0.9, 1.0])
+    parts = Particles(centers=c, radii=r, directions=np.tile([1.0, 0.0], (6, 1)),
+                      aspect_ratio=1.0, shape="ellipsoid", image_of=np.arange(6),
+                      box=np.array([10.0, 10.0]), periodic=False)
+    xs = ys = np.array([0.0, 5.0, 10.0])
+    held = _held_in_tile(parts, 0.0, xs, ys, h=0.2)
+    assert held.tolist() == [0, -1, -1, -1, -1, 2]
+    # shells of 0.3: particle 0 still clear; 5 and 1 now 2.55 apart < 2 (1 + 0.3) + 0.05
+    assert _held_in_tile(parts, 0.3, xs, ys, h=0.2).tolist() == [0, -1, -1, -1, -1, -1]
+    # a shell of 1.0 makes particle 0 touch the box face x = 0: not held
+    assert _held_in_tile(parts, 1.0, xs, ys, h=0.2)[0] == -1
+    rods = Particles(centers=c[:1], radii=r[:1], directions=np.array([[1.0, 0.0]]),
+                     aspect_ratio=2.0, shape="rod", image_of=np.arange(1),
+                     box=np.array([10.0, 10.0]), periodic=False)
+    assert _held_in_tile(rods, 0.0, xs, ys, h=0.2).tolist() == [-1]
