@@ -430,8 +430,13 @@ def _build(gmsh, dim, box, parts: Particles, t, matrix, particles, interphase, h
 # from the tile's edges and from every other particle, becomes a hole of that tile: its
 # boundary curve is shared with the tile's face directly, no Boolean operation. OCC's
 # fragment is superlinear in the number of tools (one rectangle and 250 / 500 / 1000 /
-# 2000 disks: 0.21 / 0.50 / 1.43 / 5.1 s), and on the benchmark composite only the
-# particles cut by a tile edge or a face are left to it.
+# 2000 disks: 0.21 / 0.50 / 1.43 / 5.1 s); on the 1 M-triangle benchmark composite 801
+# of 1015 disks are held and only the rest go through the fragment: CAD -0.7..-0.9 s.
+# gmsh meshes the faces made this way ~10-25 % slower than the fragment's output faces
+# (measured, cause not found: the same curves, types and parametrisations), which takes
+# back up to half of that; net -0.3..-0.4 s of ~6.5 s with split=1 (benchmarks/README.md,
+# section 3). Fragmenting each tile face with its held particles instead was slower
+# (CAD 3.2-4.2 s against 2.2-2.5 s for the single fragment).
 _HOLE_CLEARANCE = 0.25
 
 
