@@ -75,15 +75,28 @@ def _group_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     argsort: what ``np.unique(return_index=True, return_inverse=True)`` does, without its
     stable sort for the first occurrences."""
     order = sk = None
-    if keys.dtype == np.int64 and keys.size:
+    if keys.dtype == np.int64 and keys.size and keys.min() >= 0:
         kbits = int(keys.max()).bit_length()
         pbits = max(int(keys.size - 1).bit_length(), 1)
-        if kbits + pbits <= 63 and keys.min() >= 0:
+        mask = (1 << pbits) - 1
+        if kbits + pbits <= 63:
             # key and position packed in one int64: np.sort (SIMD) is ~4x faster than
             # np.argsort on this machine (6 M edge keys: 0.09 s against 0.33 s)
             packed = np.sort((keys << pbits) | np.arange(keys.size, dtype=np.int64))
-            order = packed & ((1 << pbits) - 1)
+            order = packed & mask
             sk = packed >> pbits
+        elif kbits <= 2 * (63 - pbits):
+            # too wide for one word (3D facet keys of a 1 M-tetrahedron mesh: 53 + 22
+            # bits): two packed sorts, low bits then high bits (LSD radix; a position
+            # packed in breaks ties, so the second pass keeps the first's order):
+            # 0.50 s against 0.65 s for np.argsort of 4.0 M keys
+            low = 63 - pbits
+            p1 = np.sort(((keys & ((1 << low) - 1)) << pbits)
+                         | np.arange(keys.size, dtype=np.int64)) & mask
+            p2 = np.sort(((keys[p1] >> low) << pbits)
+                         | np.arange(keys.size, dtype=np.int64)) & mask
+            order = p1[p2]
+            sk = keys[order]
     if order is None:
         order = np.argsort(keys)
         sk = keys[order]

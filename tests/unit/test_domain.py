@@ -241,13 +241,17 @@ def test_mesh_edges_match_scikit_fem(make):
     assert fast.edges is e  # cached on the mesh
 
 
-def test_group_keys_packed_and_argsort_paths_agree():
+def test_group_keys_packed_two_pass_and_argsort_paths_agree():
     from ntransport.geometry.domain import _group_keys
 
     rng = np.random.default_rng(0)
-    small = rng.integers(0, 1000, 5000)  # packs into one int64
-    big = small.astype(np.int64) + 2 ** 50  # does not: argsort path
-    for keys in (small, big):
+    small = rng.integers(0, 1000, 5000)  # packs into one int64 with its position
+    # 51 + 13 bits: two packed passes (low bits, then high bits); the high and the low
+    # parts both repeat, so the second pass must keep the first pass's order
+    wide = rng.integers(0, 40, 5000) * 2 ** 45 + rng.integers(0, 30, 5000) * 2 ** 20 + 7
+    negative = -small  # argsort path
+    unsigned = small.astype(np.uint64) + np.uint64(2 ** 63)  # argsort path
+    for keys in (small, wide, negative, unsigned):
         order, starts, inverse = _group_keys(keys)
         uniq, inv_ref = np.unique(keys, return_inverse=True)
         np.testing.assert_array_equal(keys[order[starts]], uniq)
