@@ -4,10 +4,9 @@ Builds the conduction benchmark composites (2D: 1000 disks, 0.96 M triangles; 3D
 spheres, 1.0 M tetrahedra) with ``particle_composite`` and times the gmsh stages (CAD,
 mesh, gmsh -> Domain) for gmsh thread counts, algorithms, the 3D optimisation pass and
 ``split=1`` / ``2`` (gmsh at twice / four times the size, every element split once / twice,
-new interface nodes on the spheres/disks), and in 2D with every particle through OCC's
-fragment instead of the particles inside one tile built as holes of it; records wall and
-CPU seconds, the element count, the minimum gmsh SICN of the mesh gmsh made, and the mean-ratio quality (1 = equilateral) of the final mesh, the
-same measure for every variant. Variants run interleaved, ``--repeats`` rounds.
+new interface nodes on the spheres/disks); records wall and CPU seconds, the element count,
+the minimum gmsh SICN of the mesh gmsh made, and the mean-ratio quality (1 = equilateral)
+of the final mesh, the same measure for every variant. Variants run interleaved, ``--repeats`` rounds.
 
     nice -n 5 python benchmarks/meshing/run.py --dims 2 3 --repeats 2
 """
@@ -31,12 +30,7 @@ VARIANTS = {
     2: {
         "Delaunay(5), 1 thread": dict(algorithm=5, threads=1),
         "Delaunay(5), 2 threads": dict(algorithm=5, threads=2),
-        # every particle through OCC's fragment (before 2026-12-02: no tile holes)
-        "Delaunay(5), 2 threads, fragment only": dict(algorithm=5, threads=2,
-                                                      hole_clearance=float("inf")),
         "Delaunay(5), 2 threads, split 1": dict(algorithm=5, threads=2, split=1),
-        "Delaunay(5), 2 threads, split 1, fragment only": dict(algorithm=5, threads=2, split=1,
-                                                               hole_clearance=float("inf")),
         "Delaunay(5), 2 threads, split 2": dict(algorithm=5, threads=2, split=2),
     },
     3: {
@@ -74,9 +68,8 @@ def one(dim, size, opts):
         quality["p01_sicn"] = float(np.percentile(np.concatenate(q), 1))
 
     _occ.generate = generate
-    tiles, clearance = composite._TRIANGLES_PER_TILE, composite._HOLE_CLEARANCE
+    tiles = composite._TRIANGLES_PER_TILE
     composite._TRIANGLES_PER_TILE = opts.get("triangles_per_tile", tiles)
-    composite._HOLE_CLEARANCE = opts.get("hole_clearance", clearance)
     try:
         c = CASES[dim][size]
         r = radius_for(c["box"], c["volume_fraction"], c["n"])
@@ -88,7 +81,6 @@ def one(dim, size, opts):
     finally:
         _occ.generate = orig
         composite._TRIANGLES_PER_TILE = tiles
-        composite._HOLE_CLEARANCE = clearance
     assert not gmsh.isInitialized()
     from ntransport.geometry.mesh_checks import mean_ratio
 
@@ -98,7 +90,6 @@ def one(dim, size, opts):
     return dict(wall=wall, cpu=cpu, elements=int(d.mesh.nelements),
                 volume_fraction=float(d.info["volume_fraction"]),
                 split_reverted=int(d.info.get("split_reverted", 0)),
-                tile_holes=int(d.info.get("tile_holes", 0)),
                 stages=dict(d.info["timings"]), **quality)
 
 

@@ -125,10 +125,7 @@ def particle_composite(
     Domain
         ``info`` holds ``seed``, ``target_fraction``, ``volume_fraction`` (realised, from
         the mesh), ``interphase_fraction``, ``centers``, ``radii``, ``directions``,
-        ``aspect_ratio``, ``shape``, ``overlap``, ``periodic``, ``electrode_axis``,
-        ``tiles`` (2D: matrix tiles meshed separately) and ``tile_holes`` (2D: particles
-        that lie inside one tile, away from its edges and from other particles, and are
-        built as holes of that tile instead of through OpenCASCADE's Boolean fragment).
+        ``aspect_ratio``, ``shape``, ``overlap``, ``periodic``, ``electrode_axis``.
 
     Examples
     --------
@@ -204,7 +201,7 @@ def particle_composite(
     layers = _scaled_layers(boundary_layer, 2 ** levels)
     t0, c0 = time.perf_counter(), time.process_time()
     with _occ.session(threads=threads) as gmsh:
-        shell, inclusions, cells, outer, holes = _build(
+        shell, inclusions, cells, outer = _build(
             gmsh, dim, box, parts, t * _occ.UM, matrix, particles, interphase, h,
             fuse_first=overlap and dim == 3 and (a != 1 or shape == "rod"))
         if hm > h and inclusions:  # fine on the particle surfaces, coarse in the matrix
@@ -254,7 +251,7 @@ def particle_composite(
         overlap=bool(overlap), periodic=bool(parts.periodic), shell_thickness=shell_thickness,
         electrode_axis=dim - 1, boundary_layer=boundary_layer, mesh_size=h_final / _occ.UM,
         matrix_mesh_size=hm_final / _occ.UM, gmsh_mesh_size=h / _occ.UM,
-        algorithm=alg, tiles=_n_tiles(box, h) ** 2 if dim == 2 else 1, tile_holes=holes,
+        algorithm=alg, tiles=_n_tiles(box, h) ** 2 if dim == 2 else 1,
         timings={"cad": t1 - t0, "mesh": t2 - t1, "to_domain": t3 - t2,  # split included
                  "cad_cpu": c1 - c0, "mesh_cpu": c2 - c1, "to_domain_cpu": c3 - c2},
     )
@@ -368,47 +365,35 @@ def _build(gmsh, dim, box, parts: Particles, t, matrix, particles, interphase, h
     """
     occ = gmsh.model.occ
     seams = np.zeros(len(parts.radii))
-    tile_of = np.full(len(parts.radii), -1)
     if dim == 2:
         xs, ys = (_cuts(box[ax], _n_tiles(box, h), parts, t, h, ax) for ax in (0, 1))
         frame = [(2, occ.addRectangle(x0, y0, 0, x1 - x0, y1 - y0))
                  for x0, x1 in zip(xs[:-1], xs[1:]) for y0, y1 in zip(ys[:-1], ys[1:])]
         if parts.shape != "rod" or parts.aspect_ratio == 1.0:
             seams = _seam_angles(parts, t, xs, ys, h)
-        tile_of = _held_in_tile(parts, t, xs, ys, h)
     else:
         frame = [(3, occ.addBox(0, 0, 0, *box))]
     cores, shells = [], []
-    for i in np.flatnonzero(tile_of < 0):  # the rest become holes of their tiles below
-        c, r, d = parts.centers[i], parts.radii[i], parts.directions[i]
+    for c, r, d, a in zip(parts.centers, parts.radii, parts.directions, seams):
         cores.append(_occ.add_particle(occ, dim, c, r, parts.aspect_ratio, d, parts.shape,
-                                       seam=seams[i]))
+                                       seam=a))
         if t:
             shells.append(_occ.add_particle(occ, dim, c, r + t, _shell_aspect(parts, r, t), d,
-                                            parts.shape, seam=seams[i]))
+                                            parts.shape, seam=a))
     if fuse_first:
         shells = [_fused(occ, [e for g in shells for e in g])] if shells else []
         cores = [_fused(occ, [e for g in cores for e in g])]
     tools = [e for group in shells + cores for e in group]
-    if tools or len(frame) > 1:
-        out, out_map = occ.fragment(frame, tools)
-    else:
-        out, out_map = list(frame), [list(frame)]
+    out, out_map = occ.fragment(frame, tools)
     occ.synchronize()
     nf = len(frame)
+    inside = {tag for m in out_map[:nf] for _, tag in m}
     core_tags = set()
     for k in range(len(shells), len(tools)):
         core_tags.update(tag for _, tag in out_map[nf + k])
     shell_tags = set()
     for k in range(len(shells)):
         shell_tags.update(tag for _, tag in out_map[nf + k])
-    tiles = [[tag for _, tag in m] for m in out_map[:nf]]
-    if (tile_of >= 0).any():
-        tiles, holes = _add_holes(gmsh, parts, t, seams, tile_of, tiles,
-                                  core_tags | shell_tags)
-        core_tags |= holes[0]
-        shell_tags |= holes[1]
-    inside = {tag for m in tiles for tag in m}
     outside = [(dim, tag) for _, tag in out if tag not in inside]
     if outside:
         gmsh.model.removeEntities(outside, recursive=True)
@@ -422,147 +407,7 @@ def _build(gmsh, dim, box, parts: Particles, t, matrix, particles, interphase, h
     cells = {matrix: rest, particles: core, interphase: shell}
     outer = _occ.classify_outer(gmsh, dim, box)
     _occ.add_groups(gmsh, dim, cells, outer)
-    return (shell, shell + core, {k: v for k, v in cells.items() if v}, outer,
-            int(np.sum(tile_of >= 0)))
-
-
-# A particle (with its shell) that lies inside one 2D tile, at least this many elements
-# from the tile's edges and from every other particle, becomes a hole of that tile: its
-# boundary curve is shared with the tile's face directly, no Boolean operation. OCC's
-# fragment is superlinear in the number of tools (one rectangle and 250 / 500 / 1000 /
-# 2000 disks: 0.21 / 0.50 / 1.43 / 5.1 s); on the 1 M-triangle benchmark composite 801
-# of 1015 disks are held and only the rest go through the fragment: CAD -0.7..-0.9 s.
-# gmsh meshes the faces made this way ~10-25 % slower than the fragment's output faces
-# (measured, cause not found: the same curves, types and parametrisations), which takes
-# back up to half of that; net -0.3..-0.4 s of ~6.5 s with split=1 (benchmarks/README.md,
-# section 3). Fragmenting each tile face with its held particles instead was slower
-# (CAD 3.2-4.2 s against 2.2-2.5 s for the single fragment).
-_HOLE_CLEARANCE = 0.25
-
-
-def _held_in_tile(parts: Particles, t, xs, ys, h) -> np.ndarray:
-    """Index of the tile (x-major, as the frame is built) that holds each 2D particle as
-    a hole, or -1: crossing or near a tile edge, a rod, or near another particle.
-
-    "Near" is within `_HOLE_CLEARANCE` x h, measured on the particle's (or shell's)
-    extent along x and y and, between particles, on the enclosing stadia (exact for
-    disks; an ellipse lies inside the stadium of its long axis)."""
-    from .placement import _support, segment_distance
-
-    out = np.full(len(parts.radii), -1)
-    if parts.shape == "rod" and parts.aspect_ratio != 1.0 or len(parts.radii) == 0:
-        return out  # a rod is a fused outline of several faces: left to the fragment
-    gap = _HOLE_CLEARANCE * h
-    c = parts.centers
-    ok = np.ones(len(parts.radii), dtype=bool)
-    cell = []
-    for ax, lines in ((0, xs), (1, ys)):
-        ext = _support(parts.directions, parts.radii, parts.aspect_ratio, parts.shape, ax) + t
-        i = np.clip(np.searchsorted(lines, c[:, ax]) - 1, 0, lines.size - 2)
-        ok &= (c[:, ax] - ext > lines[i] + gap) & (c[:, ax] + ext < lines[i + 1] - gap)
-        cell.append(i)
-    if len(parts.radii) > 1 and ok.any():
-        from scipy.spatial import cKDTree
-
-        reach = 2 * float(parts.extent.max() + t) + gap
-        pairs = cKDTree(c).query_pairs(reach, output_type="ndarray")
-        if pairs.size:
-            i, j = pairs[:, 0], pairs[:, 1]
-            hl = parts.half_length
-            dist = segment_distance(c[i], parts.directions[i], hl[i],
-                                    c[j], parts.directions[j], hl[j])
-            near = dist < parts.radii[i] + parts.radii[j] + 2 * t + gap
-            ok[i[near]] = False
-            ok[j[near]] = False
-    out[ok] = (cell[0] * (ys.size - 1) + cell[1])[ok]
-    return out
-
-
-def _loop_of(occ, surface: int) -> int:
-    """A new curve loop on the outer boundary curves of *surface* (shared, not copied)."""
-    _, curves = occ.getCurveLoops(surface)
-    return occ.addCurveLoop([int(c) for c in curves[0]])
-
-
-def _add_holes(gmsh, parts: Particles, t, seams, tile_of, tiles, particle_tags):
-    """Rebuild the matrix face of each 2D tile with its held particles as holes.
-
-    *tiles*: the face tags of each tile after the fragment; the matrix face(s) among
-    them are those not in *particle_tags*. A held particle goes into the matrix face
-    that contains its centre's tile and its boundary (one such face in practice; several
-    only where fragmented particles cut a tile apart, then the one containing the
-    particle's centre is found by `isInside`). Returns the new tile lists and the sets of
-    the held particles' core and ring faces.
-    """
-    occ = gmsh.model.occ
-    cores, rings = set(), set()
-    new_tiles = []
-    for k, faces in enumerate(tiles):
-        held = np.flatnonzero(tile_of == k)
-        if held.size == 0:
-            new_tiles.append(faces)
-            continue
-        matrix = [f for f in faces if f not in particle_tags]
-        by_face = {f: [] for f in matrix}
-        for i in held:
-            if len(matrix) == 1:
-                f = matrix[0]
-            else:
-                x, y = parts.centers[i]
-                f = next((m for m in matrix
-                          if gmsh.model.isInside(2, m, [float(x), float(y), 0.0])), None)
-                if f is None:
-                    raise GeometryError(f"internal: particle {i} lies in no matrix face "
-                                        f"of its tile {k}.")
-            by_face[f].append(i)
-        replaced, own = {}, []
-        for f, members in by_face.items():
-            if not members:
-                continue
-            loops = []
-            for i in members:
-                loop, core, ring = _particle_with_loop(occ, parts, i, t, seams[i])
-                loops.append(loop)
-                own.append(core)
-                cores.add(core)
-                if ring is not None:
-                    own.append(ring)
-                    rings.add(ring)
-            replaced[f] = occ.addPlaneSurface(_face_loops(gmsh, f) + loops)
-        occ.remove([(2, f) for f in replaced])
-        new_tiles.append([replaced.get(f, f) for f in faces] + own)
-    occ.synchronize()
-    return new_tiles, (cores, rings)
-
-
-def _face_loops(gmsh, face: int) -> list[int]:
-    """New curve loops on the curves of *face* (shared, not copied), the outer one first
-    (the loop with the largest bounding box)."""
-    occ = gmsh.model.occ
-    _, curves = occ.getCurveLoops(face)
-    loops = [[abs(int(c)) for c in cl] for cl in curves]
-    if len(loops) > 1:
-        def box_area(cl):
-            b = np.array([gmsh.model.getBoundingBox(1, c) for c in cl])
-            lo, hi = b[:, :3].min(axis=0), b[:, 3:].max(axis=0)
-            return float(np.prod((hi - lo)[:2]))
-        loops.sort(key=box_area, reverse=True)
-    return [occ.addCurveLoop(cl) for cl in loops]
-
-
-def _particle_with_loop(occ, parts: Particles, i: int, t, seam):
-    """Particle *i* (and its shell ring) as faces; returns the curve loop of its outer
-    boundary (for the tile's hole), the core face and the ring face (or None)."""
-    c, r, d, a = parts.centers[i], parts.radii[i], parts.directions[i], parts.aspect_ratio
-    (_, core), = _occ.add_particle(occ, 2, c, r, a, d, parts.shape, seam=seam)
-    if not t:
-        return _loop_of(occ, core), core, None
-    (_, full), = _occ.add_particle(occ, 2, c, r + t, _shell_aspect(parts, r, t), d,
-                                   parts.shape, seam=seam)
-    ring = occ.addPlaneSurface([_loop_of(occ, full), _loop_of(occ, core)])
-    hole = _loop_of(occ, full)
-    occ.remove([(2, full)])  # the shell's outline stays, shared by the ring and the tile
-    return hole, core, ring
+    return shell, shell + core, {k: v for k, v in cells.items() if v}, outer
 
 
 def _fused(occ, ents):
