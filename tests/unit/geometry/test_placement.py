@@ -174,3 +174,25 @@ def test_halton_points_are_scipys_unscrambled_halton(dim):
 
     ref = qmc.Halton(d=dim, scramble=False).random(5000)
     assert np.array_equal(_halton(5000, dim), ref)
+
+
+@pytest.mark.parametrize("kw", [
+    dict(box=np.array([30.0, 30.0]), volume_fraction=0.4, radius=1.0),
+    dict(box=np.array([8.0, 8.0, 8.0]), volume_fraction=0.25, radius=("lognormal", 0.8, 0.2),
+         periodic=True),
+    dict(box=np.array([20.0, 20.0]), volume_fraction=0.25, radius=0.6, aspect_ratio=2.0,
+         periodic=True),
+], ids=["disks", "periodic-spheres", "periodic-ellipses"])
+def test_pairs_tested_at_once_or_through_a_kd_tree_place_the_same_particles(monkeypatch, kw):
+    """Few candidate x placed pairs are tested all at once, more through a KD-tree of the
+    placed particles; the two must accept exactly the same candidates."""
+    from ntransport.geometry import placement
+
+    box = kw.pop("box")
+    at_once = place_particles(box, seed=5, **kw)
+    monkeypatch.setattr(placement, "_BRUTE_FORCE_PAIRS", 0)  # always the KD-tree
+    tree = place_particles(box, seed=5, **kw)
+    assert len(at_once) == len(tree) > 10
+    np.testing.assert_array_equal(at_once.centers, tree.centers)
+    np.testing.assert_array_equal(at_once.radii, tree.radii)
+    np.testing.assert_array_equal(at_once.directions, tree.directions)
