@@ -96,9 +96,20 @@ def split_elements(domain: Domain, levels: int = 1, *, project: Projector | None
         raise GeometryError("split needs a triangle or tetrahedron mesh, got elements with "
                             f"{domain.mesh.t.shape[0]} nodes.")
     moved = reverted = 0
-    for _ in range(int(levels)):
-        domain, m, r = _split_once(domain, project)
-        moved, reverted = moved + m, reverted + r
+    if levels:
+        # the levels in between stay arrays (a Domain's checks and interfaces are built
+        # once, for the final mesh; split=2 of the 1 M-triangle composite: ~0.3 s less)
+        mesh, region = domain.mesh, np.asarray(domain.region)
+        facets = {name: mesh.facets[:, idx] for name, idx in domain.boundaries.items()}
+        for level in range(int(levels)):
+            if level:  # scikit-fem's vertex order per element, as a Domain would have it
+                mesh = type(domain.mesh)(p, t, validate=False)
+            p, t, region, facets, m, r = _split_once(mesh, region, facets, project)
+            moved, reverted = moved + m, reverted + r
+        groups = {name: np.flatnonzero(region == k)
+                  for k, name in enumerate(domain.region_names)}
+        domain = Domain.from_arrays(p.T, t.T, groups, {k: f.T for k, f in facets.items()},
+                                    source="split").with_info(**dict(domain.info))
     info = dict(domain.info)
     info.update(split_levels=int(info.get("split_levels", 0)) + int(levels),
                 split_projected=int(info.get("split_projected", 0)) + moved,
@@ -106,8 +117,10 @@ def split_elements(domain: Domain, levels: int = 1, *, project: Projector | None
     return domain.with_info(**info)
 
 
-def _split_once(domain: Domain, project):
-    mesh = domain.mesh
+def _split_once(mesh, region, facets, project):
+    """One red refinement of *mesh* (with element *region* ids and named facets given by
+    their node columns): the children's points, elements, regions and named facets
+    (node columns), and the counts of moved and held-back midpoints."""
     p, t = mesh.p, mesh.t
     n, dim = mesh.nvertices, mesh.dim()
     edges, t2e = mesh_edges(mesh)
@@ -116,8 +129,7 @@ def _split_once(domain: Domain, project):
     moved = np.zeros(edges.shape[1], dtype=bool)
     # the edges of every named facet, looked up once (new facet nodes and candidates)
     keys = edges[0].astype(np.int64) * n + edges[1]
-    fedges = {name: _facet_edges(mesh.facets[:, idx], keys, n)
-              for name, idx in domain.boundaries.items()}
+    fedges = {name: _facet_edges(fn, keys, n) for name, fn in facets.items()}
     if project is not None and fedges:
         cand = np.unique(np.concatenate([e.ravel() for e in fedges.values()]))
         if cand.size:
@@ -138,12 +150,8 @@ def _split_once(domain: Domain, project):
     if moved.any():
         pts, moved_count, reverted = _limit_moves(pts, np.hstack([p, chord]), cells,
                                                   np.concatenate([np.zeros(n, bool), moved]))
-    region = np.repeat(np.asarray(domain.region), nchild)
-    groups = {name: np.flatnonzero(region == k) for k, name in enumerate(domain.region_names)}
-    facets = {name: _split_facets(mesh.facets[:, idx], n + fedges[name])
-              for name, idx in domain.boundaries.items()}
-    out = Domain.from_arrays(pts.T, cells.T, groups, facets, source="split")
-    return out.with_info(**dict(domain.info)), moved_count, reverted
+    children = {name: _split_facets(fn, n + fedges[name]).T for name, fn in facets.items()}
+    return (pts, cells, np.repeat(region, nchild), children, moved_count, reverted)
 
 
 def _limit_moves(pts, lin, cells, moved):
