@@ -6,7 +6,8 @@ mesh, gmsh -> Domain) for gmsh thread counts, algorithms, the 3D optimisation pa
 ``split=1`` / ``2`` (gmsh at twice / four times the size, every element split once / twice,
 new interface nodes on the spheres/disks); records wall and CPU seconds, the element count,
 the minimum gmsh SICN of the mesh gmsh made, and the mean-ratio quality (1 = equilateral)
-of the final mesh, the same measure for every variant. Variants run interleaved, ``--repeats`` rounds.
+of the final mesh, the same measure for every variant. Variants run interleaved,
+``--repeats`` rounds.
 
     nice -n 5 python benchmarks/meshing/run.py --dims 2 3 --repeats 2
 """
@@ -49,7 +50,7 @@ def one(dim, size, opts):
     import gmsh
 
     from meshes import CASES, radius_for
-    from ntransport.geometry import _occ, composite
+    from ntransport.geometry import _occ
     from ntransport.geometry.composite import particle_composite
 
     quality = {}
@@ -68,8 +69,6 @@ def one(dim, size, opts):
         quality["p01_sicn"] = float(np.percentile(np.concatenate(q), 1))
 
     _occ.generate = generate
-    tiles = composite._TRIANGLES_PER_TILE
-    composite._TRIANGLES_PER_TILE = opts.get("triangles_per_tile", tiles)
     try:
         c = CASES[dim][size]
         r = radius_for(c["box"], c["volume_fraction"], c["n"])
@@ -80,7 +79,6 @@ def one(dim, size, opts):
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     finally:
         _occ.generate = orig
-        composite._TRIANGLES_PER_TILE = tiles
     assert not gmsh.isInitialized()
     from ntransport.geometry.mesh_checks import mean_ratio
 
