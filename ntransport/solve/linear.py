@@ -226,9 +226,11 @@ class _Pardiso:
         if ordering == "minimum-degree":
             self._s.set_iparm(2, 0)
         # repeatable on several threads: iparm[33] (MKL's thread count for conditional
-        # numerical reproducibility) fixes how the parallel factorisation splits its sums.
-        # Without it, six fresh factorisations of one system on 2 threads differed in their
-        # last bits in 7 of 10 trials; with it, none did, at the same factorisation speed
+        # numerical reproducibility) fixes how the parallel solve and factorisation split
+        # their sums. Without it, fresh handles on 2 threads gave other last bits in 5-15 of
+        # 17 solutions on every matrix tried; MKL's sequential solve (iparm[24] = 1) alone
+        # fixes most, but not a 118 k 3D system, whose factorisation itself differs; with
+        # iparm[33], none differed, at the same factorisation speed
         # (benchmarks/README.md, section 8). The handle keeps the thread count it was made
         # with (see mkl_threads), so the value is that count. On one thread it is left
         # off: one thread is repeatable without it (6 handles x 4 processes, 16 k and 150 k
