@@ -321,6 +321,13 @@ def _rsa(box, phi, draw, rng, a, orientation, shape, periodic, gap, max_attempts
 _BRUTE_FORCE_PAIRS = 20_000
 
 
+def _norm(v):
+    """Euclidean norm over the last axis: what ``np.linalg.norm(v, axis=-1)`` computes (the
+    same sum of squares, so the same bits) without its per-call checks, which were a fifth
+    of a placement attempt (2 562 calls for 1 015 disks)."""
+    return np.sqrt(np.add.reduce(v * v, axis=-1))
+
+
 def _free(cand, cdir, r, centers, radii, dirs, a, shape, gap, box, periodic, elongated):
     """Which candidates keep ``gap`` from every placed particle (every pair at once for
     few particles, else the near neighbours found by a KD-tree)."""
@@ -329,7 +336,7 @@ def _free(cand, cdir, r, centers, radii, dirs, a, shape, gap, box, periodic, elo
         dc = cand[:, None, :] - centers[None, :, :]
         if periodic:
             dc -= box * np.round(dc / box)
-        dist = np.linalg.norm(dc, axis=2)
+        dist = _norm(dc)
         if not elongated:  # the same test as below, on every placed particle at once
             return ~np.any(dist < r + radii + gap, axis=1)
         lists = [np.flatnonzero(row <= reach) for row in dist]
@@ -347,7 +354,7 @@ def _free(cand, cdir, r, centers, radii, dirs, a, shape, gap, box, periodic, elo
         if periodic:
             dc -= box * np.round(dc / box)
         if not elongated:
-            if np.any(np.linalg.norm(dc, axis=1) < r + radii[nb] + gap):
+            if np.any(_norm(dc) < r + radii[nb] + gap):
                 ok[i] = False
             continue
         m = nb.size
