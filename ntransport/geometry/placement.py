@@ -39,6 +39,7 @@ slightly larger gap than asked).
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from dataclasses import dataclass
@@ -330,7 +331,8 @@ def _norm(v):
 
 def _free(cand, cdir, r, centers, radii, dirs, a, shape, gap, box, periodic, elongated):
     """Which candidates keep ``gap`` from every placed particle (every pair at once for
-    few particles, else the near neighbours found by a KD-tree)."""
+    few particles, else the near neighbours found by a KD-tree), all candidate-neighbour
+    pairs tested in one pass."""
     reach = a * r + a * float(radii.max()) + gap
     if cand.shape[0] * centers.shape[0] <= _BRUTE_FORCE_PAIRS:
         dc = cand[:, None, :] - centers[None, :, :]
@@ -339,31 +341,30 @@ def _free(cand, cdir, r, centers, radii, dirs, a, shape, gap, box, periodic, elo
         dist = _norm(dc)
         if not elongated:  # the same test as below, on every placed particle at once
             return ~np.any(dist < r + radii + gap, axis=1)
-        lists = [np.flatnonzero(row <= reach) for row in dist]
+        i, j = np.nonzero(dist <= reach)
     else:
         from scipy.spatial import cKDTree
 
         tree = cKDTree(centers, boxsize=box if periodic else None)
         lists = tree.query_ball_point(np.mod(cand, box) if periodic else cand, reach)
+        # the pairs as two flat index arrays: a Python loop over the candidates cost
+        # ~10 s of a 12.5 s placement near jamming (3D, periodic, batches of 1024)
+        counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        i = np.repeat(np.arange(len(lists)), counts)
+        j = np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int64,
+                        count=int(counts.sum()))
     ok = np.ones(cand.shape[0], dtype=bool)
-    for i, nb in enumerate(lists):
-        if len(nb) == 0:
-            continue
-        nb = np.asarray(nb)
-        dc = cand[i] - centers[nb]
-        if periodic:
-            dc -= box * np.round(dc / box)
-        if not elongated:
-            if np.any(_norm(dc) < r + radii[nb] + gap):
-                ok[i] = False
-            continue
-        m = nb.size
-        dist = segment_distance(
-            np.tile(dc, 1).reshape(m, -1), np.tile(cdir[i], (m, 1)), np.full(m, (a - 1) * r),
-            np.zeros_like(dc), dirs[nb], (a - 1) * radii[nb],
-        )
-        if np.any(dist < r + radii[nb] + gap):
-            ok[i] = False
+    if i.size == 0:
+        return ok
+    dc = cand[i] - centers[j]
+    if periodic:
+        dc -= box * np.round(dc / box)
+    if elongated:
+        dist = segment_distance(dc, cdir[i], np.full(i.size, (a - 1) * r), np.zeros_like(dc),
+                                dirs[j], (a - 1) * radii[j])
+    else:
+        dist = _norm(dc)
+    ok[i[dist < r + radii[j] + gap]] = False
     return ok
 
 

@@ -182,7 +182,9 @@ def test_halton_points_are_scipys_unscrambled_halton(dim):
          periodic=True),
     dict(box=np.array([20.0, 20.0]), volume_fraction=0.25, radius=0.6, aspect_ratio=2.0,
          periodic=True),
-], ids=["disks", "periodic-spheres", "periodic-ellipses"])
+    dict(box=np.array([8.0, 8.0, 8.0]), volume_fraction=0.12, radius=0.3, aspect_ratio=3.0,
+         shape="rod", periodic=True),
+], ids=["disks", "periodic-spheres", "periodic-ellipses", "periodic-rods"])
 def test_pairs_tested_at_once_or_through_a_kd_tree_place_the_same_particles(monkeypatch, kw):
     """Few candidate x placed pairs are tested all at once, more through a KD-tree of the
     placed particles; the two must accept exactly the same candidates."""
@@ -196,3 +198,25 @@ def test_pairs_tested_at_once_or_through_a_kd_tree_place_the_same_particles(monk
     np.testing.assert_array_equal(at_once.centers, tree.centers)
     np.testing.assert_array_equal(at_once.radii, tree.radii)
     np.testing.assert_array_equal(at_once.directions, tree.directions)
+
+
+@pytest.mark.parametrize("pairs", ["shipped", "kd-tree"])
+def test_elongated_particles_keep_the_gap_across_periodic_faces(monkeypatch, pairs):
+    """Rods of several sizes in a periodic box keep the gap to every other rod's nearest
+    periodic image, whichever way the candidate-neighbour pairs are found (every pair
+    at once or through the KD-tree): the pair test reads each neighbour's own radius,
+    direction and half-length."""
+    from ntransport.geometry import placement
+
+    if pairs == "kd-tree":
+        monkeypatch.setattr(placement, "_BRUTE_FORCE_PAIRS", 0)
+    q = place_particles((10, 10, 10), volume_fraction=0.15, radius=("lognormal", 0.3, 0.08),
+                        aspect_ratio=3, shape="rod", periodic=True, seed=3, gap=0.05)
+    own = q.image_of == np.arange(len(q))
+    c, d, h, r = q.centers[own], q.directions[own], q.half_length[own], q.radii[own]
+    assert own.sum() > 30 and r.std() > 0.02
+    i, j = np.triu_indices(len(c), 1)
+    w = c[i] - c[j]
+    w -= q.box * np.round(w / q.box)
+    dist = segment_distance(w, d[i], h[i], np.zeros_like(w), d[j], h[j])
+    assert np.all(dist >= r[i] + r[j] + 0.05 - 1e-12)
