@@ -32,7 +32,7 @@ def laplacians(rng):
     import skfem
     from skfem.models.poisson import laplace
 
-    out = {}
+    out = []
     for dim, n in ((2, 5), (2, 7), (2, 9), (3, 24), (3, 48)):
         if dim == 2:
             m = skfem.MeshTri.init_sqsymmetric().refined(n)
@@ -42,9 +42,8 @@ def laplacians(rng):
             e = skfem.ElementTetP1()
         A = (laplace.assemble(skfem.Basis(m, e)) + sp.identity(m.nvertices) * 1e-3).tocsr()
         A.data *= 1.0 + 0.3 * rng.standard_normal(A.data.size)
-        out[f"{dim}D nonsymmetric P1 Laplacian"] = out.get(f"{dim}D nonsymmetric P1 Laplacian", [])
-        out[f"{dim}D nonsymmetric P1 Laplacian"].append(A)
-    return [(f"{k} {A.shape[0]}", A, False) for k, v in out.items() for A in v]
+        out.append((f"{dim}D nonsymmetric P1 Laplacian {A.shape[0]}", A, False))
+    return out
 
 
 def npp_jacobian(rng):

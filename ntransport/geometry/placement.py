@@ -324,8 +324,8 @@ _BRUTE_FORCE_PAIRS = 20_000
 
 def _norm(v):
     """Euclidean norm over the last axis: what ``np.linalg.norm(v, axis=-1)`` computes (the
-    same sum of squares, so the same bits) without its per-call checks, which were a fifth
-    of a placement attempt (2 562 calls for 1 015 disks)."""
+    same sum of squares, so the same bits) without its per-call checks (2 562 calls
+    placing 1 015 disks; 0.50 -> 0.48 s)."""
     return np.sqrt(np.add.reduce(v * v, axis=-1))
 
 
@@ -347,8 +347,9 @@ def _free(cand, cdir, r, centers, radii, dirs, a, shape, gap, box, periodic, elo
 
         tree = cKDTree(centers, boxsize=box if periodic else None)
         lists = tree.query_ball_point(np.mod(cand, box) if periodic else cand, reach)
-        # the pairs as two flat index arrays: a Python loop over the candidates cost
-        # ~10 s of a 12.5 s placement near jamming (3D, periodic, batches of 1024)
+        # the pairs as two flat index arrays, tested at once below: a Python loop over the
+        # candidates (batches of up to 1024 near jamming) made a 3D periodic placement at
+        # 0.3 take 14.4 s instead of 1.8 s
         counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
         i = np.repeat(np.arange(len(lists)), counts)
         j = np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int64,
