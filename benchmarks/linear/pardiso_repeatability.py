@@ -22,44 +22,37 @@ import scipy.sparse as sp
 
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE.parent / "npp"))
+sys.path.insert(0, str(HERE))
+from pardiso_settings import npp_jacobian, poisson  # noqa: E402
 
 VARIANTS = {"reproducibility mode iparm[33]=2": {33: 2}, "none": {},
             "sequential solve iparm[24]=1": {24: 1}}
 
 
 def laplacians(rng):
+    """The 2D P1 Laplacians of ``pardiso_settings.py`` and two 3D ones on tensor grids,
+    values perturbed by 30 % (nonsymmetric, same pattern)."""
     import skfem
     from skfem.models.poisson import laplace
 
+    mats = [(2, poisson(2, n)) for n in (5, 7, 9)]
+    for n in (24, 48):
+        m = skfem.MeshTet.init_tensor(*[np.linspace(0, 1, n + 1)] * 3)
+        A = laplace.assemble(skfem.Basis(m, skfem.ElementTetP1()))
+        mats.append((3, (A + sp.identity(m.nvertices) * 1e-3).tocsr()))
     out = []
-    for dim, n in ((2, 5), (2, 7), (2, 9), (3, 24), (3, 48)):
-        if dim == 2:
-            m = skfem.MeshTri.init_sqsymmetric().refined(n)
-            e = skfem.ElementTriP1()
-        else:
-            m = skfem.MeshTet.init_tensor(*[np.linspace(0, 1, n + 1)] * 3)
-            e = skfem.ElementTetP1()
-        A = (laplace.assemble(skfem.Basis(m, e)) + sp.identity(m.nvertices) * 1e-3).tocsr()
+    for dim, A in mats:
         A.data *= 1.0 + 0.3 * rng.standard_normal(A.data.size)
         out.append((f"{dim}D nonsymmetric P1 Laplacian {A.shape[0]}", A, False))
     return out
 
 
-def npp_jacobian(rng):
-    from run import ours_setup
-
+def npp_jacobians():
+    """The NPP benchmark's Jacobian numbered node by node (``pardiso_settings.py``), in
+    double and in single precision."""
     from ntransport.solve.linear import _check_matrix
 
-    st = ours_setup(223)
-    u = st["u"]
-    R, J = st["sy"].residual_jacobian(u * (1 + 0.01 * rng.standard_normal(u.size)), 0.0, 1.0,
-                                      -u)
-    J = _check_matrix(J, "J")
-    nn = J.shape[0] // 3
-    perm = np.arange(3 * nn).reshape(3, nn).T.ravel()
-    J = J[perm][:, perm].tocsr()
-    J.sort_indices()  # the permuted matrix comes back unsorted: PARDISO needs sorted rows
+    J = _check_matrix(npp_jacobian(node_order=True), "J")  # sorted rows, as PARDISO needs
     # the power-of-two scale _Pardiso applies (entries of SI scale trip PARDISO's pivot
     # thresholds); exact, so the bits of the answers are what the solver layer gets
     J.data *= 2.0 ** -np.frexp(np.abs(J.data).max())[1]
@@ -101,7 +94,7 @@ def main(trials=6):
     from common import environment
 
     rng = np.random.default_rng(0)
-    mats = laplacians(rng) + npp_jacobian(rng)
+    mats = laplacians(rng) + npp_jacobians()
     rec = dict(environment=environment(), trials=trials, results=[])
     for name, A, single in mats:
         b = rng.standard_normal((A.shape[0], 1))

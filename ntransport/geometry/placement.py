@@ -335,13 +335,12 @@ def _free(cand, cdir, r, centers, radii, dirs, a, shape, gap, box, periodic, elo
     pairs tested in one pass."""
     reach = a * r + a * float(radii.max()) + gap
     if cand.shape[0] * centers.shape[0] <= _BRUTE_FORCE_PAIRS:
-        dc = cand[:, None, :] - centers[None, :, :]
-        if periodic:
-            dc -= box * np.round(dc / box)
+        dc = _wrapped(cand[:, None, :] - centers[None, :, :], box, periodic)
         dist = _norm(dc)
         if not elongated:  # the same test as below, on every placed particle at once
             return ~np.any(dist < r + radii + gap, axis=1)
         i, j = np.nonzero(dist <= reach)
+        dc = dc[i, j]
     else:
         from scipy.spatial import cKDTree
 
@@ -354,12 +353,10 @@ def _free(cand, cdir, r, centers, radii, dirs, a, shape, gap, box, periodic, elo
         i = np.repeat(np.arange(len(lists)), counts)
         j = np.fromiter(itertools.chain.from_iterable(lists), dtype=np.int64,
                         count=int(counts.sum()))
+        dc = _wrapped(cand[i] - centers[j], box, periodic)
     ok = np.ones(cand.shape[0], dtype=bool)
     if i.size == 0:
         return ok
-    dc = cand[i] - centers[j]
-    if periodic:
-        dc -= box * np.round(dc / box)
     if elongated:
         dist = segment_distance(dc, cdir[i], np.full(i.size, (a - 1) * r), np.zeros_like(dc),
                                 dirs[j], (a - 1) * radii[j])
@@ -367,6 +364,13 @@ def _free(cand, cdir, r, centers, radii, dirs, a, shape, gap, box, periodic, elo
         dist = _norm(dc)
     ok[i[dist < r + radii[j] + gap]] = False
     return ok
+
+
+def _wrapped(dc, box, periodic):
+    """Centre offsets *dc* to the nearest periodic image (unchanged if not periodic)."""
+    if periodic:
+        dc -= box * np.round(dc / box)
+    return dc
 
 
 def _finish(centers, radii, a, dirs, shape, box, periodic) -> Particles:

@@ -96,6 +96,7 @@ def split_elements(domain: Domain, levels: int = 1, *, project: Projector | None
         raise GeometryError("split needs a triangle or tetrahedron mesh, got elements with "
                             f"{domain.mesh.t.shape[0]} nodes.")
     moved = reverted = 0
+    info = dict(domain.info)
     if levels:
         # the levels in between stay arrays (a Domain's checks and interfaces are built
         # once, for the final mesh; split=2 of the 1 M-triangle composite: 0.15-0.2 s less)
@@ -109,8 +110,7 @@ def split_elements(domain: Domain, levels: int = 1, *, project: Projector | None
         groups = {name: np.flatnonzero(region == k)
                   for k, name in enumerate(domain.region_names)}
         domain = Domain.from_arrays(p.T, t.T, groups, {k: f.T for k, f in facets.items()},
-                                    source="split").with_info(**dict(domain.info))
-    info = dict(domain.info)
+                                    source="split")
     info.update(split_levels=int(info.get("split_levels", 0)) + int(levels),
                 split_projected=int(info.get("split_projected", 0)) + moved,
                 split_reverted=int(info.get("split_reverted", 0)) + reverted)
