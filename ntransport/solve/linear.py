@@ -227,7 +227,7 @@ class _Pardiso:
             self._s.set_iparm(2, 0)
         # repeatable on several threads: iparm[33] (MKL's thread count for conditional
         # numerical reproducibility) fixes how the parallel solve and factorisation split
-        # their sums. Without it, fresh handles on 2 threads gave other last bits in 5-15 of
+        # their sums. Without it, fresh handles on 2 threads gave other last bits in 2-15 of
         # 17 solutions on every matrix tried; MKL's sequential solve (iparm[24] = 1) alone
         # fixes most, but not a 118 k 3D system, whose factorisation itself differs; with
         # iparm[33], none differed, at the same factorisation speed
