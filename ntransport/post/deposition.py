@@ -152,19 +152,23 @@ def animation(sols, *, fps=4.0):
     times = [f.t for f in sols[longest].frames]
     lo, hi = _limits(sols, times, "flux")
 
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    fig, axes = style.new_figure(len(names), ncols=len(names), panel=(3.4, 2.6))
+    lo, hi = style.color_limits([lo, hi], kind="sequential")
+    bar = ScalarMappable(Normalize(lo, hi), cmap=style.CMAPS["sequential"])
+    fig.colorbar(bar, ax=axes, shrink=0.85, pad=0.01).set_label(_FLUX_LABEL)
+
     def draw(k):
-        fig, axes = style.new_figure(len(names), ncols=len(names), panel=(3.4, 2.6))
-        art = None
         for ax, name in zip(axes, names):
             f = _frame_at(sols[name], times[k])  # a run that stopped early keeps its last
-            art = style.field_map(ax, f.domain, flux_magnitude(f) * 1e6, kind="sequential",
-                                  vmin=lo, vmax=hi, regions=False, colorbar=False)
+            style.field_map(ax, f.domain, flux_magnitude(f) * 1e6, kind="sequential",
+                            vmin=lo, vmax=hi, regions=False, colorbar=False)
             X = _anode(f)
             bottom = (X[:, 1].min() - 0.15e-6) * UM
             _metal(ax, f, bottom)
             ax.set_ylim(bottom, f.domain.mesh.p[1].max() * UM)
             ax.set_title(f"{name}, t = {f.t / 60:.0f} min")
-        fig.colorbar(art, ax=axes, shrink=0.85, pad=0.01).set_label(_FLUX_LABEL)
-        return fig
 
-    return style.gif(draw, len(times), fps=fps)
+    return style.gif(fig, draw, len(times), fps=fps)

@@ -133,18 +133,17 @@ def animation(sols, meta=None) -> bytes:
     their last one)."""
     labels = list(sols)
     n = max(len(s.frames) for s in sols.values())
+    fig, axes = style.new_figure(len(labels), ncols=len(labels), panel=(2.6, 2.4))
+    fig.set_dpi(60)  # an animation preview; the PVD series holds the full fields
 
     def draw(k):
-        fig, axes = style.new_figure(len(labels), ncols=len(labels), panel=(2.6, 2.4))
-        fig.set_dpi(60)  # an animation preview; the PVD series holds the full fields
         for ax, lab in zip(axes, labels):
             f = sols[lab].frames[min(k, len(sols[lab].frames) - 1)]
             style.field_map(ax, f.domain, f["xi [1]"], label="ξ", kind="sequential", vmin=0.0,
                             vmax=1.0, title=f"{lab}: t = {f.t:.3g} s", colorbar=False)
             _contour(ax, f)
-        return fig
 
-    return style.gif(draw, n, fps=3)
+    return style.gif(fig, draw, n, fps=3)
 
 
 def study_figures(sols, meta, data) -> dict:

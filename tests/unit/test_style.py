@@ -108,13 +108,101 @@ def test_streamlines_profiles_bars_and_gif(tmp_path):
                        xlabel="mV")
     _png_ok(style.save(fig, tmp_path / "misc.png"), min_colours=5)
 
-    def frame(k):
-        f, (a,) = style.new_figure(1)
-        style.field_map(a, d, d.mesh.p[0] * (k + 1), label="x", vmin=0, vmax=3 * 20e-6)
-        return f
-
-    data = style.gif(frame, 3)
+    f, (a,) = style.new_figure(1)
+    data = style.gif(f, lambda k: style.field_map(a, d, d.mesh.p[0] * (k + 1), label="x",
+                                                  vmin=0, vmax=3 * 20e-6), 3)
     assert data[:6] in (b"GIF89a", b"GIF87a") and len(data) > 1000
+
+
+def _gif_frames(data):
+    import io
+
+    from PIL import Image
+
+    im = Image.open(io.BytesIO(data))
+    out = []
+    for k in range(im.n_frames):
+        im.seek(k)
+        out.append(np.asarray(im.convert("RGB"), dtype=int))
+    return out
+
+
+def _drawn(fig):
+    """*fig* drawn in full, quantised to a palette as the GIF frames are."""
+    from PIL import Image
+
+    fig.canvas.draw()
+    im = Image.fromarray(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())
+    style._plt().close(fig)
+    return np.asarray(im.convert("P", palette=Image.ADAPTIVE, colors=255).convert("RGB"),
+                      dtype=int)
+
+
+def _moving_front(d, k):
+    x, y = d.mesh.p
+    return 0.5 * (1 - np.tanh((y - (3 + 2 * k) * 1e-6 - 1e-6 * np.cos(x / 3e-6)) / 0.6e-6))
+
+
+def _mismatch(a, b):
+    """Fraction of pixels whose colour differs by more than 40 of 255 in a channel."""
+    return float(np.mean(np.abs(a - b).max(axis=2) > 40))
+
+
+def test_gif_frames_drawn_on_a_background_match_full_redraws():
+    # later frames draw only their maps, contours, spines and titles on a rendered
+    # background; they must look like the same frame drawn from scratch (titles present
+    # and placed, spines on top of the maps, tick labels not drawn twice)
+    d = _domain(30, 20)
+
+    def make():
+        return style.new_figure(2, ncols=2, panel=(3.0, 2.4))
+
+    def drawer(axes):
+        def draw(k):
+            for j, ax in enumerate(axes):
+                v = _moving_front(d, k)
+                style.field_map(ax, d, v, label="ξ", vmin=0, vmax=1, colorbar=False,
+                                title=f"run {j}: t = {0.25 * k:.3g} s")
+                ax.tricontour(d.mesh.p[0] * 1e6, d.mesh.p[1] * 1e6, d.mesh.t.T, v,
+                              levels=[0.5], colors="white")
+        return draw
+
+    fig, axes = make()
+    frames = _gif_frames(style.gif(fig, drawer(axes), 4))
+    assert len(frames) == 4
+    for k, frame in enumerate(frames):
+        fig, axes = make()
+        drawer(axes)(k)
+        ref = _drawn(fig)
+        assert frame.shape == ref.shape
+        assert _mismatch(frame, ref) < 2e-3, k
+    assert _mismatch(frames[0], frames[3]) > 0.02  # the frames do change
+
+
+def test_gif_redraws_frames_that_change_limits_and_removes_figure_artists():
+    d = _domain(12, 8)
+
+    def make():  # fixed axes position (no layout engine), so a fresh figure is a reference
+        f = style._plt().figure(figsize=(4.0, 3.2))
+        return f, f.add_axes((0.15, 0.15, 0.6, 0.75))
+
+    def drawer(f, a, seen):
+        def draw(k):
+            seen.append(len(f.texts))  # the previous frame's figure text must be gone
+            style.field_map(a, d, _moving_front(d, k), label="ξ", vmin=0, vmax=1,
+                            colorbar=False, title=f"t = {k}")
+            a.set_ylim(0, 12 - 2 * k)  # the view changes every frame [µm]
+            f.text(0.5, 0.02, f"frame {k}", ha="center")
+        return draw
+
+    seen = []
+    f, a = make()
+    frames = _gif_frames(style.gif(f, drawer(f, a, seen), 3))
+    assert seen == [0, 0, 0]
+    for k, frame in enumerate(frames):
+        f, a = make()
+        drawer(f, a, [])(k)
+        assert _mismatch(frame, _drawn(f)) < 2e-3, k
 
 
 def test_summary_table_units_and_formatting(tmp_path):
