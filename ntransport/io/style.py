@@ -490,9 +490,8 @@ def gif(fig, draw: Callable[[int], object], n: int, *, fps: float = 6.0) -> byte
                 fig.canvas.restore_region(background)
                 for ax in axes:
                     if ax.get_visible():
-                        mine = sorted((a for a in new if a.axes is ax),
-                                      key=lambda a: a.get_zorder())
-                        for a in mine + overlay[ax]:
+                        mine = [a for a in new if a.axes is ax] + overlay[ax]
+                        for a in sorted(mine, key=lambda a: a.get_zorder()):  # as draw() does
                             if a.get_visible():
                                 ax.draw_artist(a)
             else:

@@ -146,11 +146,15 @@ def sweep_figure(table, *, chosen=None, duration_h=2.0):
 
 def animation(sols, *, fps=4.0):
     """GIF (bytes) of |N(Li⁺)| and the growing deposit, electrolytes side by side, one
-    colour range for all frames."""
+    colour range and one view for all frames (the deposit grows in a fixed frame; the
+    top of the view is the lowest top of the moving cell, so every frame fills it)."""
     names = list(sols)
     longest = max(names, key=lambda k: len(sols[k].frames))
     times = [f.t for f in sols[longest].frames]
     lo, hi = _limits(sols, times, "flux")
+    frames = [[_frame_at(sols[name], t) for t in times] for name in names]
+    bottom = (min(_anode(f)[:, 1].min() for fs in frames for f in fs) - 0.15e-6) * UM
+    top = min(f.domain.mesh.p[1].max() for fs in frames for f in fs) * UM  # filled in all
 
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import Normalize
@@ -161,14 +165,12 @@ def animation(sols, *, fps=4.0):
     fig.colorbar(bar, ax=axes, shrink=0.85, pad=0.01).set_label(_FLUX_LABEL)
 
     def draw(k):
-        for ax, name in zip(axes, names):
-            f = _frame_at(sols[name], times[k])  # a run that stopped early keeps its last
+        for ax, name, fs in zip(axes, names, frames):
+            f = fs[k]  # a run that stopped early keeps its last frame
             style.field_map(ax, f.domain, flux_magnitude(f) * 1e6, kind="sequential",
                             vmin=lo, vmax=hi, regions=False, colorbar=False)
-            X = _anode(f)
-            bottom = (X[:, 1].min() - 0.15e-6) * UM
             _metal(ax, f, bottom)
-            ax.set_ylim(bottom, f.domain.mesh.p[1].max() * UM)
+            ax.set_ylim(bottom, top)
             ax.set_title(f"{name}, t = {f.t / 60:.0f} min")
 
     return style.gif(fig, draw, len(times), fps=fps)
