@@ -412,7 +412,8 @@ def plot_fields(frame, names: Sequence[str], *, kind: str = "auto", ncols: int |
     return fig
 
 
-def _limits(axes):
+def _views(axes):
+    """What a blitted frame must leave unchanged: each axes' limits and visibility."""
     return [(tuple(ax.get_xlim()), tuple(ax.get_ylim()), ax.get_visible()) for ax in axes]
 
 
@@ -468,8 +469,10 @@ def gif(fig, draw: Callable[[int], object], n: int, *, fps: float = 6.0) -> byte
     axes = list(fig.axes)
     static = {ax: set(ax.get_children()) for ax in axes}
     static_fig = set(fig.get_children())
-    overlay = {ax: [a for a in (*ax.spines.values(), ax.title, ax._left_title,
-                                ax._right_title) if a.get_visible()] for ax in axes}
+    # drawn over each frame's artists: the spines and the (centre, left, right) titles
+    overlay = {ax: [a for a in (*ax.spines.values(), ax.title,
+                                *(getattr(ax, k) for k in ("_left_title", "_right_title")
+                                  if hasattr(ax, k))) if a.get_visible()] for ax in axes}
 
     def added():
         new = [a for ax in axes for a in ax.get_children() if a not in static[ax]]
@@ -484,9 +487,9 @@ def gif(fig, draw: Callable[[int], object], n: int, *, fps: float = 6.0) -> byte
             draw(k)
             new, on_fig = added()
             if k == 0 and not on_fig and all(_axis_outside(ax) for ax in axes):
-                frozen = _limits(axes)
+                frozen = _views(axes)
                 background = _background(fig, [a for ax in axes for a in overlay[ax]] + new)
-            if background is not None and not on_fig and _limits(axes) == frozen:
+            if background is not None and not on_fig and _views(axes) == frozen:
                 fig.canvas.restore_region(background)
                 for ax in axes:
                     if ax.get_visible():
