@@ -92,23 +92,14 @@ def full_redraw(make, drawer, n):
     return bio.getvalue()
 
 
-def frames(data):
-    from PIL import Image
-
-    im = Image.open(io.BytesIO(data))
-    out = []
-    for k in range(im.n_frames):
-        im.seek(k)
-        out.append(np.asarray(im.convert("RGB"), dtype=int))
-    return out
-
-
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--frames", type=int, nargs="+", default=[5, 11])
     ap.add_argument("--panels", type=int, default=6)
     args = ap.parse_args(argv)
+    from ntransport.io import style
+
     make, drawer = _case(args.panels)
     variants = {"blitted (style.gif)": blitted, "full redraw per frame": full_redraw}
     for fn in variants.values():  # warm-up: imports, font cache
@@ -123,7 +114,7 @@ def main(argv=None):
                 times[name].append(time.perf_counter() - t0)
             print(f"{n} frames, round {r}: " + ", ".join(
                 f"{k} {v[-1]:.2f} s" for k, v in times.items()), flush=True)
-        a, b = (frames(data[k]) for k in variants)
+        a, b = (style.gif_frames(data[k]) for k in variants)
         mismatch = [float(np.mean(np.abs(x - y).max(axis=2) > 40)) for x, y in zip(a, b)]
         rec = dict(frames=n, stats={k: stats(v) for k, v in times.items()},
                    ratio_of_minima=min(times["blitted (style.gif)"])

@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["new_figure", "save", "field_map", "streamlines", "line_plot", "bar_plot",
-           "stacked_bars", "plot_fields", "gif", "color_limits", "UM", "CMAPS", "label_for"]
+           "stacked_bars", "plot_fields", "gif", "gif_frames", "color_limits", "UM", "CMAPS",
+           "label_for"]
 
 log = logging.getLogger(__name__)
 
@@ -410,6 +411,19 @@ def plot_fields(frame, names: Sequence[str], *, kind: str = "auto", ncols: int |
     if t:
         fig.suptitle(f"t = {t:.4g} s")
     return fig
+
+
+def gif_frames(data: bytes) -> list[np.ndarray]:
+    """The frames of GIF *data* (bytes, e.g. from :func:`gif`) as RGB arrays
+    ``(height, width, 3)`` of int (to inspect or compare frames in a notebook or a test)."""
+    from PIL import Image
+
+    im = Image.open(io.BytesIO(data))
+    out = []
+    for k in range(getattr(im, "n_frames", 1)):
+        im.seek(k)
+        out.append(np.asarray(im.convert("RGB"), dtype=int))
+    return out
 
 
 def _views(axes):

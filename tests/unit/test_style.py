@@ -114,19 +114,6 @@ def test_streamlines_profiles_bars_and_gif(tmp_path):
     assert data[:6] in (b"GIF89a", b"GIF87a") and len(data) > 1000
 
 
-def _gif_frames(data):
-    import io
-
-    from PIL import Image
-
-    im = Image.open(io.BytesIO(data))
-    out = []
-    for k in range(im.n_frames):
-        im.seek(k)
-        out.append(np.asarray(im.convert("RGB"), dtype=int))
-    return out
-
-
 def _drawn(fig):
     """*fig* drawn in full, quantised to a palette as the GIF frames are."""
     from PIL import Image
@@ -168,7 +155,7 @@ def test_gif_frames_drawn_on_a_background_match_full_redraws():
         return draw
 
     fig, axes = make()
-    frames = _gif_frames(style.gif(fig, drawer(axes), 4))
+    frames = style.gif_frames(style.gif(fig, drawer(axes), 4))
     assert len(frames) == 4
     for k, frame in enumerate(frames):
         fig, axes = make()
@@ -197,7 +184,7 @@ def test_gif_redraws_frames_that_change_limits_and_removes_figure_artists():
 
     seen = []
     f, a = make()
-    frames = _gif_frames(style.gif(f, drawer(f, a, seen), 3))
+    frames = style.gif_frames(style.gif(f, drawer(f, a, seen), 3))
     assert seen == [0, 0, 0]
     for k, frame in enumerate(frames):
         f, a = make()
