@@ -455,12 +455,17 @@ def _background(fig, hide):
     fig.set_layout_engine("none")
     # texts are made transparent, not invisible: an invisible title is placed elsewhere
     # by the axes' draw (matplotlib moves titles to clear the tick labels)
-    shown = [(a, a.get_alpha()) for a in hide if a.get_visible()]
-    for a, _ in shown:
-        a.set_alpha(0.0) if isinstance(a, Text) else a.set_visible(False)
+    texts = [(a, a.get_alpha()) for a in hide if a.get_visible() and isinstance(a, Text)]
+    others = [a for a in hide if a.get_visible() and not isinstance(a, Text)]
+    for a, _ in texts:
+        a.set_alpha(0.0)
+    for a in others:
+        a.set_visible(False)
     fig.canvas.draw()
-    for a, alpha in shown:
-        a.set_alpha(alpha) if isinstance(a, Text) else a.set_visible(True)
+    for a, alpha in texts:
+        a.set_alpha(alpha)
+    for a in others:
+        a.set_visible(True)
     return fig.canvas.copy_from_bbox(fig.bbox)
 
 
