@@ -51,8 +51,7 @@ def _case(panels: int):
             for j, ax in enumerate(axes):
                 style.field_map(ax, d, v, label="ξ", kind="sequential", vmin=0.0, vmax=1.0,
                                 title=f"run {j}: t = {0.1 * k:.3g} s", colorbar=False)
-                ax.tricontour(x * 1e6, y * 1e6, d.mesh.t.T, v, levels=[0.5],
-                              colors="white", linewidths=0.9)
+                style.contour(ax, d, v, 0.5, colors="white", linewidths=0.9)
         return draw
 
     return make, drawer

@@ -23,7 +23,7 @@ import numpy as np
 
 __all__ = ["new_figure", "save", "field_map", "streamlines", "line_plot", "bar_plot",
            "stacked_bars", "plot_fields", "gif", "gif_frames", "color_limits", "UM", "CMAPS",
-           "label_for"]
+           "label_for", "contour"]
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +165,9 @@ def _slice(domain, values, where, axis, origin):
     return xy, tris, np.asarray(vals), np.asarray(reg), (names[keep[0]], names[keep[1]])
 
 
+_TRIANGULATION = "_ntransport_triangulation"  # cached on a 2D skfem mesh
+
+
 def _triangulation(domain, values, *, axis="z", origin=None):
     """(Triangulation in µm, values, where, region per triangle, axis names)."""
     from matplotlib.tri import Triangulation
@@ -176,7 +179,12 @@ def _triangulation(domain, values, *, axis="z", origin=None):
         raise ValueError(f"values must have one entry per node ({m.nvertices}) or element "
                          f"({m.nelements}), got {v.shape[0]}.")
     if domain.dim == 2:
-        tri = Triangulation(m.p[0] * UM, m.p[1] * UM, m.t.T)
+        # one Triangulation per mesh (meshes are immutable): the maps, outlines and contours
+        # of every frame of an animation on that mesh share its neighbour tables
+        tri = getattr(m, _TRIANGULATION, None)
+        if tri is None:
+            tri = Triangulation(m.p[0] * UM, m.p[1] * UM, m.t.T)
+            object.__setattr__(m, _TRIANGULATION, tri)
         return tri, v, where, np.asarray(domain.region), ("x", "y")
     xy, tris, vals, reg, names = _slice(domain, v, where, axis, origin)
     tri = Triangulation(xy[0] * UM, xy[1] * UM, tris)
@@ -281,6 +289,21 @@ def field_map(ax, domain, values, *, label: str = "", kind: str = "auto", vmin=N
         cb = ax.figure.colorbar(art, ax=ax, shrink=0.9, pad=0.02)
         cb.set_label(label)
     return art
+
+
+def contour(ax, domain, values, levels, **kwargs):
+    """Iso-lines of the nodal field *values* of *domain* at *levels*, in µm, on the
+    triangulation :func:`field_map` draws (3D: the same slice; ``axis``/``origin`` as
+    there); other keywords go to ``tricontour``. Returns the contour set, or None when
+    no level lies inside the field's range."""
+    slicing = {k: kwargs.pop(k) for k in ("axis", "origin") if k in kwargs}
+    tri, v, where, _, _ = _triangulation(domain, values, **slicing)
+    if where != "point":
+        raise ValueError("contour needs a nodal field (one value per mesh node).")
+    levels = np.atleast_1d(np.asarray(levels, dtype=float))
+    if not np.any((levels > v.min()) & (levels < v.max())):
+        return None
+    return ax.tricontour(tri, v, levels=levels, **kwargs)
 
 
 def nodal_vectors(domain, vectors):

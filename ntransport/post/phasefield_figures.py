@@ -27,11 +27,7 @@ MAH = 1.0 / 36000.0  # C m-2 -> mAh cm-2
 
 
 def _contour(ax, frame):
-    xi = frame["xi [1]"]
-    m = frame.domain.mesh
-    if xi.min() < 0.5 < xi.max():
-        ax.tricontour(m.p[0] * UM, m.p[1] * UM, m.t.T, xi, levels=[0.5], colors="white",
-                      linewidths=0.9)
+    style.contour(ax, frame.domain, frame["xi [1]"], 0.5, colors="white", linewidths=0.9)
 
 
 def _charge(sol, t):

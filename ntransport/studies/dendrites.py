@@ -516,9 +516,8 @@ def _sweep_figure(sweep, data):
                         kind="sequential", vmin=0.0, vmax=hi / 1000.0,
                         title=f"t+ = {tp:g}: {f.t:.3g} s, {q:.2g} mAh/cm²")
         for fr, ls in ((f, "solid"), (sol.frames[-1], "dashed")):
-            m = fr.domain.mesh
-            ax.tricontour(m.p[0] * 1e6, m.p[1] * 1e6, m.t.T, fr["xi [1]"], levels=[0.5],
-                          colors="white", linewidths=0.9, linestyles=ls)
+            style.contour(ax, fr.domain, fr["xi [1]"], 0.5, colors="white", linewidths=0.9,
+                          linestyles=ls)
     return fig
 
 

@@ -258,3 +258,19 @@ def test_a_cut_through_element_faces_is_moved_into_one_element_layer():
     # an origin inside an element layer is kept as given
     tri2, *_ = style._triangulation(d, d.mesh.p[0], axis="x", origin=(1.3e-6, 0, 0))
     assert len(tri2.triangles) > 0
+
+
+def test_contour_is_exact_for_a_linear_field_and_shares_the_maps_triangulation():
+    d = _domain(8, 6)
+    fig, (ax,) = style.new_figure(1)
+    style.field_map(ax, d, d.mesh.p[0], label="x")
+    cs = style.contour(ax, d, d.mesh.p[0], 7.3e-6, colors="white")
+    xy = np.concatenate([p.vertices for p in cs.get_paths()])
+    np.testing.assert_allclose(xy[:, 0], 7.3, rtol=1e-12)  # µm; x is linear on P1
+    assert np.ptp(xy[:, 1]) == pytest.approx(12.0)  # across the whole 12 µm height
+    # one Triangulation per mesh, for maps and contours of every frame
+    assert style._triangulation(d, d.mesh.p[0])[0] is style._triangulation(d, d.mesh.p[1])[0]
+    assert style.contour(ax, d, d.mesh.p[0], 30e-6) is None  # no level inside the range
+    with pytest.raises(ValueError, match="nodal"):
+        style.contour(ax, d, np.zeros(d.mesh.nelements), 0.0)
+    style._plt().close(fig)
