@@ -28,7 +28,8 @@ import numpy as np
 
 from ..constants import F, R
 
-__all__ = ["bernoulli", "bernoulli_prime", "sg_flux", "diffusion_flux", "migration_flux"]
+__all__ = ["bernoulli", "bernoulli_prime", "bernoulli_pair", "sg_flux", "diffusion_flux",
+           "migration_flux"]
 
 _SMALL = 1e-4
 
@@ -51,14 +52,36 @@ def bernoulli_prime(x):
     return np.where(small, -0.5 + x / 6, b * (1 - b - xs) / xs)
 
 
+def bernoulli_pair(x):
+    r""":math:`B(x), B(-x), B'(x), B'(-x)` from one exponential.
+
+    With :math:`a = |x|`: :math:`B(a) = a/(e^a-1)`, :math:`B(-a) = B(a) + a` and
+    :math:`B'(-a) = -1 - B'(a)` (from :math:`B(-x) = B(x) + x`). Both sums add terms of
+    one sign, so nothing cancels (computing :math:`B(a)` as :math:`B(-a) - a` would lose
+    all digits for large a); near 0 the series of :func:`bernoulli`. Same values as
+    :func:`bernoulli` and :func:`bernoulli_prime` to round-off, at a quarter of the
+    exponentials (an edge flux needs all four).
+    """
+    x = np.asarray(x, dtype=float)
+    a = np.abs(x)
+    small = a < _SMALL
+    asafe = np.where(small, 1.0, a)
+    b = np.where(small, 1 - a / 2 + a * a / 12, asafe / np.expm1(np.minimum(asafe, 700.0)))
+    db = np.where(small, -0.5 + a / 6, b * (1 - b - asafe) / asafe)
+    bn, dbn = b + a, -1.0 - db
+    pos = x >= 0
+    return (np.where(pos, b, bn), np.where(pos, bn, b), np.where(pos, db, dbn),
+            np.where(pos, dbn, db))
+
+
 def sg_flux(W, z, ci, cj, phii, phij):
     """Edge flux i->j and its derivatives (dF/dci, dF/dcj, dF/dphij); dF/dphii = -dF/dphij."""
     d = z * (phij - phii)
-    bp, bm = bernoulli(d), bernoulli(-d)
+    bp, bm, dbp, dbm = bernoulli_pair(d)
     flux = W * (bp * ci - bm * cj)
     dci = W * bp
     dcj = -W * bm
-    dphij = W * z * (bernoulli_prime(d) * ci + bernoulli_prime(-d) * cj)
+    dphij = W * z * (dbp * ci + dbm * cj)
     return flux, dci, dcj, dphij
 
 

@@ -75,19 +75,23 @@ QUAD_W = np.array([0.225] + [0.132394152788506] * 3 + [0.125939180544827] * 3)
 @dataclass(frozen=True, eq=False)
 class P1Mesh:
     """Scaled P1 triangle geometry: nodes ``p`` (2, n), triangles ``t`` (3, nel), hat
-    gradients ``grads`` (nel, 3, 2), areas ``vol``, lumped masses ``lumped``, edges
+    gradients ``gx``, ``gy`` (3, nel) (x and y component for each local node), areas ``vol``, lumped masses ``lumped``, edges
     (2, ne), ``elem_edge``/``elem_weight`` (3, nel) for the local edges (0,1), (0,2),
     (1,2) and their unit stiffness weights :math:`w^T` (all >= 0 on non-obtuse
-    triangles: then the transport blocks are M-matrices)."""
+    triangles: then the transport blocks are M-matrices); ``elem_out`` (3, nel) is
+    :math:`w^T` signed +1 where the global edge runs from the local edge's first node to
+    its second, -1 where it runs the other way (for the flux out of each local node)."""
 
     p: np.ndarray
     t: np.ndarray
-    grads: np.ndarray
+    gx: np.ndarray
+    gy: np.ndarray
     vol: np.ndarray
     lumped: np.ndarray
     edges: np.ndarray
     elem_edge: np.ndarray
     elem_weight: np.ndarray
+    elem_out: np.ndarray
 
     @property
     def n(self) -> int:
@@ -103,19 +107,23 @@ LOCAL_EDGES = ((0, 1), (0, 2), (1, 2))  # the order of physics.edges.edge_geomet
 
 def p1_mesh(p, t) -> P1Mesh:
     """Geometry of the triangles *t* (3, nel) on nodes *p* (2, n) (scaled coordinates)."""
-    g = edge_geometry(np.asarray(p, float), np.asarray(t))
-    return P1Mesh(np.asarray(p, float), np.asarray(t), g.grads, g.volumes, g.lumped, g.edges,
-                  g.elem_edge, g.elem_weight)
+    t = np.asarray(t)
+    g = edge_geometry(np.asarray(p, float), t)
+    first = t[[a for a, _ in LOCAL_EDGES]]  # (3, nel) first node of each local edge
+    sign = np.where(g.edges[0][g.elem_edge] == first, 1.0, -1.0)
+    gx, gy = (np.ascontiguousarray(g.grads[:, :, k].T) for k in (0, 1))
+    return P1Mesh(np.asarray(p, float), t, gx, gy, g.volumes, g.lumped, g.edges,
+                  g.elem_edge, g.elem_weight, g.elem_weight * sign)
 
 
 def element_mean_h(m: P1Mesh, xi):
     r"""Element means :math:`\bar h_T` of :math:`h(\xi)` and :math:`\partial\bar h_T/
-    \partial\xi_k` (nel, 3) for the local nodes k."""
+    \partial\xi_k` (3, nel) for the local nodes k."""
     xe = xi[m.t]  # (3, nel)
     xq = QUAD_BARY @ xe  # (7, nel)
     h, dh, _ = interpolation(xq)
     hbar = QUAD_W @ h
-    dhbar = (dh * QUAD_W[:, None]).T @ QUAD_BARY
+    dhbar = QUAD_BARY.T @ (dh * QUAD_W[:, None])
     return hbar, dhbar
 
 
@@ -144,31 +152,30 @@ def gradient_energy(m: P1Mesh, xi, p, mobility):
     :func:`~ntransport.physics.phasefield.gradient_flux`; :math:`\nabla\xi` is constant
     on a P1 element, so the one-point evaluation is exact).
 
-    Returns ``(r, K)`` with ``K`` (nel, 3, 3): :math:`\partial r_i/\partial\xi_k` per
+    Returns ``(r, K)`` with ``K`` (3, 3, nel): :math:`\partial r_i/\partial\xi_k` per
     element.
     """
-    Gx, Gy = m.grads[:, :, 0], m.grads[:, :, 1]  # (nel, 3)
-    xe = xi[m.t].T  # (nel, 3)
-    gxi = np.stack([(Gx * xe).sum(axis=1), (Gy * xe).sum(axis=1)])  # (2, nel)
+    Gx, Gy = m.gx, m.gy  # (3, nel)
+    xe = xi[m.t]  # (3, nel)
+    gxi = np.stack([(Gx * xe).sum(axis=0), (Gy * xe).sum(axis=0)])  # (2, nel)
     J, dJ = gradient_flux(gxi, kappa0=p.kappa0, delta=p.delta, omega=p.omega,
                           theta0=p.theta0)
     a = mobility * p.L_sigma * m.vol
-    re = a[:, None] * (Gx * J[0][:, None] + Gy * J[1][:, None])  # (nel, 3)
-    r = np.bincount(m.t.ravel(), weights=re.T.ravel(), minlength=m.n)
+    re = Gx * (a * J[0]) + Gy * (a * J[1])  # (3, nel)
+    r = np.bincount(m.t.ravel(), weights=re.ravel(), minlength=m.n)
     # K_ik = a sum_ab G_ia dJ_ab G_kb, the four (a, b) terms as broadcast products
-    Ax = (a * dJ[0, 0])[:, None] * Gx + (a * dJ[0, 1])[:, None] * Gy  # sum_b dJ_xb G_kb
-    Ay = (a * dJ[1, 0])[:, None] * Gx + (a * dJ[1, 1])[:, None] * Gy
-    K = Gx[:, :, None] * Ax[:, None, :] + Gy[:, :, None] * Ay[:, None, :]
+    Ax = Gx * (a * dJ[0, 0]) + Gy * (a * dJ[0, 1])  # sum_b dJ_xb G_kb, (3, nel)
+    Ay = Gx * (a * dJ[1, 0]) + Gy * (a * dJ[1, 1])
+    K = Gx[:, None, :] * Ax[None, :, :] + Gy[:, None, :] * Ay[None, :, :]
     return r, K
 
 
-def edge_transport(m: P1Mesh, D_T, dD_T, z, c, psi):
+def edge_transport(m: P1Mesh, D_T, z, c, psi):
     r"""Edge-averaged flux of one ion (charge *z*) and its derivatives.
 
     Parameters
     ----------
-    D_T : (nel,) element diffusivity (scaled); dD_T : (nel, 3) its derivatives with
-        respect to the element's nodal :math:`\xi`.
+    D_T : (nel,) element diffusivity (scaled).
     psi : nodal :math:`f\phi` (potential in thermal voltages).
 
     Returns
@@ -176,14 +183,19 @@ def edge_transport(m: P1Mesh, D_T, dD_T, z, c, psi):
     flux : (ne,) :math:`F_{ij}` from ``edges[0]`` to ``edges[1]``;
     d_ci, d_cj, d_psij : (ne,) its derivatives (:math:`\partial F/\partial\psi_i =
     -\partial F/\partial\psi_j`);
-    d_xi : (nel, 3 edges, 3 nodes) derivative of the flux of each local edge with
-        respect to the element's nodal :math:`\xi` (through :math:`D_T`).
+    d_D : (3, nel) derivative of the net flux out of each local node of an element
+        (:math:`\sum_j F_{ij}` over the element's edges) with respect to its
+        :math:`D_T`: :math:`\sum_e \pm w^T_e G_e`. Times :math:`\partial D_T/
+        \partial\xi_k` it is the element's (3 x 3) block of the flux divergence's
+        :math:`\xi`-derivative (one block per element instead of one per local edge
+        and end).
     """
     W = np.bincount(m.elem_edge.ravel(), weights=(m.elem_weight * D_T[None, :]).ravel(),
                     minlength=m.edges.shape[1])
     i, j = m.edges
     G, dGi, dGj, dGpsij = sg_flux(1.0, z, c[i], c[j], psi[i], psi[j])  # unit-weight flux
     flux, dci, dcj, dpsij = W * G, W * dGi, W * dGj, W * dGpsij
-    # d F_e / d xi_k = G_e * sum_T w^T_e dD_T/dxi_k  -> per element and local edge
-    d_xi = (G[m.elem_edge] * m.elem_weight).T[:, :, None] * dD_T[:, None, :]
-    return flux, dci, dcj, dpsij, d_xi
+    # dF_e/dD_T = w^T_e G_e, out of the edge's first local node, into its second
+    g = G[m.elem_edge] * m.elem_out  # (3 local edges (0,1), (0,2), (1,2), nel)
+    d_D = np.stack([g[0] + g[1], g[2] - g[0], -g[1] - g[2]])
+    return flux, dci, dcj, dpsij, d_D

@@ -139,8 +139,10 @@ class PhaseFieldSystem:
         Triplet groups, in the order :meth:`equations` fills them: the gradient-energy
         element blocks; nodal couplings; the edge fluxes in the rows of R_c (anion) and
         R_phi (charge) against the columns c_a, c_b, phi_a, phi_b; the xi-derivatives of
-        the edge coefficients. A single-ion conductor (t+ = 1) keeps c = c0 exactly
-        (m dc/dt = 0), so c is not solved for and its rows and columns are left out.
+        the edge coefficients, one (3 x 3) block per element and row field. A single-ion
+        conductor (t+ = 1) keeps c = c0 exactly (m dc/dt = 0), so c is not solved for and
+        its rows and columns are left out. Dirichlet rows are set on the CSR values
+        (positions found here): zeros, 1 on the diagonal.
         """
         m, n = self.m, self.n
         t, (ea, eb) = m.t, m.edges
@@ -158,7 +160,9 @@ class PhaseFieldSystem:
             rows.append(red[np.asarray(r).ravel()])
             cols.append(red[np.asarray(c).ravel()])
 
-        add(np.repeat(t.T[:, :, None], 3, axis=2) + X, np.repeat(t.T[:, None, :], 3, axis=1) + X)
+        kr = np.repeat(t[:, None, :], 3, axis=1)  # (3 row nodes, 3 column nodes, nel)
+        kc = np.repeat(t[None, :, :], 3, axis=0) + X
+        add(kr + X, kc)
         node = np.arange(n)
         self._nodal = ((X, X), (X, C), (X, P), (C, C), (P, P), (P, X)) if self.salt \
             else ((X, X), (X, P), (P, P), (P, X))
@@ -170,25 +174,19 @@ class PhaseFieldSystem:
             for end in (ea, eb):
                 for col in self._ecols:
                     add(end + r0, col)
-        ge = m.elem_edge.T  # (nel, 3) global edge of each local edge
-        kc = np.repeat(t.T[:, None, :], 3, axis=1) + X  # (nel, 3 edges, 3 nodes)
         for r0 in self._erows:
-            for end in (ea[ge], eb[ge]):
-                add(np.repeat(end[:, :, None], 3, axis=2) + r0, kc)
+            add(kr + r0, kc)
         rows, cols = np.concatenate(rows), np.concatenate(cols)
         na = self.active.size
-        self.pattern = CSRPattern(rows, cols, (na, na))
-        # Dirichlet rows: zero the row, 1 on the diagonal (nodal diagonal triplets)
-        fixed_row = np.zeros(na, bool)
-        fixed = self.fixed[active[self.fixed]]
-        fixed_row[red[fixed]] = True
-        self._zero = fixed_row[rows]
-        start = 9 * m.nel
-        pos = {}
-        for k, (r0, c0) in enumerate(self._nodal):
-            if r0 == c0:
-                pos[r0] = start + k * n
-        self._fixed_diag = np.array([pos[(d // n) * n] + d % n for d in fixed], np.int64)
+        self.pattern = pat = CSRPattern(rows, cols, (na, na))
+        # Dirichlet rows: the CSR positions of their entries and of their diagonals
+        fixed = red[self.fixed[active[self.fixed]]]
+        lo, hi = pat.indptr[fixed], pat.indptr[fixed + 1]
+        span = hi - lo
+        self._zero = (np.repeat(lo - np.cumsum(span) + span, span)
+                      + np.arange(int(span.sum()))).astype(np.int64)
+        on_diag = pat.indices[self._zero] == np.repeat(fixed, span)
+        self._fixed_diag = self._zero[on_diag]
 
     # -------------------------------------------------------------- equations
     def equations(self, u, rate_xi, rate_c, d_rate, *, shift=None, noise=None, raw=False):
@@ -202,13 +200,12 @@ class PhaseFieldSystem:
         ea, eb = m.edges
         hbar, dhbar = element_mean_h(m, xi)
         Dp = p.D_e * hbar + p.D_l * self.liquid * (1 - hbar)
-        dDp = (p.D_e - p.D_l * self.liquid)[:, None] * dhbar
+        dDp = (p.D_e - p.D_l * self.liquid)[None, :] * dhbar  # (3, nel)
         psi = p.f * phi
         gc = p.gamma_c
-        Fp, dpi, dpj, dpp, dpx = edge_transport(m, Dp, dDp, +1.0, c, psi)
+        Fp, dpi, dpj, dpp, qp = edge_transport(m, Dp, +1.0, c, psi)
         if self.salt:
-            Fm, dmi, dmj, dmp, dmx = edge_transport(m, self.ratio * Dp, self.ratio * dDp, -1.0,
-                                                    c, psi)
+            Fm, dmi, dmj, dmp, qm = edge_transport(m, self.ratio * Dp, -1.0, c, psi)
             Fq = gc * (Fp - Fm)  # ionic current on edges (scaled)
         else:
             Fm, Fq = 0.0, gc * Fp
@@ -238,18 +235,19 @@ class PhaseFieldSystem:
             cblk = (dmi, dmj, -f * dmp, f * dmp)
             pblk = (gc * (dpi - dmi), gc * (dpj - dmj), gc * f * (dmp - dpp),
                     gc * f * (dpp - dmp))
-            blocks, xder = (cblk, pblk), (dmx, gc * (dpx - dmx))
+            # xi-derivatives through D_T (the anion's D is ratio * D+)
+            blocks, xder = (cblk, pblk), (self.ratio * qm, gc * (qp - self.ratio * qm))
         else:
-            blocks, xder = ((-gc * f * dpp, gc * f * dpp),), (gc * dpx,)
+            blocks, xder = ((-gc * f * dpp, gc * f * dpp),), (gc * qp,)
         for blk in blocks:
             vals.extend(blk)
             vals.extend(-v for v in blk)
-        for d in xder:
-            vals.extend((d.ravel(), -d.ravel()))
-        v = np.concatenate(vals)
-        v[self._zero] = 0.0
-        v[self._fixed_diag] = 1.0
-        return r, self.pattern.assemble(v)
+        for q in xder:
+            vals.append((q[:, None, :] * dDp[None, :, :]).ravel())
+        A = self.pattern.assemble(np.concatenate(vals))
+        A.data[self._zero] = 0.0
+        A.data[self._fixed_diag] = 1.0
+        return r, A
 
     def expand(self, ur, template):
         """Full unknown vector (xi, c, phi) from the solved ones (c from *template*)."""

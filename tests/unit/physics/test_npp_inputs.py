@@ -4,7 +4,7 @@ import pytest
 
 from ntransport.errors import ConfigError, MaterialError
 from ntransport.physics.electrode import Electrode, Galvanostatic
-from ntransport.physics.nernst_planck import bernoulli, bernoulli_prime
+from ntransport.physics.nernst_planck import bernoulli, bernoulli_pair, bernoulli_prime
 from ntransport.physics.scaling import Scaling, debye_length
 from ntransport.physics.species import Species, binary_salt
 from ntransport.solve.npp import NPPProblem, run
@@ -79,6 +79,23 @@ def test_bernoulli_continuity():
         fd = (bernoulli(x0 + h) - bernoulli(x0 - h)) / (2 * h)
         assert bernoulli_prime(x0) == pytest.approx(fd, rel=1e-6, abs=1e-9)
     assert bernoulli(-x[:4]) == pytest.approx(bernoulli(x[:4]) + x[:4])
+
+
+def test_bernoulli_pair_equals_four_separate_evaluations():
+    """B(x), B(-x), B'(x), B'(-x) from one exponential agree with the separate functions
+    to round-off over the whole range: both series sides, the switch at 1e-4, large |x|
+    where B(|x|) underflows towards 0 (relative accuracy kept: it is never computed as a
+    difference of large numbers) and the clipped tails."""
+    x = np.concatenate([np.linspace(-800.0, 800.0, 20001), np.geomspace(1e-12, 60.0, 2000),
+                        -np.geomspace(1e-12, 60.0, 2000), [0.0, 1e-4, -1e-4, 0.99999e-4]])
+    b, bn, db, dbn = bernoulli_pair(x)
+    for got, ref in ((b, bernoulli(x)), (bn, bernoulli(-x))):
+        np.testing.assert_allclose(got, ref, rtol=1e-14, atol=0)
+    # B' near the series switch loses digits to cancellation in both forms (~eps/|x|)
+    for got, ref in ((db, bernoulli_prime(x)), (dbn, bernoulli_prime(-x))):
+        np.testing.assert_allclose(got, ref, rtol=1e-11, atol=0)
+    assert np.all(b > 0) and np.all(bn > 0)  # what keeps the flux blocks M-matrices
+    assert bernoulli_pair(40.0)[0] == pytest.approx(40.0 * np.exp(-40.0), rel=1e-14)
 
 
 def test_inputs_not_mutated():
