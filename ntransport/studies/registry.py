@@ -32,6 +32,7 @@ import importlib
 import json
 import logging
 import os
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -115,18 +116,48 @@ def register_study(name: str, *, schema: Section, doc: str = "", replace: bool =
     return deco
 
 
-def _load_builtins():
+def _study_modules():
+    """``(module name, source path or None)`` of every study module of the package."""
     import pkgutil
 
     pkg = importlib.import_module(_PACKAGE)
     for info in pkgutil.iter_modules(pkg.__path__):
-        name = f"{_PACKAGE}.{info.name}"
-        if info.name in ("registry", "result", "progress") or name in _FAILED:
+        if info.name in ("registry", "result", "progress"):
             continue
+        base = Path(getattr(info.module_finder, "path", ""), info.name)
+        src = base / "__init__.py" if info.ispkg else base.with_suffix(".py")
+        yield f"{_PACKAGE}.{info.name}", (src if src.is_file() else None)
+
+
+def _import(name: str) -> None:
+    if name in _FAILED:
+        return
+    try:
+        importlib.import_module(name)
+    except Exception as exc:  # a broken study module must not hide the others
+        _FAILED[name] = f"{type(exc).__name__}: {exc}"
+
+
+def _load_builtins():
+    for name, _ in _study_modules():
+        _import(name)
+
+
+def _modules_registering(kind: str) -> list[str]:
+    """Study modules whose source holds ``register_study("kind"``: a text search, so one
+    case imports its own study module and not all of them (the others' imports --
+    percolation, deposition, dask, ... -- took 1.4 s of every ``ntransport run``). A
+    module without readable source is a candidate too (the full load decides)."""
+    pattern = re.compile(r"register_study\(\s*[\"']" + re.escape(kind) + r"[\"']")
+    out = []
+    for name, src in _study_modules():
         try:
-            importlib.import_module(name)
-        except Exception as exc:  # a broken study module must not hide the others
-            _FAILED[name] = f"{type(exc).__name__}: {exc}"
+            hit = src is None or pattern.search(src.read_text(encoding="utf-8")) is not None
+        except (OSError, UnicodeDecodeError):
+            hit = True
+        if hit:
+            out.append(name)
+    return out
 
 
 def study_kinds() -> dict[str, StudyKind]:
@@ -136,7 +167,16 @@ def study_kinds() -> dict[str, StudyKind]:
 
 
 def get_study(name: str) -> StudyKind:
-    """The kind *name*; unknown names raise with the closest match."""
+    """The kind *name*; unknown names raise with the closest match.
+
+    Only the module that registers *name* is imported when its source says so; every
+    study module otherwise (a kind registered another way, or an unknown name, whose
+    error lists the closest of all kinds)."""
+    if isinstance(name, str) and name not in _KINDS:
+        for module in _modules_registering(name):
+            _import(module)
+    if isinstance(name, str) and name in _KINDS:
+        return _KINDS[name]
     kinds = study_kinds()
     if not isinstance(name, str) or name not in kinds:
         broken = "".join(f" Study module {m} failed to import ({e})." for m, e in _FAILED.items())

@@ -181,6 +181,38 @@ def _clean_registry():
     registry._KINDS.pop("_test_kind", None)
 
 
+def test_every_study_kind_is_found_by_the_source_search():
+    """get_study imports only the module whose source registers the kind: for every
+    registered kind the search names exactly the module that defines its runner."""
+    from ntransport.studies import registry
+
+    for kind, k in study_kinds().items():
+        if kind.startswith("_"):
+            continue
+        assert registry._modules_registering(kind) == [k.run.__module__], kind
+
+
+def test_a_case_imports_its_own_study_module_only():
+    """In a fresh interpreter: looking up one kind imports its module and no other study
+    module (they cost ~1.4 s of start-up); a kind the search misses is still found by
+    loading every module."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from ntransport.studies import registry as r\n"
+        "assert r.get_study('dendrites').name == 'dendrites'\n"
+        "mods = sorted(m for m in sys.modules if m.startswith('ntransport.studies.'))\n"
+        "assert mods == ['ntransport.studies.dendrites', 'ntransport.studies.registry'], mods\n"
+        "r._modules_registering = lambda kind: []\n"
+        "assert r.get_study('percolation').name == 'percolation'\n"
+        "assert 'ntransport.studies.deposition' in sys.modules\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+
+
 def test_other_modules_can_register_study_kinds(_clean_registry):
     schema = Section({"n": Value(int, default=3)})
 
