@@ -3,7 +3,8 @@ colour maps, regions -- the PE skeleton -- outlined and labelled).
 
 * :func:`maps` -- one row per run at its last frame: xi, c(Li+), phi and, with
   mechanics, the hydrostatic stress (diverging map centred on 0), with the xi = 1/2
-  contour; panels that are compared share one colour range.
+  contour; the panels of a column share one colour range and one colour bar, and the
+  axes are labelled on the outer panels (the runs share one cell).
 * :func:`tip_vs_charge` -- tip height against the passed (Faradaic) charge and against
   time, the cell height marked (short circuit).
 * :func:`mechanics` -- tip velocity with and without mechanics at equal charge, and the
@@ -50,34 +51,55 @@ def maps(sols, *, frame: int = -1):
         vals = [v for v in vals if v.size] or [np.zeros(1)]
         rng[key] = (min(v.min() for v in vals), max(v.max() for v in vals))
     fig, axes = style.new_figure(len(labels) * len(cols), ncols=len(cols), panel=(2.9, 2.6))
-    for i, k in enumerate(labels):
-        f = fr[k]
-        for j, key in enumerate(cols):
-            ax = axes[i * len(cols) + j]
+    names = {"xi [1]": "ξ (1 = Li)", "c_Li+ [mol m-3]": "c(Li⁺) [mol/L]",
+             "phi [V]": "φ electrolyte [V]",
+             "sigma_h [Pa]": "σ_h [MPa] (tension > 0; metal clipped)"}
+    for j, key in enumerate(cols):
+        shown = []  # (axes, mappable) of this column, top to bottom
+        for i, k in enumerate(labels):
+            f, ax = fr[k], axes[i * len(cols) + j]
             q = _charge(sols[k], f.t)
             title = f"{k}: {f.t:.3g} s, {q:.2g} mAh/cm²" if j == 0 else k
             if key not in f:
                 ax.set_visible(False)
                 continue
+            common = dict(label=names[key], title=title, colorbar=False)
             if key == "xi [1]":
-                style.field_map(ax, f.domain, f[key], label="ξ (1 = Li)", kind="sequential",
-                                vmin=0.0, vmax=1.0, title=title)
+                art = style.field_map(ax, f.domain, f[key], kind="sequential", vmin=0.0,
+                                      vmax=1.0, **common)
             elif key == "c_Li+ [mol m-3]":
                 lo, hi = rng[key]
-                style.field_map(ax, f.domain, f[key] / 1000.0, label="c(Li⁺) [mol/L]",
-                                kind="sequential", vmin=lo / 1000.0, vmax=hi / 1000.0,
-                                title=title)
+                art = style.field_map(ax, f.domain, f[key] / 1000.0, kind="sequential",
+                                      vmin=lo / 1000.0, vmax=hi / 1000.0, **common)
             elif key == "phi [V]":
                 lo, hi = rng[key]
-                style.field_map(ax, f.domain, f[key], label="φ electrolyte [V]",
-                                kind="sequential", vmin=lo, vmax=hi, title=title)
+                art = style.field_map(ax, f.domain, f[key], kind="sequential", vmin=lo,
+                                      vmax=hi, **common)
             else:
                 lo, hi = rng[key]
                 m = max(abs(lo), abs(hi), 1e-3) / 1e6
-                style.field_map(ax, f.domain, np.clip(f[key] / 1e6, -m, m),
-                                label="σ_h [MPa] (tension > 0; metal clipped)",
-                                kind="diverging", vmin=-m, vmax=m, title=title)
+                art = style.field_map(ax, f.domain, np.clip(f[key] / 1e6, -m, m),
+                                      kind="diverging", vmin=-m, vmax=m, **common)
             _contour(ax, f)
+            shown.append((ax, art))
+        if shown:
+            # one colour bar per column: its panels share one range (the cells share one
+            # box, so the axes are labelled on the outer panels only)
+            for ax, _ in shown[:-1]:
+                ax.set_xlabel("")
+                ax.tick_params(labelbottom=False)
+            if j:
+                for ax, _ in shown:
+                    ax.set_ylabel("")
+                    ax.tick_params(labelleft=False)
+            # below a column; beside a lone panel (below it, it would open a gap in
+            # the whole row of the grid)
+            below = len(shown) > 1
+            cb = fig.colorbar(shown[-1][1], ax=[a for a, _ in shown],
+                              location="bottom" if below else "right",
+                              shrink=0.8 if below else 0.9, aspect=25 if below else 20,
+                              pad=0.02)
+            cb.set_label(names[key])
     return fig
 
 
