@@ -47,8 +47,9 @@ __all__ = ["Case", "StudyKind", "register_study", "study_kinds", "get_study", "l
 
 log = logging.getLogger(__name__)
 
-# every module of this package is imported on first lookup, so a module that calls
-# register_study() is found without editing a list here
+# a module of this package that calls register_study() is found without editing a list
+# here: a lookup imports the module whose source registers the kind (or, failing that,
+# every module; study_kinds() imports them all)
 _PACKAGE = "ntransport.studies"
 _FAILED: dict[str, str] = {}
 #: environment variable that makes load_case default to the reduced size (notebooks in tests)
