@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["new_figure", "save", "field_map", "streamlines", "line_plot", "bar_plot",
+__all__ = ["new_figure", "save", "field_map", "outer_labels", "streamlines", "line_plot", "bar_plot",
            "stacked_bars", "plot_fields", "gif", "gif_frames", "color_limits", "UM", "CMAPS",
            "label_for", "contour"]
 
@@ -289,6 +289,26 @@ def field_map(ax, domain, values, *, label: str = "", kind: str = "auto", vmin=N
         cb = ax.figure.colorbar(art, ax=ax, shrink=0.9, pad=0.02)
         cb.set_label(label)
     return art
+
+
+def outer_labels(axes) -> None:
+    """Label the axes of a grid of maps of one box on its outer panels only: x labels and
+    tick labels on the lowest visible panel of each column, y on the leftmost of each
+    row (hidden panels do not count). The rest is left to the shared colour bars and the
+    titles -- and every label not drawn is text the figure does not lay out (most of a
+    many-panel figure's drawing time)."""
+    spots = {}
+    for ax in axes:
+        if ax.get_visible() and ax.get_subplotspec() is not None:
+            spec = ax.get_subplotspec()
+            spots[ax] = (spec.rowspan.start, spec.colspan.start)
+    for ax, (r, c) in spots.items():
+        if any(rr > r and cc == c for rr, cc in spots.values()):
+            ax.set_xlabel("")
+            ax.tick_params(labelbottom=False)
+        if any(cc < c and rr == r for rr, cc in spots.values()):
+            ax.set_ylabel("")
+            ax.tick_params(labelleft=False)
 
 
 def contour(ax, domain, values, levels, **kwargs):

@@ -83,16 +83,7 @@ def maps(sols, *, frame: int = -1):
             _contour(ax, f)
             shown.append((ax, art))
         if shown:
-            # one colour bar per column: its panels share one range (the cells share one
-            # box, so the axes are labelled on the outer panels only)
-            for ax, _ in shown[:-1]:
-                ax.set_xlabel("")
-                ax.tick_params(labelbottom=False)
-            if j:
-                for ax, _ in shown:
-                    ax.set_ylabel("")
-                    ax.tick_params(labelleft=False)
-            # below a column; beside a lone panel (below it, it would open a gap in
+            # one colour bar per column: its panels share one range; below a column; beside a lone panel (below it, it would open a gap in
             # the whole row of the grid)
             below = len(shown) > 1
             cb = fig.colorbar(shown[-1][1], ax=[a for a, _ in shown],
@@ -100,6 +91,7 @@ def maps(sols, *, frame: int = -1):
                               shrink=0.8 if below else 0.9, aspect=25 if below else 20,
                               pad=0.02)
             cb.set_label(names[key])
+    style.outer_labels(axes)  # the runs share one cell
     return fig
 
 

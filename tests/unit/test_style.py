@@ -274,3 +274,21 @@ def test_contour_is_exact_for_a_linear_field_and_shares_the_maps_triangulation()
     with pytest.raises(ValueError, match="nodal"):
         style.contour(ax, d, np.zeros(d.mesh.nelements), 0.0)
     style._plt().close(fig)
+
+
+def test_outer_labels_keep_the_labels_of_the_outer_panels_of_a_map_grid():
+    """A 3 x 3 grid with the lower-right panel hidden (a column with fewer maps): x labels
+    stay on the lowest *visible* panel of each column, y labels on the first column."""
+    d = _domain()
+    fig, axes = style.new_figure(9, ncols=3)
+    for ax in axes:
+        style.field_map(ax, d, d.mesh.p[0], colorbar=False)
+    axes[8].set_visible(False)
+    style.outer_labels(axes)
+    for k, ax in enumerate(axes[:8]):
+        r, c = divmod(k, 3)
+        assert bool(ax.get_xlabel()) == (r == 2 or k == 5), k
+        assert ax.xaxis.get_tick_params()["labelbottom"] == (r == 2 or k == 5), k
+        assert bool(ax.get_ylabel()) == (c == 0), k
+        assert ax.yaxis.get_tick_params()["labelleft"] == (c == 0), k
+    style._plt().close(fig)

@@ -35,8 +35,9 @@ def _field_values(frame, field, eq=None):
 
 
 def maps_figure(sols, data, reading, eqs):
-    """Rows: fields; columns: electrolytes; one colour range per field (shared).
-    ``eqs``: the equilibrium state of each electrolyte (for the polarisation row)."""
+    """Rows: fields; columns: electrolytes; one colour range and one colour bar per field
+    (a row). ``eqs``: the equilibrium state of each electrolyte (for the polarisation
+    row)."""
     from ...io import style
 
     names = list(sols)
@@ -45,6 +46,9 @@ def maps_figure(sols, data, reading, eqs):
     w, h = np.ptp(dom.mesh.p[0]), np.ptp(dom.mesh.p[1])
     panel = (4.4, max(1.5, min(3.4, 4.4 * h / w + 0.8)))
     fig, axes = style.new_figure(len(FIELDS) * len(names), ncols=len(names), panel=panel)
+    boxes = {tuple(np.round(np.r_[fr.domain.mesh.p.min(axis=1), fr.domain.mesh.p.max(axis=1)]
+                            / max(w, h), 9)) for fr in frames.values()}
+    same_box = len(boxes) == 1  # then the axes are labelled on the outer panels only
     for r, field in enumerate(FIELDS):
         vals = {n: _field_values(frames[n], field, eqs[n]) * (1e3 if field == "phi" else 1.0)
                 for n in names}
@@ -60,10 +64,16 @@ def maps_figure(sols, data, reading, eqs):
             title = f"{n}: {_LABELS[field].split(' [')[0]}" + (
                 f"  (t = {f.t:.3g} s)" if r == 0 else "")
             ax = axes[r * len(names) + c]
-            style.field_map(ax, f.domain, vals[n], label="[" + _LABELS[field].split(" [")[1],
-                            kind=kind, vmin=vmin, vmax=vmax, title=title)
+            art = style.field_map(ax, f.domain, vals[n], kind=kind, vmin=vmin, vmax=vmax,
+                                  title=title, colorbar=False)
             if field == "|N_Li+|":
                 style.streamlines(ax, f.domain, f["N_Li+ [mol m-2 s-1]"], density=0.5, n=48)
+        # one colour bar per row: its panels share one range
+        row = axes[r * len(names):(r + 1) * len(names)]
+        fig.colorbar(art, ax=row, location="right", shrink=0.9, pad=0.02).set_label(
+            "[" + _LABELS[field].split(" [")[1])
+    if same_box:
+        style.outer_labels(axes)
     what = ("steady state under %g mV" % (data["voltage"] * 1e3) if reading == "voltage"
             else "Li⁺ flux %g mol m⁻² s⁻¹, at depletion" % data["flux"])
     fig.suptitle(f"{data['title'] or data['comparison']} — {what} "
