@@ -512,12 +512,15 @@ def _sweep_figure(sweep, data):
     for ax, (label, (sol, tp)) in zip(axes[1:], sweep.items()):
         f = frames[label]
         q = float(np.interp(f.t, sol.history("t [s]"), sol.history("passed charge"))) / 36000.0
-        style.field_map(ax, f.domain, f["c_Li+ [mol m-3]"] / 1000.0, label="c(Li⁺) [mol/L]",
-                        kind="sequential", vmin=0.0, vmax=hi / 1000.0,
-                        title=f"t+ = {tp:g}: {f.t:.3g} s, {q:.2g} mAh/cm²")
+        art = style.field_map(ax, f.domain, f["c_Li+ [mol m-3]"] / 1000.0, kind="sequential",
+                              vmin=0.0, vmax=hi / 1000.0, colorbar=False,
+                              title=f"t+ = {tp:g}: {f.t:.3g} s, {q:.2g} mAh/cm²")
         for fr, ls in ((f, "solid"), (sol.frames[-1], "dashed")):
             style.contour(ax, fr.domain, fr["xi [1]"], 0.5, colors="white", linewidths=0.9,
                           linestyles=ls)
+    # one colour scale, one bar; the maps share the cell, so only the first has a y label
+    fig.colorbar(art, ax=axes[1:], shrink=0.9, pad=0.02).set_label("c(Li⁺) [mol/L]")
+    style.outer_labels(axes[1:])
     return fig
 
 

@@ -195,11 +195,19 @@ def full_cell_map_figure(sols, setup, data):
         for c, n in enumerate(names):
             ax = axes[r * len(names) + c]
             f = last[n]
-            style.field_map(ax, f.domain, vals[n], label=label, kind="sequential", vmin=lo,
-                            vmax=hi, title=n if r == 0 else f"{n}: electrochemical")
+            art = style.field_map(ax, f.domain, vals[n], kind="sequential", vmin=lo, vmax=hi,
+                                  title=n if r == 0 else f"{n}: electrochemical",
+                                  colorbar=False)
             if r == 0:
                 style.streamlines(ax, f.domain, f["i [A m-2]"], density=0.5, n=48)
             ax.set_ylim(0, Hmax * 1e6)
+        # one colour bar per row: its panels share one range
+        fig.colorbar(art, ax=axes[r * len(names):(r + 1) * len(names)], shrink=0.9,
+                     pad=0.02).set_label(label)
+    widths = {tuple(np.round([last[n].domain.mesh.p[0].min(), last[n].domain.mesh.p[0].max()],
+                             12)) for n in names}
+    if len(widths) == 1:  # one x range, and the y range is Hmax for all
+        style.outer_labels(axes)
     fig.suptitle("Fig. S35 — LFP (bottom) | electrolyte | Li (top), potentials vs the Li anode; "
                  "same colour range per row; white: current lines")
     return fig
