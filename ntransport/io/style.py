@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["new_figure", "save", "field_map", "outer_labels", "streamlines", "line_plot", "bar_plot",
-           "stacked_bars", "plot_fields", "gif", "gif_frames", "color_limits", "UM", "CMAPS",
-           "label_for", "contour"]
+__all__ = ["new_figure", "save", "field_map", "outer_labels", "streamlines", "line_plot",
+           "bar_plot", "stacked_bars", "plot_fields", "gif", "gif_frames", "color_limits",
+           "UM", "CMAPS", "label_for", "contour"]
 
 log = logging.getLogger(__name__)
 
@@ -292,21 +292,25 @@ def field_map(ax, domain, values, *, label: str = "", kind: str = "auto", vmin=N
 
 
 def outer_labels(axes) -> None:
-    """Label the axes of a grid of maps of one box on its outer panels only: x labels and
-    tick labels on the lowest visible panel of each column, y on the leftmost of each
-    row (hidden panels do not count). The rest is left to the shared colour bars and the
-    titles -- and every label not drawn is text the figure does not lay out (most of a
-    many-panel figure's drawing time)."""
+    """Label a grid of maps on its outer panels only: a panel drops its x labels and tick
+    labels when a visible panel below it in its column has the same x range, and its y
+    labels when one to its left in its row has the same y range (so maps of different
+    boxes keep theirs). Every label not drawn is text the figure does not lay out (most
+    of a many-panel figure's drawing time)."""
     spots = {}
     for ax in axes:
         if ax.get_visible() and ax.get_subplotspec() is not None:
             spec = ax.get_subplotspec()
             spots[ax] = (spec.rowspan.start, spec.colspan.start)
+
+    def same(a, b, lim):
+        return np.allclose(getattr(a, lim)(), getattr(b, lim)(), rtol=1e-9, atol=0.0)
+
     for ax, (r, c) in spots.items():
-        if any(rr > r and cc == c for rr, cc in spots.values()):
+        if any(rr > r and cc == c and same(ax, o, "get_xlim") for o, (rr, cc) in spots.items()):
             ax.set_xlabel("")
             ax.tick_params(labelbottom=False)
-        if any(cc < c and rr == r for rr, cc in spots.values()):
+        if any(cc < c and rr == r and same(ax, o, "get_ylim") for o, (rr, cc) in spots.items()):
             ax.set_ylabel("")
             ax.tick_params(labelleft=False)
 

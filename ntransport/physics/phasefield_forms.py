@@ -75,8 +75,9 @@ QUAD_W = np.array([0.225] + [0.132394152788506] * 3 + [0.125939180544827] * 3)
 @dataclass(frozen=True, eq=False)
 class P1Mesh:
     """Scaled P1 triangle geometry: nodes ``p`` (2, n), triangles ``t`` (3, nel), hat
-    gradients ``gx``, ``gy`` (3, nel) (x and y component for each local node), areas ``vol``, lumped masses ``lumped``, edges
-    (2, ne), ``elem_edge``/``elem_weight`` (3, nel) for the local edges (0,1), (0,2),
+    gradients ``gx``, ``gy`` (3, nel) (x and y component for each local node), areas
+    ``vol``, lumped masses ``lumped``, edges (2, ne), ``elem_edge``/``elem_weight``
+    (3, nel) for the local edges (0,1), (0,2),
     (1,2) and their unit stiffness weights :math:`w^T` (all >= 0 on non-obtuse
     triangles: then the transport blocks are M-matrices); ``elem_out`` (3, nel) is
     :math:`w^T` signed +1 where the global edge runs from the local edge's first node to

@@ -63,7 +63,7 @@ def maps(sols, *, frame: int = -1):
             if key not in f:
                 ax.set_visible(False)
                 continue
-            common = dict(label=names[key], title=title, colorbar=False)
+            common = dict(title=title, colorbar=False)
             if key == "xi [1]":
                 art = style.field_map(ax, f.domain, f[key], kind="sequential", vmin=0.0,
                                       vmax=1.0, **common)
@@ -83,15 +83,15 @@ def maps(sols, *, frame: int = -1):
             _contour(ax, f)
             shown.append((ax, art))
         if shown:
-            # one colour bar per column: its panels share one range; below a column; beside a lone panel (below it, it would open a gap in
-            # the whole row of the grid)
+            # one colour bar per column (its panels share one range): below the column;
+            # beside a lone panel (below it, it would open a gap across the grid's row)
             below = len(shown) > 1
             cb = fig.colorbar(shown[-1][1], ax=[a for a, _ in shown],
                               location="bottom" if below else "right",
                               shrink=0.8 if below else 0.9, aspect=25 if below else 20,
                               pad=0.02)
             cb.set_label(names[key])
-    style.outer_labels(axes)  # the runs share one cell
+    style.outer_labels(axes)
     return fig
 
 

@@ -518,7 +518,7 @@ def _sweep_figure(sweep, data):
         for fr, ls in ((f, "solid"), (sol.frames[-1], "dashed")):
             style.contour(ax, fr.domain, fr["xi [1]"], 0.5, colors="white", linewidths=0.9,
                           linestyles=ls)
-    # one colour scale, one bar; the maps share the cell, so only the first has a y label
+    # one colour scale, one bar
     fig.colorbar(art, ax=axes[1:], shrink=0.9, pad=0.02).set_label("c(Li⁺) [mol/L]")
     style.outer_labels(axes[1:])
     return fig

@@ -292,3 +292,22 @@ def test_outer_labels_keep_the_labels_of_the_outer_panels_of_a_map_grid():
         assert bool(ax.get_ylabel()) == (c == 0), k
         assert ax.yaxis.get_tick_params()["labelleft"] == (c == 0), k
     style._plt().close(fig)
+
+
+def test_outer_labels_keep_the_labels_of_maps_of_another_box():
+    """Two maps side by side of boxes of different heights: the right one keeps its y
+    labels (its y range differs); stacked maps of different widths keep their x labels."""
+    fig, axes = style.new_figure(2, ncols=2)
+    style.field_map(axes[0], _domain(), _domain().mesh.p[0], colorbar=False)
+    tall = _domain(height=20e-6)
+    style.field_map(axes[1], tall, tall.mesh.p[0], colorbar=False)
+    style.outer_labels(axes)
+    assert axes[1].get_ylabel() and axes[1].yaxis.get_tick_params()["labelleft"]
+    style._plt().close(fig)
+    fig, axes = style.new_figure(2, ncols=1)
+    wide = _domain(width=30e-6)
+    style.field_map(axes[0], wide, wide.mesh.p[0], colorbar=False)
+    style.field_map(axes[1], _domain(), _domain().mesh.p[0], colorbar=False)
+    style.outer_labels(axes)
+    assert axes[0].get_xlabel() and axes[0].xaxis.get_tick_params()["labelbottom"]
+    style._plt().close(fig)

@@ -46,9 +46,6 @@ def maps_figure(sols, data, reading, eqs):
     w, h = np.ptp(dom.mesh.p[0]), np.ptp(dom.mesh.p[1])
     panel = (4.4, max(1.5, min(3.4, 4.4 * h / w + 0.8)))
     fig, axes = style.new_figure(len(FIELDS) * len(names), ncols=len(names), panel=panel)
-    boxes = {tuple(np.round(np.r_[fr.domain.mesh.p.min(axis=1), fr.domain.mesh.p.max(axis=1)]
-                            / max(w, h), 9)) for fr in frames.values()}
-    same_box = len(boxes) == 1  # then the axes are labelled on the outer panels only
     for r, field in enumerate(FIELDS):
         vals = {n: _field_values(frames[n], field, eqs[n]) * (1e3 if field == "phi" else 1.0)
                 for n in names}
@@ -72,8 +69,7 @@ def maps_figure(sols, data, reading, eqs):
         row = axes[r * len(names):(r + 1) * len(names)]
         fig.colorbar(art, ax=row, location="right", shrink=0.9, pad=0.02).set_label(
             "[" + _LABELS[field].split(" [")[1])
-    if same_box:
-        style.outer_labels(axes)
+    style.outer_labels(axes)
     what = ("steady state under %g mV" % (data["voltage"] * 1e3) if reading == "voltage"
             else "Li⁺ flux %g mol m⁻² s⁻¹, at depletion" % data["flux"])
     fig.suptitle(f"{data['title'] or data['comparison']} — {what} "
@@ -204,10 +200,7 @@ def full_cell_map_figure(sols, setup, data):
         # one colour bar per row: its panels share one range
         fig.colorbar(art, ax=axes[r * len(names):(r + 1) * len(names)], shrink=0.9,
                      pad=0.02).set_label(label)
-    widths = {tuple(np.round([last[n].domain.mesh.p[0].min(), last[n].domain.mesh.p[0].max()],
-                             12)) for n in names}
-    if len(widths) == 1:  # one x range, and the y range is Hmax for all
-        style.outer_labels(axes)
+    style.outer_labels(axes)
     fig.suptitle("Fig. S35 — LFP (bottom) | electrolyte | Li (top), potentials vs the Li anode; "
                  "same colour range per row; white: current lines")
     return fig
