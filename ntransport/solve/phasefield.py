@@ -57,7 +57,8 @@ from .stepping import StepperState, bdf_steps, restarted
 
 __all__ = ["PhaseFieldProblem", "PhaseFieldState", "run", "solve", "scaled_parameters",
            "check_initial_field", "check_interface_resolution", "interface_points",
-           "tip_height", "deposit_area", "HISTORY_KEYS", "PhaseFieldSystem", "default_solver"]
+           "tip_height", "deposit_area", "HISTORY_KEYS", "PhaseFieldSystem", "default_solver",
+           "potential_guess"]
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,16 @@ PHI_DAMPING = 4.0  # kappa of log_damped_potential; None: Newton's own potential
 #: Full-size PEO run of dendrite_skeleton.yaml: 1086 -> 822 factorisations, the same number
 #: of Newton iterations (benchmarks/phasefield/RESULTS.md).
 CHORD_BELOW = 1e-2
+#: potential guess along the moving front (:func:`potential_guess`): nodes whose xi
+#: changed by more than this in the last accepted step carry that step's d phi / d xi
+#: into the guess, the change clipped to PHI_GUESS_CAP thermal voltages; None: the
+#: potential of the last state everywhere. Full-size runs of dendrite_skeleton.yaml,
+#: 1 thread, LU factorisations without -> with: PEO 1042 -> 616, PEO+PE 1038 -> 660
+#: (benchmarks/phasefield/RESULTS.md; thresholds 1e-3 / 1e-2 gave 718 / 702 on PEO).
+XI_SECANT = 3e-3
+#: the clip, in thermal voltages: the threshold of the per-node damping (a guess moves
+#: the potential no further than an undamped Newton update); 8 (= PHI_CAP): PEO 651
+PHI_GUESS_CAP = 4.0
 #: PARDISO ordering of the Newton Jacobians (2D, three fields, 10-15 k unknowns): minimum
 #: degree factorises them ~25 % faster than nested dissection (11 k: 15.0 -> 11.1 ms);
 #: full-size PEO run of dendrite_skeleton.yaml, 1 thread, interleaved 3 x 2: 54.6 / 55.6 /
@@ -330,6 +341,7 @@ def run(problem: PhaseFieldProblem, xi0, *, t_end: float, dt: float, c0=None, ph
         check_interface_resolution(dom, start.u[:dom.mesh.nvertices], width)
     rng_seed = int(problem.seed)
     ctx.update_stress(start.u)
+    ctx.remember_step(start)
 
     def step_solver(guess, t_new, a0h, hist):
         s = ctx.system
@@ -345,10 +357,15 @@ def run(problem: PhaseFieldProblem, xi0, *, t_end: float, dt: float, c0=None, ph
         # the guess: xi and c extrapolated by the controller (differential unknowns), the
         # salt geometrically where it falls (stays > 0); the potential, an algebraic
         # unknown that goes like ln c where the salt is depleted, from the last state
-        # (extrapolated linearly it overshoots there into the exponential branch of the
-        # reaction: measured 5x more Newton iterations on the reduced t+ = 0.22 run)
+        # (extrapolated linearly in time it overshoots there into the exponential branch
+        # of the reaction: measured 5x more Newton iterations on the reduced t+ = 0.22
+        # run), moved along the front by the last step's d phi / d xi (potential_guess)
         guess = guess.copy()
-        guess[2 * n:] = u_n[2 * n:]
+        if XI_SECANT is not None and ctx.secant is not None:
+            guess[2 * n:] = potential_guess(u_n[2 * n:], u_n[:n], guess[:n], *ctx.secant,
+                                            threshold=XI_SECANT, cap=PHI_GUESS_CAP / sp.f)
+        else:
+            guess[2 * n:] = u_n[2 * n:]
         if s.salt:
             cn = u_n[n:2 * n]
             guess[n:2 * n] = cn + positive_salt_update(cn, guess[n:2 * n] - cn)
@@ -398,6 +415,7 @@ def run(problem: PhaseFieldProblem, xi0, *, t_end: float, dt: float, c0=None, ph
 
     def after_step(state):
         ctx.record_boundaries(state)
+        ctx.remember_step(state)
         if check_resolution:
             check_interface_resolution(ctx.system.domain, state.u[:ctx.system.n], width)
         ctx.update_stress(state.u)
@@ -443,6 +461,38 @@ def run(problem: PhaseFieldProblem, xi0, *, t_end: float, dt: float, c0=None, ph
 
 
 _REMESH = "__remesh__"
+
+
+def potential_guess(phi_n, xi_n, xi_guess, dxi_last, dphi_last, *, threshold: float,
+                    cap: float):
+    r"""Guess of the potential for the next step: the last potential moved along the front.
+
+    The deposit front carries its profile with it: where it passes a node, that node's
+    xi rises towards 1 and its potential swings from the electrolyte's value towards the
+    metal's (0.5-0.8 V in one step at xi ~ 0.9 on the full-size t+ = 0.22 run), while
+    the old potential is the guess; Newton then walks there in steps capped at
+    ``PHI_CAP`` (~40 % of the run's iterations). Read locally as :math:`\phi = P(\xi)`,
+    the last accepted step gives the slope :math:`\Delta\phi/\Delta\xi` at each node:
+
+    .. math:: \phi_{guess} = \phi_n + \frac{\Delta\phi_{last}}{\Delta\xi_{last}}
+              (\xi_{guess} - \xi_n)
+
+    at nodes where :math:`|\Delta\xi_{last}| >` *threshold* (elsewhere the slope is
+    noise over a small denominator, and the potential stays :math:`\phi_n`), the change
+    clipped to :math:`\pm` *cap* [V]. Exact for a profile :math:`\phi = a + b\xi`. With
+    the controller's guess of xi (linear in time) this is the potential's linear
+    extrapolation in time at the front nodes only, bounded: unbounded and everywhere
+    it overshoots into the exponential branch of the reaction where the salt is
+    depleted (see :func:`run`). A guess only: Newton converges to the same step, but
+    fewer failed attempts let the controller take longer steps, so a run's trajectory
+    moves within its time-step tolerance.
+    """
+    out = np.array(phi_n, dtype=float)
+    move = np.abs(dxi_last) > threshold
+    if move.any():
+        slope = dphi_last[move] / dxi_last[move]
+        out[move] += np.clip(slope * (xi_guess[move] - xi_n[move]), -cap, cap)
+    return out
 
 
 def positive_salt_update(c, dc):
@@ -506,6 +556,7 @@ class _RunContext:
         self.xi0 = xi0
         self.stress = None
         self.newton_failures = 0  # consecutive failed Newton attempts (see step_solver)
+        self.secant = None  # (d xi, d phi) of the last accepted step (potential_guess)
         self.diag = ({}, 0.0, 0.0)
         self.elastic = None
         self._ref = None
@@ -522,6 +573,16 @@ class _RunContext:
         self.elastic = ElasticitySolver(domain, self.problem.mechanics,
                                         length=self.problem.scaled.length,
                                         solver=self.elastic_solver)
+
+    def remember_step(self, state):
+        """Keep the last accepted step's changes of xi and phi for the next guess (none
+        without a previous state on this mesh: the first step, after a remesh)."""
+        n = self.system.n
+        if state.u_prev is None or state.u_prev.size != state.u.size or state.u.size != 3 * n:
+            self.secant = None
+            return
+        d = state.u - state.u_prev
+        self.secant = (d[:n], d[2 * n:])
 
     def xi_ref(self, domain):
         return self.xi0(domain) if callable(self.xi0) else self._ref
@@ -577,6 +638,7 @@ class _RunContext:
                 self._ref = transfer_nodal(s.domain, new_dom, self._ref, 1)
             self._new_elastic(new_dom)
         self.system = new_sys
+        self.secant = None
         new_state = restarted(state, u_new)
         self.update_stress(new_state.u)
         return new_state
