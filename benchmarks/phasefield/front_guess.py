@@ -5,14 +5,17 @@ runs and the transference sweep's t+ = 1 and 0.5; t+ = 0.22 is the PEO run), eac
 far side of the cell or its end time; and, with ``--tolerance``, the PEO and PEO+PE runs at
 the time-step tolerances atol = 0.05 (the case's), 0.025 and 0.0125 with and without the
 guess (how far the short-circuit time and the tip height move with the step sequence,
-against how far they move with the tolerance).
+against how far they move with the tolerance); with ``--remesh``, every run at the case's
+tolerance with the front guess, a remesh mapping the state before it too
+(``REMESH_KEEPS_HISTORY``) against restarting from the mapped state alone.
 
-Usage: OMP_NUM_THREADS=1 python benchmarks/phasefield/front_guess.py [--tolerance]
+Usage: OMP_NUM_THREADS=1 python benchmarks/phasefield/front_guess.py [--tolerance | --remesh]
 
 Interleaved in one process (without, with, per run), same thread count; recorded per run:
 accepted steps, rejected attempts, Newton iterations of the accepted steps, LU
 factorisations (every Newton iteration of every attempt), wall and CPU time, the time and
-tip height reached. Writes ``front_guess.json`` (``front_guess_tolerance.json``).
+tip height reached. Writes ``front_guess.json`` (``front_guess_tolerance.json``,
+``front_guess_remesh.json``).
 """
 import argparse
 import json
@@ -26,7 +29,7 @@ RUNS = [("PEO", None), ("PEO+PE", None), ("PEO+PE+mechanics", None),
         ("PEO+PE_TableS1", None), ("PEO", 1.0), ("PEO", 0.5)]
 
 
-def one(run, t_plus, guess, atol=None):
+def one(run, t_plus, guess, atol=None, keep=True):
     import ntransport.solve.phasefield as pf
     from ntransport.studies import dendrites
     from ntransport.studies.registry import load_case
@@ -36,8 +39,9 @@ def one(run, t_plus, guess, atol=None):
         data["parameters"]["transference"] = t_plus
     prob, xi0, opts, _ = dendrites.build_run(data, run, data["runs"][run])
     atol = opts["atol"] if atol is None else atol
-    default = pf.XI_SECANT
+    default, default_keep = pf.XI_SECANT, pf.REMESH_KEEPS_HISTORY
     pf.XI_SECANT = default if guess else None
+    pf.REMESH_KEEPS_HISTORY = keep
     solver = pf.default_solver()
     steps = rejected = its = 0
     w0, c0 = time.perf_counter(), time.process_time()
@@ -49,9 +53,9 @@ def one(run, t_plus, guess, atol=None):
             rejected += st.stepper.rejected
             its += st.stepper.newton_iterations
     finally:
-        pf.XI_SECANT = default
+        pf.XI_SECANT, pf.REMESH_KEEPS_HISTORY = default, default_keep
     return {"run": run, "t+": t_plus or data["parameters"]["transference"],
-            "front_guess": guess, "atol": atol, "steps": steps, "rejected": rejected,
+            "front_guess": guess, "remesh_keeps_history": keep, "atol": atol, "steps": steps, "rejected": rejected,
             "newton_iterations": its, "factorisations": solver.factorisations,
             "t_end [s]": st.t, "tip [um]": float(pf.tip_height(st.domain, st.xi)) * 1e6,
             "wall [s]": time.perf_counter() - w0, "cpu [s]": time.process_time() - c0}
@@ -59,15 +63,28 @@ def one(run, t_plus, guess, atol=None):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--tolerance", action="store_true")
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--tolerance", action="store_true")
+    mode.add_argument("--remesh", action="store_true")
     a = ap.parse_args(argv)
+    if a.remesh:
+        rows = []
+        for run, tp in RUNS:
+            for keep in (False, True):
+                r = one(run, tp, True, None, keep)
+                print(json.dumps(r), flush=True)
+                rows.append(r)
+        out = {"threads": os.environ.get("OMP_NUM_THREADS"), "load": os.getloadavg(),
+               "date": time.strftime("%Y-%m-%d %H:%M"), "runs": rows}
+        (HERE / "front_guess_remesh.json").write_text(json.dumps(out, indent=1))
+        return out
     jobs = ([(run, None, tol) for run in ("PEO", "PEO+PE") for tol in (0.05, 0.025, 0.0125)]
             if a.tolerance
             else [(run, tp, None) for run, tp in RUNS])
     rows = []
     for run, tp, tol in jobs:
         for guess in (False, True):
-            r = one(run, tp, guess, tol)
+            r = one(run, tp, guess, tol, keep=False)  # as measured before the remesh change
             print(json.dumps(r), flush=True)
             rows.append(r)
     out = {"threads": os.environ.get("OMP_NUM_THREADS"), "load": os.getloadavg(),

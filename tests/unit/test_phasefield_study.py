@@ -52,6 +52,50 @@ def test_refined_band_follows_the_deposit_to_the_far_side():
     assert np.max(sol.history("Li balance error")) < 1e-10
 
 
+def test_a_remesh_maps_the_previous_state_too():
+    """Raising the band maps u and the state before it onto the new box by the same P1
+    transfer, keeps t_prev, and the front guess's secant is taken from the two mapped
+    states; so the controller keeps its predictor and error estimate across the remesh (a
+    restart started the next step from the unextrapolated state at the grown step size: 2-4
+    failed attempts per remesh in the full-size runs). A state without a past is mapped
+    alone."""
+    from dataclasses import replace
+
+    from ntransport.solve.phasefield import _initial_vector, _RunContext
+    from ntransport.solve.phasefield_system import transfer_nodal
+    from ntransport.solve.stepping import StepperState
+
+    case = load_case(CASE, reduced=True)
+    prob, xi0, opts, info = build_run(case.data, "PEO", case.data["runs"]["PEO"])
+    ctx = _RunContext(prob, prob.domain, xi0, None)
+    n = ctx.system.n
+    u_prev = _initial_vector(prob, ctx.system, xi0, None, None)
+    u = u_prev.copy()
+    y = prob.domain.mesh.p[1]
+    u[n:2 * n] *= 1.0 - 0.1 * y / y.max()  # salt and potential that vary in space
+    u[2 * n:] = -0.01 * y / y.max()
+    state = StepperState(t=0.5, u=u, dt=0.1, step=7, t_prev=0.4, u_prev=u_prev,
+                         t_prev2=0.3, u_prev2=u_prev)
+    band = prob.domain.info["band"] + 1e-6
+    new = ctx.remesh(state, band)
+    m = ctx.system.n
+    assert m != n and new.u.size == new.u_prev.size == 3 * m
+    assert (new.t, new.t_prev, new.u_prev2, new.t_prev2) == (0.5, 0.4, None, None)
+    free = np.ones(3 * m, bool)
+    free[ctx.system.fixed] = False  # Dirichlet values are set afterwards, on both
+    for old, mapped in ((u, new.u), (u_prev, new.u_prev)):
+        ref = transfer_nodal(prob.domain, ctx.system.domain, old, 3)
+        np.testing.assert_array_equal(mapped[free], ref[free])
+        np.testing.assert_array_equal(mapped[ctx.system.fixed], ctx.system.fixed_values)
+    assert not np.array_equal(new.u, new.u_prev)
+    dxi, dphi = ctx.secant
+    np.testing.assert_array_equal(dxi, new.u[:m] - new.u_prev[:m])
+    np.testing.assert_array_equal(dphi, new.u[2 * m:] - new.u_prev[2 * m:])
+    new0 = _RunContext(prob, prob.domain, xi0, None).remesh(
+        replace(state, t_prev=None, u_prev=None), band)
+    assert new0.u_prev is None and new0.t_prev is None
+
+
 def test_binary_salt_concentration_stays_physical_in_a_skeleton_run():
     """PEO/LiTFSI salt (t+ = 0.22) in the reduced skeleton cell at -0.45 V: the salt is
     depleted at the deposit (the run is at the limiting current: measured min c ~1e-13
