@@ -583,7 +583,8 @@ class _RunContext:
 
     def remember_step(self, state):
         """Keep the last accepted step's changes of xi and phi for the next guess (none
-        without a previous state on this mesh: the first step, after a remesh)."""
+        without a previous state on this mesh: the first step, or a remesh that does not
+        map it)."""
         n = self.system.n
         if state.u_prev is None or state.u_prev.size != state.u.size or state.u.size != 3 * n:
             self.secant = None
