@@ -21,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["new_figure", "save", "field_map", "outer_labels", "streamlines", "line_plot",
+__all__ = ["new_figure", "save", "field_map", "add_colorbar", "outer_labels", "streamlines",
+           "line_plot",
            "bar_plot", "stacked_bars", "plot_fields", "gif", "gif_frames", "color_limits",
            "UM", "CMAPS", "label_for", "contour"]
 
@@ -286,9 +287,19 @@ def field_map(ax, domain, values, *, label: str = "", kind: str = "auto", vmin=N
     if title:
         ax.set_title(title)
     if colorbar:
-        cb = ax.figure.colorbar(art, ax=ax, shrink=0.9, pad=0.02)
-        cb.set_label(label)
+        add_colorbar(art, ax, label)
     return art
+
+
+def add_colorbar(art, axes, label: str = "", *, location: str = "right"):
+    """One colour bar for *axes* (one panel, or the panels of a row or column that share
+    *art*'s colour range), beside them (``"right"``) or below (``"bottom"``), in the one
+    style of every map."""
+    below = location == "bottom"
+    cb = art.axes.figure.colorbar(art, ax=axes, location=location, pad=0.02,
+                                  shrink=0.8 if below else 0.9, aspect=25 if below else 20)
+    cb.set_label(label)
+    return cb
 
 
 def outer_labels(axes) -> None:

@@ -85,12 +85,8 @@ def maps(sols, *, frame: int = -1):
         if shown:
             # one colour bar per column (its panels share one range): below the column;
             # beside a lone panel (below it, it would open a gap across the grid's row)
-            below = len(shown) > 1
-            cb = fig.colorbar(shown[-1][1], ax=[a for a, _ in shown],
-                              location="bottom" if below else "right",
-                              shrink=0.8 if below else 0.9, aspect=25 if below else 20,
-                              pad=0.02)
-            cb.set_label(names[key])
+            style.add_colorbar(shown[-1][1], [a for a, _ in shown], names[key],
+                               location="bottom" if len(shown) > 1 else "right")
     style.outer_labels(axes)
     return fig
 

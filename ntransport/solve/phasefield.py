@@ -635,9 +635,14 @@ class _RunContext:
     def remesh(self, state, band):
         pr, s = self.problem, self.system
         new_dom = pr.remesh.build(band)
-        u_new = transfer_nodal(s.domain, new_dom, state.u, 3)
         new_sys = PhaseFieldSystem(pr, new_dom)
-        u_new[new_sys.fixed] = new_sys.fixed_values
+
+        def mapped(u):
+            out = transfer_nodal(s.domain, new_dom, u, 3)
+            out[new_sys.fixed] = new_sys.fixed_values
+            return out
+
+        u_new = mapped(state.u)
         log.info("t = %.4g s: the deposit nears the band top; band %.3g -> %.3g um (%d nodes)",
                  state.t * pr.scaled.time, s.domain.info.get("band", 0.0) * 1e6, band * 1e6,
                  new_dom.mesh.nvertices)
@@ -653,9 +658,8 @@ class _RunContext:
         # times (step / 4-16, then regrown)
         if (REMESH_KEEPS_HISTORY and state.u_prev is not None
                 and state.u_prev.size == state.u.size):
-            u_prev = transfer_nodal(s.domain, new_dom, state.u_prev, 3)
-            u_prev[new_sys.fixed] = new_sys.fixed_values
-            new_state = replace(restarted(state, u_new), t_prev=state.t_prev, u_prev=u_prev)
+            new_state = replace(state, u=u_new, u_prev=mapped(state.u_prev), t_prev2=None,
+                                u_prev2=None)
         else:
             new_state = restarted(state, u_new)
         self.remember_step(new_state)

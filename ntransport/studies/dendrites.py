@@ -519,7 +519,7 @@ def _sweep_figure(sweep, data):
             style.contour(ax, fr.domain, fr["xi [1]"], 0.5, colors="white", linewidths=0.9,
                           linestyles=ls)
     # one colour scale, one bar
-    fig.colorbar(art, ax=axes[1:], shrink=0.9, pad=0.02).set_label("c(Li⁺) [mol/L]")
+    style.add_colorbar(art, axes[1:], "c(Li⁺) [mol/L]")
     style.outer_labels(axes[1:])
     return fig
 

@@ -67,8 +67,7 @@ def maps_figure(sols, data, reading, eqs):
                 style.streamlines(ax, f.domain, f["N_Li+ [mol m-2 s-1]"], density=0.5, n=48)
         # one colour bar per row: its panels share one range
         row = axes[r * len(names):(r + 1) * len(names)]
-        fig.colorbar(art, ax=row, location="right", shrink=0.9, pad=0.02).set_label(
-            "[" + _LABELS[field].split(" [")[1])
+        style.add_colorbar(art, row, "[" + _LABELS[field].split(" [")[1])
     style.outer_labels(axes)
     what = ("steady state under %g mV" % (data["voltage"] * 1e3) if reading == "voltage"
             else "Li⁺ flux %g mol m⁻² s⁻¹, at depletion" % data["flux"])
@@ -198,8 +197,7 @@ def full_cell_map_figure(sols, setup, data):
                 style.streamlines(ax, f.domain, f["i [A m-2]"], density=0.5, n=48)
             ax.set_ylim(0, Hmax * 1e6)
         # one colour bar per row: its panels share one range
-        fig.colorbar(art, ax=axes[r * len(names):(r + 1) * len(names)], shrink=0.9,
-                     pad=0.02).set_label(label)
+        style.add_colorbar(art, axes[r * len(names):(r + 1) * len(names)], label)
     style.outer_labels(axes)
     fig.suptitle("Fig. S35 — LFP (bottom) | electrolyte | Li (top), potentials vs the Li anode; "
                  "same colour range per row; white: current lines")
