@@ -232,6 +232,27 @@ def build_run(data, label, spec_run):
                              "reaction_to_relaxation [1]": reaction_ratio(sp, V)}
 
 
+#: relative cost of a run with mechanics (one elastic solve per step on top of the
+#: Newton iterations) and of a run at t+ = 1 (c stays c0: no limiting current, a few
+#: Newton iterations a step), against a plain run of the same mesh and duration. Measured
+#: on the full-size case (2026-12-02, benchmarks/README.md section 7): 22.4 s with
+#: mechanics against 21.5 s without, 3.8 s at t+ = 1 against 15.8 s at t+ = 0.5 and 21.3 s
+#: at 0.22. Only the order of the runs depends on them (which starts first), never a result.
+COST_MECHANICS = 1.05
+COST_SINGLE_ION = 0.2
+
+
+def cost_hint(prob, xi0, opts, info) -> float:
+    """Estimated cost of one run (arbitrary unit: mesh nodes x simulated seconds, scaled
+    by `COST_MECHANICS` and `COST_SINGLE_ION`), for starting the longest runs first."""
+    cost = prob.domain.mesh.nvertices * float(opts["t_end"])
+    if prob.mechanics is not None:
+        cost *= COST_MECHANICS
+    if info["t_plus [1]"] >= 1.0 - 1e-9:
+        cost *= COST_SINGLE_ION
+    return cost
+
+
 def reaction_ratio(sp, V) -> float:
     r""":math:`L_\eta|B(V)|/(L_\sigma W)`: plating rate at the anode potential over the
     Allen--Cahn relaxation rate. Above ~1 a small xi anywhere in contact with the
@@ -274,7 +295,8 @@ def run(case, *, progress=True, checkpoints=None):
     plan = {label: (build_run(data, label, r), r) for label, r in data["runs"].items()}
     sweep_of = _sweep_plan(data, plan)  # sweep label -> (run label, t+)
     sols = run_all({label: _job(case.name, label, built, checkpoints, progress)
-                    for label, (built, _) in plan.items()})
+                    for label, (built, _) in plan.items()},
+                   cost={label: cost_hint(*built) for label, (built, _) in plan.items()})
     for label, ((prob, _, _, info), r) in plan.items():
         sol = sols[label]
         result.solutions[slug(label)] = sol

@@ -30,6 +30,43 @@ def test_results_come_back_in_the_jobs_order(workers):
         assert all(name.startswith("ntransport-run") for name in seen)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_costly_jobs_start_first_and_results_keep_the_jobs_order(workers):
+    """With costs the jobs start longest first (ties and unlisted labels in the jobs'
+    order); the results still come back in the jobs' order. On two workers the two
+    costliest jobs hold both workers until both have started (a barrier), so the start
+    order is the dispatch order, not a race."""
+    started, lock = [], threading.Lock()
+    barrier = threading.Barrier(workers, timeout=10)
+
+    def make(label):
+        def job(alive):
+            with lock:
+                started.append(label)
+            if len(started) <= workers:
+                barrier.wait()
+            return label
+        return job
+
+    labels = ["a", "b", "c", "d", "e"]
+    cost = {"a": 1.0, "b": 5.0, "c": 3.0, "d": 5.0}  # e: unlisted, i.e. 0
+    out = run_all({k: make(k) for k in labels}, workers=workers, cost=cost)
+    assert list(out) == labels and list(out.values()) == labels
+    if workers == 1:
+        assert started == ["b", "d", "c", "a", "e"]
+    else:
+        # after the barrier two workers take the rest; which appends first is a race
+        assert sorted(started[:2]) == ["b", "d"] and sorted(started[2:]) == ["a", "c", "e"]
+
+
+@pytest.mark.parametrize("cost, fragment", [({"zz": 1.0}, "not jobs"),
+                                            ({"a": float("nan")}, "finite numbers"),
+                                            ({"a": "big"}, "finite numbers")])
+def test_bad_costs_are_named(cost, fragment):
+    with pytest.raises(ConfigError, match=fragment):
+        run_all({"a": _square(1), "b": _square(2)}, workers=2, cost=cost)
+
+
 def test_two_jobs_really_overlap():
     """Both jobs are inside at the same time (a barrier only two concurrent jobs pass)."""
     barrier = threading.Barrier(2, timeout=10)

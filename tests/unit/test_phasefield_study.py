@@ -180,3 +180,19 @@ def test_binary_salt_tip_outgrows_single_ion_per_charge():
     # immobile anion: c = c0 (to the round-off of the c/c0 scaling)
     np.testing.assert_allclose(sols[1.0].history("c min"), c0, rtol=1e-12)
     np.testing.assert_allclose(sols[1.0].history("c max"), c0, rtol=1e-12)
+
+
+def test_cost_hints_start_the_mechanics_run_first_and_the_single_ion_run_last():
+    """The study's scheduling hint (which run starts first, never a result): mechanics
+    costs more than the same run without, t+ = 1 far less, on one mesh and duration."""
+    from ntransport.studies.dendrites import COST_MECHANICS, COST_SINGLE_ION, cost_hint
+
+    case = load_case(CASE, reduced=True)
+    runs = case.data["runs"]
+    pe = build_run(case.data, "PEO+PE", runs["PEO+PE"])
+    mech = build_run(case.data, "PEO+PE+mechanics", runs["PEO+PE+mechanics"])
+    single = build_run(case.data, "PEO+PE", dict(runs["PEO+PE"], transference=1.0))
+    assert pe[0].domain.mesh.nvertices == mech[0].domain.mesh.nvertices
+    assert cost_hint(*mech) == pytest.approx(COST_MECHANICS * cost_hint(*pe))
+    assert cost_hint(*single) == pytest.approx(COST_SINGLE_ION * cost_hint(*pe))
+    assert cost_hint(*single) < cost_hint(*pe) < cost_hint(*mech)
