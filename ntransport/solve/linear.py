@@ -317,10 +317,11 @@ MIXED_ROW_NNZ = 10
 REFINE_MAXITER = 10
 
 
-def _float32_safe(A) -> bool:
+def _float32_safe(A, a=None) -> bool:
     """Whether the nonzero values of *A* survive a cast to float32 (no overflow to inf,
-    no underflow into the subnormals, with a margin of 1e4 for the factors' growth)."""
-    a = np.abs(A.data)
+    no underflow into the subnormals, with a margin of 1e4 for the factors' growth).
+    *a*: ``|A.data|`` if the caller has it."""
+    a = np.abs(A.data) if a is None else a
     amin = np.min(a, where=a > 0, initial=np.inf)  # smallest nonzero, without a copy
     if not np.isfinite(amin):
         return False
@@ -328,12 +329,24 @@ def _float32_safe(A) -> bool:
     return bool(a.max() < fi.max * 1e-4 and amin > fi.tiny * 1e4)
 
 
+def _inf_norm(A, a=None) -> float:
+    """``|A|_inf`` (largest absolute row sum) of CSR *A* from ``a = |A.data|``, without
+    the copy of the matrix ``abs(A)`` makes."""
+    a = np.abs(A.data) if a is None else a
+    if a.size == 0:
+        return 0.0
+    rows = np.diff(A.indptr)
+    sums = np.add.reduceat(a, np.minimum(A.indptr[:-1], a.size - 1))
+    return float(np.where(rows > 0, sums, 0.0).max())
+
+
 def _refine(A, solve32, b, anorm):
     """Iterative refinement in double of a single-precision solve (LAPACK ``dsgesv``'s
     scheme): ``x += solve32(b - A x)`` until every column satisfies the double-precision
-    backward-error test ``|r|_inf <= |x|_inf |A|_inf eps sqrt(n)``. Returns ``(x, steps)``,
-    or ``(None, steps)`` if the error does not halve at a step or `REFINE_MAXITER` steps
-    do not reach the test (then the matrix is too ill-conditioned for float32 factors)."""
+    backward-error test ``|r|_inf <= |x|_inf |A|_inf eps sqrt(n)``. Returns ``(x, steps,
+    r)`` with ``r = b - A x`` at the returned x, or ``(None, steps, None)`` if the error
+    does not halve at a step or `REFINE_MAXITER` steps do not reach the test (then the
+    matrix is too ill-conditioned for float32 factors)."""
     tol = anorm * np.finfo(float).eps * math.sqrt(A.shape[0])
     x = solve32(b)
     prev, k = math.inf, 0
@@ -343,9 +356,9 @@ def _refine(A, solve32, b, anorm):
         xn = np.abs(x).max(axis=0)
         q = float(np.max(rn / np.maximum(xn * tol, 1e-300)))
         if np.all(rn <= xn * tol):
-            return x, k
+            return x, k, r
         if not np.isfinite(q) or q > 0.5 * prev or k == REFINE_MAXITER:
-            return None, k
+            return None, k, None
         prev, k = q, k + 1
         x = x + solve32(r)
 
@@ -415,7 +428,7 @@ class DirectSolver:
         if self.precision == "auto" and (A.shape[0] < MIXED_MIN
                                          or A.nnz < MIXED_ROW_NNZ * A.shape[0]):
             return False
-        return _float32_safe(A)
+        return True
 
     def _factor(self, A, single):
         if self.backend == "pardiso":
@@ -428,15 +441,19 @@ class DirectSolver:
         """Factorise *A*; return ``solve(b) -> x`` (raises ConvergenceError if singular)."""
         A = _check_matrix(A, "direct solver")
         self.factorisations += 1
-        state = {"mixed": self._mixed(A)}
+        anorm, mixed = 0.0, self._mixed(A)
+        if mixed:  # one |A.data| for the float32 range test and the norm of the refinement
+            a = np.abs(A.data)
+            mixed = _float32_safe(A, a)
+            anorm = _inf_norm(A, a) if mixed else 0.0
+        state = {"mixed": mixed}
         state["inner"] = self._factor(A, state["mixed"])
-        anorm = float(abs(A).sum(axis=1).max()) if state["mixed"] else 0.0
 
         def solve_(b):
             b = np.asarray(b, dtype=float)
-            x = None
+            x = r = None
             if state["mixed"]:
-                x, steps = _refine(A, state["inner"], b, anorm)
+                x, steps, r = _refine(A, state["inner"], b, anorm)
                 self.refinement_steps += steps
                 if x is None:  # too ill-conditioned for float32 factors: double from now
                     self.fallbacks += 1
@@ -448,8 +465,9 @@ class DirectSolver:
             if x is None:
                 x = state["inner"](b)
             x = _check_finite(x, f"direct solve ({self.backend})")
-            # a zero pivot is perturbed, not reported, by PARDISO: check the residual
-            r = norm2(A @ x - b)
+            # a zero pivot is perturbed, not reported, by PARDISO: check the residual (the
+            # refinement's last one where it ran: b - A x at this x)
+            r = norm2(A @ x - b if r is None else r)
             bn = norm2(b)
             if r > 1e-6 * max(bn, 1e-300) and bn > 0:
                 raise ConvergenceError(

@@ -491,3 +491,20 @@ def test_minimum_degree_ordering_gives_the_same_answer(backend):
     assert default_solver().ordering == "minimum-degree"
     with pytest.raises(ConfigError, match="ordering must be"):
         DirectSolver(ordering="metiss")
+
+
+def test_inf_norm_matches_scipy_with_empty_and_negative_rows():
+    """|A|_inf from |A.data| row sums (the refinement's norm) equals abs(A).sum(1).max()."""
+    from ntransport.solve.linear import _inf_norm
+
+    rng = np.random.default_rng(3)
+    A = sp.random(40, 40, density=0.1, random_state=4, format="csr")
+    A.data = rng.standard_normal(A.data.size)
+    A = A.tolil()
+    A[7, :] = 0.0
+    A[39, :] = 0.0  # an empty last row: reduceat's index past the data
+    A = A.tocsr()
+    A.eliminate_zeros()
+    assert np.diff(A.indptr)[[7, 39]].tolist() == [0, 0]
+    assert _inf_norm(A) == pytest.approx(float(abs(A).sum(axis=1).max()), rel=1e-12)  # summation order
+    assert _inf_norm(sp.csr_matrix((3, 3))) == 0.0
