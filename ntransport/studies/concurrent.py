@@ -1,4 +1,4 @@
-"""A study's independent runs side by side, in threads of the study's process.
+"""A study's independent runs side by side, in threads or child processes.
 
 A study with several runs that do not depend on each other (the dendrite case's four
 runs and its transference sweep) hands them to :func:`run_all` as ``label -> job``;
@@ -6,15 +6,22 @@ each job is called as ``job(alive)`` and must call ``alive()`` now and then (eve
 step), which raises :class:`Cancelled` once a sibling has failed or the user pressed
 Ctrl-C -- so a failure costs at most one step of the other runs, never a hang.
 
-Why threads, not processes (the sweep's mechanism, :mod:`ntransport.sweep`, which ships
-parameters out and JSON records back): these runs spend their time in numpy, scipy's
-sparse kernels and PARDISO, which release the GIL, and a thread shares the case, the
-checkpoint store, the log file and the progress bars with the study and hands back its
+Threads (the default): these runs spend their time in numpy, scipy's sparse kernels and
+PARDISO, which release the GIL, and a thread shares the case, the checkpoint store, the
+log file and the progress bars with the study and hands back its
 :class:`~ntransport.solution.Solution` without pickling. Each worker's PARDISO runs on one
 MKL thread (:func:`ntransport.solve.linear.mkl_threads`), so *n* runs keep *n* cores busy
 instead of oversubscribing them; gmsh (remeshing) is serialised by
 :func:`ntransport.geometry.gmsh_io.gmsh_session`. Measured (2 cores): two full-size PEO
 phase-field runs 65.9 s one after the other, 42.4 s side by side.
+
+Child processes (``processes=True``, :mod:`ntransport.studies.concurrent_processes`): for
+runs whose Python-level work between short numpy calls holds the GIL long enough to make
+two threads wait for each other (the phase-field runs: 18.4-20.1 s side by side in threads
+against 16.3-19.6 s in processes, 16-17 s alone). Jobs and results must pickle; logs and
+progress bars still arrive in this process. (The sweep, :mod:`ntransport.sweep`, is the
+other process mechanism: it ships parameters out and JSON records back, for points that
+are independent studies rather than runs of one.)
 
 How many at once: ``workers`` if given, else the value set by :func:`limit_workers`
 (the CLI's ``--workers``), else the cores this process may use, never more than the jobs.
@@ -99,11 +106,17 @@ def _timed(label, job, alive):
 
 def run_all(jobs: Mapping[str, Callable[[Callable[[], None]], T]], *,
             workers: int | None = None,
-            cost: Mapping[str, float] | None = None) -> dict[str, T]:
+            cost: Mapping[str, float] | None = None,
+            processes: bool = False) -> dict[str, T]:
     """Call ``job(alive)`` for every job; return ``label -> result`` in the jobs' order.
 
     *cost* (label -> estimated cost, any unit; optional): the jobs start in decreasing
     cost, ties and unlisted labels (cost 0) in the jobs' order.
+
+    *processes*: run the jobs in child processes instead of threads
+    (:mod:`ntransport.studies.concurrent_processes`: no shared interpreter lock; jobs and
+    results must pickle, logs and progress bars come back to this process). For runs
+    whose Python-level work between numpy calls is a large share (the phase-field runs).
 
     With one worker (or one job) the jobs run here, one after the other. Otherwise they
     run in a pool of threads, each inside a copy of the caller's context and with
@@ -119,6 +132,11 @@ def run_all(jobs: Mapping[str, Callable[[Callable[[], None]], T]], *,
     if n <= 1:
         done = {label: _timed(label, job, _never_cancelled) for label, job in jobs.items()}
         return {label: done[label] for label in results_order}
+
+    if processes:
+        from .concurrent_processes import run_in_processes
+
+        return run_in_processes(jobs, n, results_order, timed_note=_noted)
 
     stop = threading.Event()
 
@@ -154,10 +172,14 @@ def run_all(jobs: Mapping[str, Callable[[Callable[[], None]], T]], *,
                 f.cancel()
             wait([f for f in futures.values() if not f.cancelled()])
             label, f = failed[0]
-            exc = f.exception()
-            exc.add_note(f"(in the run {label!r} of this study)")
-            raise exc
+            raise _noted(f.exception(), label)
     return {label: futures[label].result() for label in results_order}
+
+
+def _noted(exc: BaseException, label: str) -> BaseException:
+    """*exc* with the label of the run it came from as a note."""
+    exc.add_note(f"(in the run {label!r} of this study)")
+    return exc
 
 
 def _longest_first(jobs: dict, cost: Mapping[str, float] | None) -> dict:

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -283,7 +284,8 @@ def run(case, *, progress=True, checkpoints=None):
     """Run every run of the case; tip height vs passed charge, short-circuit times, maps.
 
     The runs and the transference sweep's extra runs are independent: they run side by
-    side (:func:`ntransport.studies.concurrent.run_all`, one per core)."""
+    side (:func:`ntransport.studies.concurrent.run_all`, one per core, in child processes,
+    longest first)."""
     from ..io.artifacts import slug
     from ..post import phasefield_figures as figs
     from .concurrent import run_all
@@ -293,10 +295,12 @@ def run(case, *, progress=True, checkpoints=None):
     _check_numbers(data)
     result = StudyResult(case.name, SummaryTable())
     plan = {label: (build_run(data, label, r), r) for label, r in data["runs"].items()}
-    sweep_of = _sweep_plan(data, plan)  # sweep label -> (run label, t+)
-    sols = run_all({label: _job(case.name, label, built, checkpoints, progress)
-                    for label, (built, _) in plan.items()},
-                   cost={label: cost_hint(*built) for label, (built, _) in plan.items()})
+    specs = dict(data["runs"])  # label -> the run's spec (a sweep run's: with its t+)
+    sweep_of = _sweep_plan(data, plan, specs)  # sweep label -> (run label, t+)
+    sols = run_all({label: _RunJob(case.name, label, data, spec, checkpoints, progress)
+                    for label, spec in specs.items()},
+                   cost={label: cost_hint(*built) for label, (built, _) in plan.items()},
+                   processes=True)
     for label, ((prob, _, _, info), r) in plan.items():
         sol = sols[label]
         result.solutions[slug(label)] = sol
@@ -321,33 +325,42 @@ def run(case, *, progress=True, checkpoints=None):
     return result
 
 
-def _job(name, label, built, checkpoints, progress):
-    """One run as a job of :func:`run_all`: its own linear solvers (a PARDISO handle
-    belongs to one thread), a progress bar over simulated time, ``alive()`` every step."""
-    from ..io.artifacts import slug
-    from ..solve.linear import DirectSolver
-    from ..solve.phasefield import default_solver, solve
-    from .progress import TimeBar
+@dataclass(frozen=True)
+class _RunJob:
+    """One run as a job of :func:`run_all`, picklable (the runs go to child processes):
+    it rebuilds its problem from the case data (build_run is deterministic and cheap:
+    ~10 ms), makes its own linear solvers (a PARDISO handle belongs to one thread),
+    shows a progress bar over simulated time and calls ``alive()`` every step."""
 
-    prob, xi0, opts, info = built
+    name: str
+    label: str
+    data: dict
+    spec: dict
+    checkpoints: object
+    progress: bool
 
-    def job(alive):
-        with TimeBar(opts["t_end"], desc=f"{name}: {label}", enabled=progress) as bar:
+    def __call__(self, alive):
+        from ..io.artifacts import slug
+        from ..solve.linear import DirectSolver
+        from ..solve.phasefield import default_solver, solve
+        from .progress import TimeBar
+
+        prob, xi0, opts, info = build_run(self.data, self.label, self.spec)
+        with TimeBar(opts["t_end"], desc=f"{self.name}: {self.label}",
+                     enabled=self.progress) as bar:
             def step(t):
                 alive()
                 bar.to(t)
 
-            return solve(prob, xi0, store=checkpoints, key=slug(label), progress=step,
-                         info={"label": label, **info}, solver=default_solver(),
-                         elastic_solver=DirectSolver(), **opts)
-
-    return job
+            return solve(prob, xi0, store=self.checkpoints, key=slug(self.label),
+                         progress=step, info={"label": self.label, **info},
+                         solver=default_solver(), elastic_solver=DirectSolver(), **opts)
 
 
-def _sweep_plan(data, plan):
+def _sweep_plan(data, plan, specs):
     """``sweep label -> (label of the run that answers it, t+)``: ``sweep.run`` at every
     ``sweep.transference``; a run of the case with the same t+ is reused, the others
-    are added to *plan* (in place) under their sweep label."""
+    are added to *plan* and *specs* (in place) under their sweep label."""
     sw = data["sweep"]
     base = data["runs"].get(sw["run"])
     out = {}
@@ -358,7 +371,8 @@ def _sweep_plan(data, plan):
         if same:
             out[label] = (same[0], tp)
             continue
-        plan[label] = (build_run(data, label, dict(base, transference=tp)), base)
+        specs[label] = dict(base, transference=tp)
+        plan[label] = (build_run(data, label, specs[label]), base)
         out[label] = (label, tp)
     return out
 

@@ -3,10 +3,93 @@
 Bars live only at the study layer (models report through hooks). They advance with
 simulated time (:class:`TimeBar`) or with sweep points / cases (:func:`bar`), and are
 silent when ``enabled`` is false or when stderr is not a terminal (logs, CI).
+
+In a child process of ``run_all(..., processes=True)`` a bar is a stand-in that sends
+its events (open, update, format, close) to the parent (:func:`send_bars_to`), where a
+:class:`BarMirror` draws the real bar: one terminal (or notebook) shows every run's bar.
 """
 from __future__ import annotations
 
-__all__ = ["bar", "TimeBar"]
+import itertools
+import os
+
+__all__ = ["bar", "TimeBar", "BarMirror", "send_bars_to"]
+
+_REMOTE = None  # the parent's queue, in a child process of run_all(processes=True)
+_IDS = itertools.count()
+
+
+def send_bars_to(queue) -> None:
+    """In this (child) process, bars send their events to *queue* instead of drawing."""
+    global _REMOTE
+    _REMOTE = queue
+
+
+class _RemoteBar:
+    """A bar whose drawing happens in the parent process (see :class:`BarMirror`)."""
+
+    def __init__(self, queue, total, desc, unit):
+        self._q, self._id = queue, (os.getpid(), next(_IDS))
+        self._q.put(("open", self._id, dict(total=total, desc=desc, unit=unit)))
+
+    def update(self, n=1):
+        self._q.put(("update", self._id, n))
+
+    def set_postfix_str(self, s):
+        self._q.put(("postfix", self._id, s))
+
+    def set_description(self, s):
+        self._q.put(("description", self._id, s))
+
+    @property
+    def bar_format(self):
+        return None
+
+    @bar_format.setter
+    def bar_format(self, fmt):
+        self._q.put(("format", self._id, fmt))
+
+    def close(self):
+        self._q.put(("close", self._id, None))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+class BarMirror:
+    """Parent side: draws the bars of child processes from their events."""
+
+    def __init__(self):
+        self._bars = {}
+
+    def event(self, item) -> None:
+        kind, key, arg = item
+        if kind == "open":
+            self._bars[key] = bar(**arg)
+            return
+        b = self._bars.get(key)
+        if b is None:
+            return
+        if kind == "update":
+            b.update(arg)
+        elif kind == "postfix":
+            b.set_postfix_str(arg)
+        elif kind == "description":
+            b.set_description(arg)
+        elif kind == "format":
+            if hasattr(b, "bar_format"):
+                b.bar_format = arg
+        elif kind == "close":
+            self._bars.pop(key).close()
+
+    def close_all(self) -> None:
+        for b in self._bars.values():
+            b.close()
+        self._bars.clear()
 
 
 class _Null:
@@ -33,6 +116,8 @@ def bar(total, *, desc: str = "", unit: str = "it", enabled: bool = True):
     """A tqdm bar of *total* items (a no-op object when disabled)."""
     if not enabled:
         return _Null()
+    if _REMOTE is not None:
+        return _RemoteBar(_REMOTE, total, desc, unit)
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc=desc, unit=unit, dynamic_ncols=True, leave=True,

@@ -222,3 +222,112 @@ except BrokenPipeError:
                        timeout=300)
     assert p.returncode == 0, (p.returncode, p.stderr[-2000:])
     assert "BrokenPipeError" in p.stdout
+
+
+# ---------------------------------------------------------------- child processes
+# jobs of processes=True must pickle: module-level functions (bound with partial)
+
+def _pid_job(x, alive):
+    import os
+
+    alive()
+    return x * x, os.getpid()
+
+
+def _failing_job(alive):
+    raise ConvergenceError("no convergence in the child")
+
+
+def _waiting_job(alive):
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 60:  # stops at alive() once the sibling failed
+        alive()
+        time.sleep(0.02)
+    return "not stopped"
+
+
+def _logging_job(label, alive):
+    import logging
+
+    logging.getLogger("ntransport.testjob").info("hello from %s", label)
+    return label
+
+
+def test_processes_run_in_children_and_return_in_the_jobs_order():
+    import functools
+    import os
+
+    out = run_all({f"r{i}": functools.partial(_pid_job, i) for i in range(4)}, workers=2,
+                  processes=True, cost={"r3": 2.0})
+    assert list(out) == ["r0", "r1", "r2", "r3"]
+    assert [v[0] for v in out.values()] == [0, 1, 4, 9]
+    pids = {v[1] for v in out.values()}
+    assert os.getpid() not in pids and 1 <= len(pids) <= 2
+
+
+def test_a_failing_child_stops_its_sibling_and_is_reraised_with_its_label():
+    t0 = time.monotonic()
+    with pytest.raises(ConvergenceError, match="no convergence in the child") as info:
+        run_all({"wait": _waiting_job, "fail": _failing_job}, workers=2, processes=True)
+    assert any("'fail'" in n for n in info.value.__notes__)
+    assert time.monotonic() - t0 < 30  # the waiting sibling did not run its 60 s
+
+
+def test_child_log_records_reach_this_process(caplog):
+    import functools
+    import logging
+
+    with caplog.at_level(logging.INFO):
+        run_all({k: functools.partial(_logging_job, k) for k in ("a", "b")}, workers=2,
+                processes=True)
+    msgs = [r.getMessage() for r in caplog.records]
+    assert "hello from a" in msgs and "hello from b" in msgs
+    assert any("run 'a' finished in" in m for m in msgs)
+
+
+def test_a_childs_bar_is_mirrored_in_this_process():
+    """A bar in a child sends open/update/format/close events; the mirror draws the
+    bar from them and drops it when closed."""
+    import queue
+
+    from ntransport.studies import progress
+
+    q = queue.Queue()
+    rb = progress._RemoteBar(q, 5.0, "run a", "s")
+    rb.bar_format = "{n}"
+    rb.update(2.0)
+    rb.set_postfix_str("x")
+    events = []
+    while not q.empty():
+        events.append(q.get())
+    assert [e[0] for e in events] == ["open", "format", "update", "postfix"]
+    drawn = []
+
+    class Fake:
+        def __init__(self, **kw):
+            drawn.append(kw)
+            self.n = 0.0
+            self.closed = False
+
+        def update(self, n):
+            self.n += n
+
+        def set_postfix_str(self, s):
+            self.postfix = s
+
+        def close(self):
+            self.closed = True
+
+    mirror = progress.BarMirror()
+    orig = progress.bar
+    progress.bar = lambda **kw: Fake(**kw)
+    try:
+        for e in events:
+            mirror.event(e)
+        (b,) = mirror._bars.values()
+        assert drawn == [dict(total=5.0, desc="run a", unit="s")] and b.n == 2.0
+        rb.close()
+        mirror.event(q.get())
+        assert b.closed and not mirror._bars
+    finally:
+        progress.bar = orig

@@ -196,3 +196,19 @@ def test_cost_hints_start_the_mechanics_run_first_and_the_single_ion_run_last():
     assert cost_hint(*mech) == pytest.approx(COST_MECHANICS * cost_hint(*pe))
     assert cost_hint(*single) == pytest.approx(COST_SINGLE_ION * cost_hint(*pe))
     assert cost_hint(*single) < cost_hint(*pe) < cost_hint(*mech)
+
+
+def test_a_run_job_pickles_for_a_child_process_and_rebuilds_the_same_problem():
+    from multiprocessing.reduction import ForkingPickler
+
+    import ntransport.studies.concurrent_processes  # noqa: F401  (registers the pickler)
+    from ntransport.studies.dendrites import _RunJob
+
+    case = load_case(CASE, reduced=True)
+    spec = case.data["runs"]["PEO+PE"]
+    job = _RunJob(case.name, "PEO+PE", case.data, spec, None, False)
+    back = ForkingPickler.loads(ForkingPickler.dumps(job))
+    a = build_run(case.data, "PEO+PE", spec)[0].domain
+    b = build_run(back.data, back.label, back.spec)[0].domain
+    np.testing.assert_array_equal(a.mesh.p, b.mesh.p)
+    np.testing.assert_array_equal(a.region, b.region)
