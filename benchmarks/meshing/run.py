@@ -96,6 +96,8 @@ def main(argv=None):
     ap.add_argument("--dims", type=int, nargs="+", default=[2, 3])
     ap.add_argument("--size", default="full")
     ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--out", default=None, help="JSON file name beside this script "
+                    "(default results.json, or results_<size>.json)")
     args = ap.parse_args(argv)
     out = dict(environment=environment(), results=[])
     for dim in args.dims:
@@ -116,7 +118,7 @@ def main(argv=None):
                 mesh_stage=stats([x["stages"]["mesh"] for x in runs]), runs=runs)
         out["results"].append(rec)
     out["environment"]["loadavg_end"] = list(os.getloadavg())
-    name = "results.json" if args.size == "full" else f"results_{args.size}.json"
+    name = args.out or ("results.json" if args.size == "full" else f"results_{args.size}.json")
     (HERE / name).write_text(json.dumps(out, indent=2))
     print(f"wrote {HERE / name}")
 

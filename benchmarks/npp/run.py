@@ -201,6 +201,7 @@ def main(argv=None):
     ap.add_argument("--n", type=int, default=223)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--out", default="results.json", help="JSON file name beside this script")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
@@ -219,8 +220,8 @@ def main(argv=None):
             raise SystemExit(f"worker with {t} threads failed")
         line = [l for l in proc.stdout.splitlines() if l.startswith("RESULT ")][-1]
         runs.append(dict(threads=t, **json.loads(line[len("RESULT "):])))
-    (HERE / "results.json").write_text(json.dumps(dict(runs=runs), indent=2))
-    print(f"wrote {HERE / 'results.json'}")
+    (HERE / args.out).write_text(json.dumps(dict(runs=runs), indent=2))
+    print(f"wrote {HERE / args.out}")
 
 
 if __name__ == "__main__":
