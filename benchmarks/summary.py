@@ -54,15 +54,26 @@ def conduction_stages():
     return rows
 
 
+def _runs_of(folder):
+    """``(file name, JSON)`` of results.json and its dated re-runs (results_rerun*.json)."""
+    names = ["results.json"] + sorted(p.name for p in (HERE / folder).glob("results_rerun*.json"))
+    return [(n, d) for n in names if (d := _load(f"{folder}/{n}"))]
+
+
 def npp():
-    d = _load("npp/results.json")
-    if not d or "runs" not in d:
-        return []
-    rows = ["| threads | DOF | ntransport first / next (min) | NGSolve first / next (min) | "
-            "ratio first | ratio next (target <= 0.5) |", "|---|---|---|---|---|---|"]
-    for r in d["runs"]:
+    rows = ["| file | threads | DOF | ntransport first / next (min) | NGSolve first / next "
+            "(min) | ratio first | ratio next (target <= 0.5) |", "|---|---|---|---|---|---|---|"]
+    for name, d in _runs_of("npp"):
+        rows += _npp_rows(name, d)
+    return rows
+
+
+def _npp_rows(name, d):
+    rows = []
+    for r in d.get("runs", []):
         s = r["stats"]
-        rows.append(f"| {r['threads']} | {r['dofs']:,} | {s['ntransport first']['min']:.2f} / "
+        rows.append(f"| `{name}` | {r['threads']} | {r['dofs']:,} | "
+                    f"{s['ntransport first']['min']:.2f} / "
                     f"{s['ntransport next']['min']:.2f} s | {s['ngsolve first']['min']:.2f} / "
                     f"{s['ngsolve next']['min']:.2f} s | {r['ratio_of_minima_first']:.2f} | "
                     f"**{r['ratio_of_minima_next']:.2f}** |")
@@ -99,17 +110,22 @@ def amg():
 
 
 def meshing():
-    d = _load("meshing/results.json")
-    if not d:
-        return []
-    rows = ["| case | variant | wall min | CPU min | mesh stage min | elements | min SICN "
-            "| mean ratio min / p1 |", "|---|---|---|---|---|---|---|---|"]
+    rows = ["| file | case | variant | wall min | CPU min | mesh stage min | elements | min SICN "
+            "| mean ratio min / p1 |", "|---|---|---|---|---|---|---|---|---|"]
+    for fname, d in _runs_of("meshing"):
+        rows += _meshing_rows(fname, d)
+    return rows
+
+
+def _meshing_rows(fname, d):
+    rows = []
     for r in d["results"]:
         for name, v in r["variants"].items():
             run = v["runs"][0]
             ratio = (f"{run['mean_ratio_min']:.3f} / {run['mean_ratio_p01']:.3f}"
                      if "mean_ratio_min" in run else "")
-            rows.append(f"| {r['dim']}D | {name} | {v['wall']['min']:.1f} s | {v['cpu']['min']:.1f} s "
+            rows.append(f"| `{fname}` | {r['dim']}D | {name} | {v['wall']['min']:.1f} s | "
+                        f"{v['cpu']['min']:.1f} s "
                         f"| {v['mesh_stage']['min']:.1f} s | {run['elements']:,} | "
                         f"{min(x['min_sicn'] for x in v['runs']):.3f} | {ratio} |")
     return rows
