@@ -29,6 +29,7 @@ import os
 import threading
 import time
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.reduction import ForkingPickler
 from types import MappingProxyType
 
@@ -125,6 +126,14 @@ def run_in_processes(jobs, n, results_order, *, timed_note):
         failed = [(label, f) for label, f in futures.items()
                   if f.done() and not f.cancelled() and f.exception() is not None
                   and not isinstance(f.exception(), Cancelled)]
+        broken = [label for label, f in failed if isinstance(f.exception(), BrokenProcessPool)]
+        if broken:  # a child died: the pool is gone, its siblings with it
+            raise RuntimeError(
+                f"a run's child process died (killed, out of memory, or a crash in a compiled "
+                f"library) while the runs {broken} were in the pool (which of them cannot be "
+                f"told); every run of this study was stopped. Runs that keep "
+                f"checkpoints resume from their last step: `ntransport run <case> --out <same "
+                f"folder> --resume`.") from failed[0][1].exception()
         if failed:
             stop.set()  # the running siblings stop at their next step
             for f in futures.values():

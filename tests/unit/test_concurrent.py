@@ -331,3 +331,15 @@ def test_a_childs_bar_is_mirrored_in_this_process():
         assert b.closed and not mirror._bars
     finally:
         progress.bar = orig
+
+
+def _dying_job(alive):
+    import os
+
+    os._exit(3)  # a crash in a compiled library, an OOM kill...
+
+
+def test_a_child_that_dies_is_reported_as_such():
+    with pytest.raises(RuntimeError, match="died") as info:
+        run_all({"dies": _dying_job, "wait": _waiting_job}, workers=2, processes=True)
+    assert "'dies'" in str(info.value)
