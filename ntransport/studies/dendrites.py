@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -334,9 +335,9 @@ class _RunJob:
 
     name: str
     label: str
-    data: dict
-    spec: dict
-    checkpoints: object
+    data: Mapping  # the validated case data (read-only)
+    spec: Mapping  # the run's entry of data["runs"] (a sweep run's: with its t+)
+    checkpoints: object  # a CheckpointStore or None
     progress: bool
 
     def __call__(self, alive):
