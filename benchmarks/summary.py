@@ -60,12 +60,18 @@ def _runs_of(folder):
     return [(n, d) for n in names if (d := _load(f"{folder}/{n}"))]
 
 
-def npp():
-    rows = ["| file | threads | DOF | ntransport first / next (min) | NGSolve first / next "
-            "(min) | ratio first | ratio next (target <= 0.5) |", "|---|---|---|---|---|---|---|"]
-    for name, d in _runs_of("npp"):
-        rows += _npp_rows(name, d)
+def _per_file(folder, header, rows_of):
+    """*header* rows, then ``rows_of(file name, JSON)`` for every results file of *folder*."""
+    rows = list(header)
+    for name, d in _runs_of(folder):
+        rows += rows_of(name, d)
     return rows
+
+
+def npp():
+    return _per_file("npp", ["| file | threads | DOF | ntransport first / next (min) | NGSolve "
+                             "first / next (min) | ratio first | ratio next (target <= 0.5) |",
+                             "|---|---|---|---|---|---|---|"], _npp_rows)
 
 
 def _npp_rows(name, d):
@@ -110,11 +116,9 @@ def amg():
 
 
 def meshing():
-    rows = ["| file | case | variant | wall min | CPU min | mesh stage min | elements | min SICN "
-            "| mean ratio min / p1 |", "|---|---|---|---|---|---|---|---|---|"]
-    for fname, d in _runs_of("meshing"):
-        rows += _meshing_rows(fname, d)
-    return rows
+    return _per_file("meshing", ["| file | case | variant | wall min | CPU min | mesh stage min "
+                                 "| elements | min SICN | mean ratio min / p1 |",
+                                 "|---|---|---|---|---|---|---|---|---|"], _meshing_rows)
 
 
 def _meshing_rows(fname, d):
