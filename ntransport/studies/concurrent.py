@@ -117,6 +117,9 @@ def run_all(jobs: Mapping[str, Callable[[Callable[[], None]], T]], *,
     (:mod:`ntransport.studies.concurrent_processes`: no shared interpreter lock; jobs and
     results must pickle, logs and progress bars come back to this process). For runs
     whose Python-level work between numpy calls is a large share (the phase-field runs).
+    Threads after all (and a log line saying why) when this program's main file has code
+    at its top level that a spawned child would run again (a script without
+    ``if __name__ == "__main__":``).
 
     With one worker (or one job) the jobs run here, one after the other. Otherwise they
     run in a pool of threads, each inside a copy of the caller's context and with
@@ -134,9 +137,12 @@ def run_all(jobs: Mapping[str, Callable[[Callable[[], None]], T]], *,
         return {label: done[label] for label in results_order}
 
     if processes:
-        from .concurrent_processes import run_in_processes
+        from .concurrent_processes import run_in_processes, spawn_safe_main
 
-        return run_in_processes(jobs, n, results_order, timed_note=_noted)
+        safe, why = spawn_safe_main()
+        if safe:
+            return run_in_processes(jobs, n, results_order, timed_note=_noted)
+        log.info("running the runs in threads, not processes: %s", why)
 
     stop = threading.Event()
 

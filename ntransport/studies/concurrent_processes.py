@@ -18,7 +18,16 @@ What the children get and give back:
   user pressed Ctrl-C;
 * log records and progress bars travel over one queue to the parent, whose listener
   thread hands the records to the parent's loggers (the run log gets every child's
-  lines) and draws the bars (so they show in a notebook too).
+  lines) and draws the bars (so they show in a notebook too);
+* a child that dies (killed, out of memory) stops the study at once with a message saying
+  so (the parent polls the children: CPython 3.11's pool can miss such a death for as long
+  as a sibling runs).
+
+A spawned child imports the program's main file again before it runs a job. From a
+notebook, the ``ntransport`` command or a script whose top level only defines things (and
+runs under ``if __name__ == "__main__":``) that is harmless; a script that calls a study
+at its top level would call it again in every child, so such a program gets threads
+instead (:func:`spawn_safe_main`, with a log line saying why).
 """
 from __future__ import annotations
 
@@ -35,7 +44,7 @@ from types import MappingProxyType
 
 from . import progress as _progress
 
-__all__ = ["run_in_processes"]
+__all__ = ["run_in_processes", "spawn_safe_main"]
 
 log = logging.getLogger(__name__)
 
@@ -101,10 +110,73 @@ def _listen(queue, bars):
             bars.event(item)
 
 
+def spawn_safe_main() -> tuple[bool, str]:
+    """Whether child processes may be spawned from this program, and why not.
+
+    A spawned child imports the program's main file again (as ``__mp_main__``) before it
+    runs a job: code at a script's top level runs once more in every child -- a study
+    called there would try to start children of its own and fail. Safe: no main file
+    (a notebook, the interactive interpreter), or a main file whose top level holds only
+    imports, definitions, assignments, docstrings and the ``if __name__ == "__main__":``
+    block (the ntransport and pytest commands, a guarded script)."""
+    import ast
+    import sys
+
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    path = getattr(spec, "origin", None) or getattr(main, "__file__", None)
+    if not path or not os.path.isfile(path):
+        return True, ""
+    try:
+        with open(path, encoding="utf-8") as f:
+            tree = ast.parse(f.read())
+    except (OSError, SyntaxError, ValueError):
+        return False, f"the main file {path!r} could not be read"
+    allowed = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
+               ast.ClassDef, ast.Assign, ast.AnnAssign, ast.Pass)
+    for node in tree.body:
+        if isinstance(node, allowed):
+            continue
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue  # a docstring
+        if isinstance(node, ast.If) and "__name__" in ast.unparse(node.test) \
+                and "__main__" in ast.unparse(node.test):
+            continue
+        return False, (f"{path!r} runs code at its top level (line {node.lineno}) that child "
+                       "processes would run again; put it under `if __name__ == "
+                       "\"__main__\":` to run the study's runs in processes")
+    return True, ""
+
+
+def _wait_or_death(ex, procs, futures, poll: float = 0.5) -> bool:
+    """Wait until every future is done or one has failed; also return (True) as soon as a
+    child process has died. Why the poll: CPython 3.11's pool wakes its manager thread
+    *before* it spawns the process for a new job, so the manager can wait without that
+    process's sentinel; a child that then dies goes unnoticed until another job's result
+    arrives (measured: a dead child reported only when its 60 s sibling finished)."""
+    while True:
+        done, pending = wait(futures, timeout=poll, return_when=FIRST_EXCEPTION)
+        if not pending or any(not f.cancelled() and f.exception() is not None for f in done):
+            return False
+        procs.update(getattr(ex, "_processes", None) or {})
+        if any(p.exitcode is not None for p in procs.values()):
+            return True
+
+
 def run_in_processes(jobs, n, results_order, *, timed_note):
     """Run *jobs* (label -> picklable ``job(alive)``, in start order) on *n* child
     processes; return ``label -> result`` in *results_order*. The first failure is
     re-raised (its label noted by *timed_note*) once the other runs have stopped."""
+    for label, job in jobs.items():  # before any process starts: a clear error, not a pool's
+        try:
+            ForkingPickler.dumps(job)
+        except Exception as exc:
+            from ..errors import ConfigError
+
+            raise ConfigError(f"run_all(processes=True): the job of run {label!r} cannot be sent "
+                              f"to a child process ({type(exc).__name__}: {exc}); make it a "
+                              "module-level function or a picklable object (a dataclass of "
+                              "plain data), or run the jobs in threads.") from exc
     ctx = mp.get_context("spawn")
     queue, stop = ctx.Queue(), ctx.Event()
     levels = {name: logging.getLogger(name or None).getEffectiveLevel()
@@ -120,20 +192,23 @@ def run_in_processes(jobs, n, results_order, *, timed_note):
     try:
         futures = {label: ex.submit(_child_run, label, job) for label, job in jobs.items()}
         procs = dict(getattr(ex, "_processes", None) or {})
-        wait(list(futures.values()), return_when=FIRST_EXCEPTION)
+        dead = _wait_or_death(ex, procs, list(futures.values()))
         from .concurrent import Cancelled
 
         failed = [(label, f) for label, f in futures.items()
                   if f.done() and not f.cancelled() and f.exception() is not None
                   and not isinstance(f.exception(), Cancelled)]
         broken = [label for label, f in failed if isinstance(f.exception(), BrokenProcessPool)]
+        if dead and not broken:  # seen by the poll before the pool noticed
+            broken = [label for label, f in futures.items() if not f.done()]
+            failed = [(label, futures[label]) for label in broken]
         if broken:  # a child died: the pool is gone, its siblings with it
             raise RuntimeError(
                 f"a run's child process died (killed, out of memory, or a crash in a compiled "
                 f"library) while the runs {broken} were in the pool (which of them cannot be "
                 f"told); every run of this study was stopped. Runs that keep "
                 f"checkpoints resume from their last step: `ntransport run <case> --out <same "
-                f"folder> --resume`.") from failed[0][1].exception()
+                f"folder> --resume`.") from (None if dead else failed[0][1].exception())
         if failed:
             stop.set()  # the running siblings stop at their next step
             for f in futures.values():
