@@ -178,6 +178,30 @@ def _run_point(study, idx, params, path, retry_failed=False):
             claim.close()
 
 
+def _pid_alive(pid: int) -> bool:
+    """Whether process *pid* exists. POSIX: signal 0 probes without signalling. Windows has
+    no such probe -- ``os.kill(pid, 0)`` there *terminates* the process -- so it asks for
+    a handle and whether waiting on it would block (not run on this project's CI)."""
+    if os.name == "nt":  # pragma: no cover - Windows only
+        import ctypes
+
+        k32 = ctypes.windll.kernel32
+        handle = k32.OpenProcess(0x00100000, False, int(pid))  # SYNCHRONIZE
+        if not handle:
+            return False
+        try:
+            return k32.WaitForSingleObject(handle, 0) == 0x00000102  # WAIT_TIMEOUT: running
+        finally:
+            k32.CloseHandle(handle)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - exists, not ours
+        return True
+    return True
+
+
 def _die_with_parent(parent_pid: int) -> None:
     """Worker initializer: exit when the sweep's process dies.
 
@@ -192,18 +216,9 @@ def _die_with_parent(parent_pid: int) -> None:
         pass
     ppid = os.getppid()  # our parent: the sweep, or a forkserver that dies with it
 
-    def alive(pid):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:  # pragma: no cover - exists, not ours
-            return True
-        return True
-
     def watch():
         while True:
-            if os.getppid() != ppid or not alive(parent_pid):
+            if os.getppid() != ppid or not _pid_alive(parent_pid):
                 os._exit(1)
             time.sleep(0.2)
 

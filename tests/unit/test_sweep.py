@@ -228,3 +228,18 @@ def test_killing_the_parent_leaves_no_orphaned_workers(tmp_path, markers):
         os.kill(w, signal.SIGKILL)
     assert not alive, f"workers {alive} outlived their parent by 5 s"
     assert not list(markers.glob("done-*"))  # they died mid-point, nothing recorded
+
+
+def test_pid_alive_probes_without_signalling():
+    """The workers' watchdog probe: this process is alive, a reaped child is not (and on
+    POSIX the probe is signal 0, which delivers nothing)."""
+    import os
+    import subprocess
+    import sys
+
+    from ntransport.sweep import _pid_alive
+
+    assert _pid_alive(os.getpid())
+    p = subprocess.Popen([sys.executable, "-c", "pass"])
+    p.wait()
+    assert not _pid_alive(p.pid)
