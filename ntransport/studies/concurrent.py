@@ -141,7 +141,7 @@ def run_all(jobs: Mapping[str, Callable[[Callable[[], None]], T]], *,
 
         safe, why = spawn_safe_main()
         if safe:
-            return run_in_processes(jobs, n, results_order, timed_note=_noted)
+            return run_in_processes(jobs, n, results_order)
         log.info("running the runs in threads, not processes: %s", why)
 
     stop = threading.Event()
@@ -170,22 +170,30 @@ def run_all(jobs: Mapping[str, Callable[[Callable[[], None]], T]], *,
             for f in futures.values():
                 f.cancel()
             raise
-        failed = [(label, f) for label, f in futures.items()
-                  if f.done() and not f.cancelled() and f.exception() is not None
-                  and not isinstance(f.exception(), Cancelled)]
-        if failed:  # stop is set (call): cancel what has not started, wait for the rest
-            for f in futures.values():
-                f.cancel()
-            wait([f for f in futures.values() if not f.cancelled()])
-            label, f = failed[0]
-            raise _noted(f.exception(), label)
+        failed = _failures(futures)
+        if failed:
+            _stop_and_raise(stop, futures, failed)
     return {label: futures[label].result() for label in results_order}
 
 
-def _noted(exc: BaseException, label: str) -> BaseException:
-    """*exc* with the label of the run it came from as a note."""
+def _failures(futures) -> list:
+    """``(label, future)`` of the finished runs that failed (not those cancelled)."""
+    return [(label, f) for label, f in futures.items()
+            if f.done() and not f.cancelled() and f.exception() is not None
+            and not isinstance(f.exception(), Cancelled)]
+
+
+def _stop_and_raise(stop, futures, failed):
+    """Stop the siblings at their next step, cancel what has not started, wait for the
+    rest, and raise the first failure with its run's label as a note."""
+    stop.set()
+    for f in futures.values():
+        f.cancel()
+    wait([f for f in futures.values() if not f.cancelled()])
+    label, f = failed[0]
+    exc = f.exception()
     exc.add_note(f"(in the run {label!r} of this study)")
-    return exc
+    raise exc
 
 
 def _longest_first(jobs: dict, cost: Mapping[str, float] | None) -> dict:

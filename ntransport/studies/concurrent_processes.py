@@ -163,10 +163,12 @@ def _wait_or_death(ex, procs, futures, poll: float = 0.5) -> bool:
             return True
 
 
-def run_in_processes(jobs, n, results_order, *, timed_note):
+def run_in_processes(jobs, n, results_order):
     """Run *jobs* (label -> picklable ``job(alive)``, in start order) on *n* child
     processes; return ``label -> result`` in *results_order*. The first failure is
-    re-raised (its label noted by *timed_note*) once the other runs have stopped."""
+    re-raised (its label as a note) once the other runs have stopped."""
+    from .concurrent import _failures, _stop_and_raise
+
     for label, job in jobs.items():  # before any process starts: a clear error, not a pool's
         try:
             ForkingPickler.dumps(job)
@@ -193,29 +195,20 @@ def run_in_processes(jobs, n, results_order, *, timed_note):
         futures = {label: ex.submit(_child_run, label, job) for label, job in jobs.items()}
         procs = dict(getattr(ex, "_processes", None) or {})
         dead = _wait_or_death(ex, procs, list(futures.values()))
-        from .concurrent import Cancelled
-
-        failed = [(label, f) for label, f in futures.items()
-                  if f.done() and not f.cancelled() and f.exception() is not None
-                  and not isinstance(f.exception(), Cancelled)]
-        broken = [label for label, f in failed if isinstance(f.exception(), BrokenProcessPool)]
-        if dead and not broken:  # seen by the poll before the pool noticed
-            broken = [label for label, f in futures.items() if not f.done()]
-            failed = [(label, futures[label]) for label in broken]
-        if broken:  # a child died: the pool is gone, its siblings with it
+        failed = _failures(futures)
+        pool = [f.exception() for _, f in failed if isinstance(f.exception(), BrokenProcessPool)]
+        if dead or pool:  # a child died: the pool is gone, its siblings with it (the poll
+            # may see it before the pool does: then no future holds the pool's error yet)
+            in_pool = [label for label, f in futures.items()
+                       if not f.done() or (label, f) in failed]
             raise RuntimeError(
                 f"a run's child process died (killed, out of memory, or a crash in a compiled "
-                f"library) while the runs {broken} were in the pool (which of them cannot be "
+                f"library) while the runs {in_pool} were in the pool (which of them cannot be "
                 f"told); every run of this study was stopped. Runs that keep "
                 f"checkpoints resume from their last step: `ntransport run <case> --out <same "
-                f"folder> --resume`.") from (None if dead else failed[0][1].exception())
+                f"folder> --resume`.") from (pool[0] if pool else None)
         if failed:
-            stop.set()  # the running siblings stop at their next step
-            for f in futures.values():
-                f.cancel()
-            wait([f for f in futures.values() if not f.cancelled()])
-            label, f = failed[0]
-            raise timed_note(f.exception(), label)
+            _stop_and_raise(stop, futures, failed)
         out = {label: futures[label].result() for label in results_order}
         clean = True
         return out
