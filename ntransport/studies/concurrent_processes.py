@@ -31,6 +31,7 @@ instead (:func:`spawn_safe_main`, with a log line saying why).
 """
 from __future__ import annotations
 
+import ast
 import logging
 import logging.handlers
 import multiprocessing as mp
@@ -119,7 +120,6 @@ def spawn_safe_main() -> tuple[bool, str]:
     (a notebook, the interactive interpreter), or a main file whose top level holds only
     imports, definitions, assignments, docstrings and the ``if __name__ == "__main__":``
     block (the ntransport and pytest commands, a guarded script)."""
-    import ast
     import sys
 
     main = sys.modules.get("__main__")
@@ -134,8 +134,9 @@ def spawn_safe_main() -> tuple[bool, str]:
         return False, f"the main file {path!r} could not be read"
     allowed = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
                ast.ClassDef, ast.Assign, ast.AnnAssign, ast.Pass)
+    reach = _names_that_reach_ntransport(tree)
     for node in tree.body:
-        if isinstance(node, allowed):
+        if isinstance(node, allowed) and not _calls_any(node, reach):
             continue
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
             continue  # a docstring
@@ -146,6 +147,45 @@ def spawn_safe_main() -> tuple[bool, str]:
                        "processes would run again; put it under `if __name__ == "
                        "\"__main__\":` to run the study's runs in processes")
     return True, ""
+
+
+def _names_that_reach_ntransport(tree) -> set[str]:
+    """Top-level names of a main file through which a call could start a study:
+    ntransport's own names (``from ntransport... import x``, ``import ntransport``) and
+    the file's own functions and classes."""
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "ntransport":
+            names.update(a.asname or a.name for a in node.names)
+        elif isinstance(node, ast.Import):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names
+                         if a.name.split(".")[0] == "ntransport")
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+    return names
+
+
+def _calls_any(node, names) -> bool:
+    """Whether a top-level assignment calls one of *names* when it runs (``out =
+    run_study(...)`` runs a study at import; ``HERE = Path(__file__).parent`` or
+    ``log = logging.getLogger(...)`` do not reach ntransport). Definitions run nothing
+    (their bodies, decorators aside, and lambdas are skipped)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return any(_calls_any(d, names) for d in node.decorator_list)
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        if isinstance(n, ast.Lambda):
+            continue
+        if isinstance(n, ast.Call):
+            f = n.func
+            while isinstance(f, (ast.Attribute, ast.Subscript, ast.Call)):
+                f = f.func if isinstance(f, ast.Call) else f.value
+            if isinstance(f, ast.Name) and f.id in names or not isinstance(
+                    f, (ast.Name, ast.Constant)):  # [main][0](): could be anything
+                return True
+        todo.extend(ast.iter_child_nodes(n))
+    return False
 
 
 def _wait_or_death(ex, procs, futures, poll: float = 0.5) -> bool:

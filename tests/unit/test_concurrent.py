@@ -374,19 +374,24 @@ def job(alive):
 '''
 
 
-@pytest.mark.parametrize("guarded", [True, False])
-def test_a_script_without_a_main_guard_gets_threads_not_a_broken_pool(tmp_path, guarded):
+@pytest.mark.parametrize("form", ["guarded", "call", "assignment"])
+def test_a_script_without_a_main_guard_gets_threads_not_a_broken_pool(tmp_path, form):
     """Spawned children import the main file again: a script whose top level calls the
     study would run it once more in every child (which then fails to start children of
-    its own). Such a script gets threads and a log line; a guarded one gets processes."""
+    its own). Such a script gets threads and a log line -- also when the call is the
+    value of an assignment (``out = run_all(...)``: a child died of it before the check
+    looked into assignments); a guarded one gets processes."""
     import subprocess
     import sys
 
-    call = ("import logging; logging.basicConfig(level=logging.INFO)\n"
-            "out = run_all({'a': job, 'b': job}, workers=2, processes=True)\n"
-            "print('PIDS', os.getpid(), sorted(set(out.values())))\n")
-    body = ("if __name__ == '__main__':\n" + "".join("    " + l + "\n" for l in call.splitlines())
-            if guarded else call)
+    call = {"call": "import logging; logging.basicConfig(level=logging.INFO)\n"
+                    "out = run_all({'a': job, 'b': job}, workers=2, processes=True)\n"
+                    "print('PIDS', os.getpid(), sorted(set(out.values())))\n",
+            "assignment": "out = run_all({'a': job, 'b': job}, workers=2, processes=True)\n"
+                          "_ = print('PIDS', os.getpid(), sorted(set(out.values())))\n"}
+    body = ("if __name__ == '__main__':\n" + "".join("    " + l + "\n" for l in
+                                                      call["call"].splitlines())
+            if form == "guarded" else call[form])
     script = tmp_path / "study_script.py"
     script.write_text(_SCRIPT.format(body=body))
     p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
@@ -394,9 +399,34 @@ def test_a_script_without_a_main_guard_gets_threads_not_a_broken_pool(tmp_path, 
     line = [x for x in p.stdout.splitlines() if x.startswith("PIDS")][0]
     parent = int(line.split()[1])
     pids = [int(x) for x in line.split("[", 1)[1].rstrip("]").split(",")]
-    if guarded:
+    if form == "guarded":
         assert parent not in pids
     else:
         assert pids == [parent]
-        assert "in threads, not processes" in p.stderr
-        assert "study_script.py' runs code at its top level (line 9)" in p.stderr
+        if form == "call":  # the assignment form has no log handler to show the line
+            assert "in threads, not processes" in p.stderr
+            assert "study_script.py' runs code at its top level (line 9)" in p.stderr
+
+
+def test_harmless_top_level_assignments_keep_processes(tmp_path):
+    """``HERE = Path(__file__).parent`` or ``log = logging.getLogger(...)`` at a script's
+    top level reach no study: the script keeps its processes; calling the script's own
+    function or an ntransport name in an assignment does not, nor does a call of
+    something that is not a plain name (``[main][0]()`` could be anything)."""
+    import ast
+
+    from ntransport.studies.concurrent_processes import (_calls_any,
+                                                         _names_that_reach_ntransport)
+
+    src = ("import logging\nfrom pathlib import Path\nimport ntransport.studies as st\n"
+           "from ntransport.studies.registry import run_study as rs\n"
+           "def main():\n    pass\n"
+           "HERE = Path(__file__).resolve().parents[1]\nlog = logging.getLogger(__name__)\n"
+           "F = {'a': lambda: main()}\n"
+           "S = ', '.join('ab')\n"
+           "x = main()\ny = rs(1)\nz = st.registry.load_case(1)\nw = [main][0]()\n")
+    tree = ast.parse(src)
+    reach = _names_that_reach_ntransport(tree)
+    assert reach == {"st", "rs", "main"}
+    flagged = [n.lineno for n in tree.body if _calls_any(n, reach)]
+    assert flagged == [11, 12, 13, 14]
