@@ -535,11 +535,11 @@ def gif(fig, draw: Callable[[int], object], n: int, *, fps: float = 6.0) -> byte
     closed at the end. Nothing touches the disk.
 
     The layout is made for the first frame and kept; the figure without the frame's
-    artists, spines and titles is rendered once, and every frame draws only its own
     artists, the spines and the titles on that background (blitting: a full draw of six
     map panels costs ~0.65 s, most of it ticks and text). A frame that changes any
-    axes' limits or adds artists to the figure itself is drawn in full, and so is every
-    frame when an axes has grid lines or inward ticks (they would be covered)."""
+    axes' limits or adds artists to the figure itself is drawn in full, and so is a
+    frame that adds artists to an axes with grid lines or inward ticks (they would be
+    covered; a colour bar's axes, which frames leave alone, may have them)."""
     from PIL import Image
 
     plt = _plt()
@@ -559,14 +559,18 @@ def gif(fig, draw: Callable[[int], object], n: int, *, fps: float = 6.0) -> byte
         return Image.fromarray(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())
 
     images, background, frozen = [], None, None
+    # axes whose ticks and grid stay outside their area: a frame's artists may be drawn
+    # over the background there (a colour bar's axes, with its ticks inside, receives none)
+    clear = {ax for ax in axes if _axis_outside(ax)}
     try:
         for k in range(int(n)):
             draw(k)
             new, on_fig = added()
-            if k == 0 and not on_fig and all(_axis_outside(ax) for ax in axes):
+            blit = not on_fig and all(a.axes in clear for a in new)
+            if k == 0 and blit:
                 frozen = _views(axes)
                 background = _background(fig, [a for ax in axes for a in overlay[ax]] + new)
-            if background is not None and not on_fig and _views(axes) == frozen:
+            if background is not None and blit and _views(axes) == frozen:
                 fig.canvas.restore_region(background)
                 for ax in axes:
                     if ax.get_visible():
