@@ -24,6 +24,7 @@ Fig. 4H/J), ``deposit_profiles*.png``, ``i0_sweep.png``, and GIFs (Movies S1/S2)
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -240,8 +241,7 @@ def run(case, *, progress=True, checkpoints=None) -> StudyResult:
     from ..geometry.remesh import anode_profile
     from ..post import deposition as fig
     from ..solve.deposition import MeshOptions
-    from ..solve.deposition_checkpoint import solve_checkpointed
-    from .progress import TimeBar
+    from .concurrent import run_all
 
     d = case.data
     res = resolve(case)
@@ -257,18 +257,53 @@ def run(case, *, progress=True, checkpoints=None) -> StudyResult:
     contrast = d["contrast_i0"] if d["contrast_i0"] is not None else (sweep[-1] if sweep else None)
     runs = [(name, "cited", res[name]["parameters"]["i0 [A/m2]"]) for name in names]
     runs += [(name, "sweep", x) for x in sweep for name in names]
-    bar = TimeBar(len(runs) * dur, desc="deposition (simulated time)", enabled=progress)
-    sols = {}
-    for k, (name, kind, i0) in enumerate(runs):
+    jobs = {}
+    for name, kind, i0 in runs:
         key = slug(name) if kind == "cited" else slug(f"{name}_i0_{i0 * 0.1:g}mAcm2")
         movie = kind == "cited" or (contrast is not None and np.isclose(i0, contrast))
         times = sorted(set(snaps) | (set(gif_times) if movie else set()))
-        log.info("deposition run %s: %s, i0 = %.4g mA/cm2", key, name, i0 * 0.1)
-        sols[(name, kind, i0)] = solve_checkpointed(
-            key, _problem(d, res[name]["species"], i0), curve, mesh=mesh, duration=dur,
-            times=times, store=checkpoints, progress=lambda t, o=k * dur: bar.to(o + t))
-    bar.close()
+        jobs[(name, kind, i0)] = _RunJob(
+            key, name, i0, _problem(d, res[name]["species"], i0), curve, mesh, dur,
+            tuple(times), checkpoints, progress)
+    # the runs are independent: side by side, one per core, in child processes (each
+    # run's Python-level work is most of its time: ~900-element meshes)
+    done = run_all({job.key: job for job in jobs.values()}, processes=True)
+    sols = {run: done[job.key] for run, job in jobs.items()}
     return _result(case, d, res, sols, snaps, contrast, fig)
+
+
+@dataclass(frozen=True)
+class _RunJob:
+    """One deposition run as a job of :func:`~ntransport.studies.concurrent.run_all`,
+    picklable (the runs go to child processes): a progress bar over the run's simulated
+    time, ``alive()`` at every step, the run checkpointed under *key*."""
+
+    key: str
+    name: str
+    i0: float
+    problem: object  # DepositionProblem
+    curve: object  # the anode profile
+    mesh: object  # MeshOptions
+    duration: float
+    times: tuple
+    checkpoints: object  # a CheckpointStore or None
+    progress: bool
+
+    def __call__(self, alive):
+        from ..solve.deposition_checkpoint import solve_checkpointed
+        from .progress import TimeBar
+
+        log.info("deposition run %s: %s, i0 = %.4g mA/cm2", self.key, self.name,
+                 self.i0 * 0.1)
+        with TimeBar(self.duration, desc=f"deposition: {self.key}",
+                     enabled=self.progress) as bar:
+            def step(t):
+                alive()
+                bar.to(t)
+
+            return solve_checkpointed(self.key, self.problem, self.curve, mesh=self.mesh,
+                                      duration=self.duration, times=list(self.times),
+                                      store=self.checkpoints, progress=step)
 
 
 # ------------------------------------------------------------------ outputs

@@ -56,9 +56,9 @@ def _env():
 
 def test_kill_9_then_resume_matches_an_uninterrupted_run(tmp_path):
     """The reduced case run by the CLI in a subprocess is killed (SIGKILL) once the
-    second run of the study has a checkpoint (the first run finished, the second under
-    way); `ntransport run --resume` continues it; every final field and history matches
-    an uninterrupted run to 1e-12."""
+    first two runs of the study (side by side, in child processes) both have a
+    checkpoint; `ntransport run --resume` continues them; every final field and history
+    matches an uninterrupted run to 1e-12."""
     out = tmp_path / "killed"
     cmd = [sys.executable, "-m", "ntransport.cli", "run", str(CASE), "--reduced", "--quiet",
            "--out", str(out)]
@@ -66,7 +66,7 @@ def test_kill_9_then_resume_matches_an_uninterrupted_run(tmp_path):
     ck = out / ".checkpoints"
     deadline = time.time() + 600
     try:
-        while time.time() < deadline:  # wait until run 2 (LPC@2%UCPBA, cited) has started
+        while time.time() < deadline:  # until runs 1 and 2 (the cited ones) have started
             if (ck / "LPC@2pcUCPBA.npz").exists() and (ck / "LPC.npz").exists():
                 break
             assert proc.poll() is None, proc.communicate()
