@@ -145,3 +145,38 @@ def test_reduced_solutions_hold_every_field(reduced):
     assert set(reduced.animations) == {"deposition", "deposition_i0_30mAcm2"}
     assert {"flux_snapshots", "concentration_snapshots", "i0_sweep",
             "flux_snapshots_i0_30mAcm2"} <= set(reduced.figures)
+
+
+def test_animation_frames_show_the_cell_as_it_is_then(reduced, monkeypatch):
+    """Each GIF frame's view runs from just below the Li surface to the cell's top at that
+    time (the top follows the advancing Li): a view fixed at the first frame's cell showed
+    Li only by the end of the full case."""
+    from ntransport.post import deposition as post
+
+    views = []
+
+    def capture(fig, draw, n, **kw):
+        for k in range(n):
+            draw(k)
+            views.append([ax.get_ylim() for ax in fig.axes[:2]])
+            for ax in fig.axes[:2]:
+                for a in list(ax.collections) + list(ax.lines) + list(ax.texts):
+                    a.remove()
+        return b""
+
+    monkeypatch.setattr(post.style, "gif", capture)
+    sols = {name: reduced.solutions[key] for name, key in
+            (("LPC", "LPC"), ("LPC@2%UCPBA", "LPC@2pcUCPBA"))}
+    post.animation(sols)
+    ref = sols["LPC"]
+    assert len(views) == len(ref.frames)
+    for (a, b), f in zip(views, ref.frames):
+        assert a == b  # one view for both panels
+        tops = [post._frame_at(s, f.t).domain.mesh.p[1].max() * 1e6 for s in sols.values()]
+        lows = [post._anode(post._frame_at(s, f.t))[:, 1].min() * 1e6 for s in sols.values()]
+        assert a[1] == pytest.approx(min(tops), rel=1e-12)
+        assert a[0] == pytest.approx(min(lows) - 0.15, rel=1e-12)
+    # the Li advanced (0.3 mA/cm2 for 20 min: 0.49 um on average; its lowest point, on
+    # the flat beside the focusing dome, somewhat less): so did the view
+    mean = 3.0 * 1200.0 * LI_MOLAR_VOLUME / F * 1e6
+    assert 0.8 * mean < views[-1][0][0] - views[0][0][0] < mean
