@@ -4,7 +4,7 @@ Each case runs in its own fresh process (`ntransport run`, so imports, meshing a
 writing are included: what a user pays), one after the other, with the load average
 recorded before each run. Results: ``results.json`` beside this file.
 
-    python benchmarks/casefiles/run.py [--reduced-only] [--only NAME ...]
+    python benchmarks/casefiles/run.py [--reduced-only] [--only NAME ...] [--out FILE]
 """
 from __future__ import annotations
 
@@ -42,11 +42,14 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reduced-only", action="store_true")
     ap.add_argument("--only", nargs="*", default=None)
+    ap.add_argument("--out", default=None,
+                    help="results file (default: results.json beside this script; a re-run "
+                         "on another host goes to its own file)")
     a = ap.parse_args(argv)
     cases = sorted((ROOT / "geometries").glob("*.yaml"))
     if a.only:
         cases = [c for c in cases if c.stem in a.only]
-    out = Path(__file__).with_name("results.json")
+    out = Path(a.out) if a.out else Path(__file__).with_name("results.json")
     # a partial re-run (--only) replaces its rows and keeps the others (each row is dated)
     old = json.loads(out.read_text())["runs"] if out.exists() else []
     rows = []
