@@ -164,13 +164,16 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--reuse-only", action="store_true",
                     help="re-measure only the reuse rows, keep the variants of results.json")
+    ap.add_argument("--out", default="results.json",
+                    help="results file name beside this script (a re-run on another host: "
+                         "its own file)")
     args = ap.parse_args(argv)
     env = environment()
     bw = memory_bandwidth()
     print("bandwidth", bw, flush=True)
     results = [run_dim(d, args.repeats, bw["floor_GBps"], args.reuse_only) for d in args.dims]
     if args.reuse_only:  # merge into the previous full run
-        old = json.loads((HERE / "results.json").read_text())
+        old = json.loads((HERE / args.out).read_text())
         for r_old in old["results"]:
             for r in results:
                 if r["dim"] == r_old["dim"]:
@@ -182,8 +185,8 @@ def main(argv=None):
     import os
 
     out["environment"]["loadavg_end"] = list(os.getloadavg())
-    (HERE / "results.json").write_text(json.dumps(out, indent=2))
-    print(f"wrote {HERE / 'results.json'}")
+    (HERE / args.out).write_text(json.dumps(out, indent=2))
+    print(f"wrote {HERE / args.out}")
 
 
 if __name__ == "__main__":
