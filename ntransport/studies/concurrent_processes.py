@@ -119,7 +119,9 @@ def spawn_safe_main() -> tuple[bool, str]:
     called there would try to start children of its own and fail. Safe: no main file
     (a notebook, the interactive interpreter), or a main file whose top level holds only
     imports, definitions, assignments, docstrings and the ``if __name__ == "__main__":``
-    block (the ntransport and pytest commands, a guarded script)."""
+    block (the ntransport and pytest commands, a guarded script), where no assignment or
+    decorator calls ntransport or the file's own functions (``out = run_study(...)``
+    would run the study again in every child; :func:`_calls_any`)."""
     import sys
 
     main = sys.modules.get("__main__")
