@@ -10,6 +10,9 @@ file is kept under its own name too.
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
+import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -172,6 +175,45 @@ def mesh_edges(mesh: skfem.Mesh) -> tuple[np.ndarray, np.ndarray]:
     return mesh._edges, mesh._t2e
 
 
+#: a 3D mesh from this many elements gets its edges built beside its facets (two threads)
+EDGES_BESIDE_MIN = 100_000
+
+
+def _spare_thread() -> bool:
+    """Whether this call may use a second thread for numpy work: two or more cores, the
+    thread settings not limited to one (``OMP_NUM_THREADS``), and the main thread of the
+    main process (runs side by side -- threads of ``run_all``, its child processes, a
+    dask worker -- are one thread each already)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        cores = os.cpu_count() or 1
+    try:
+        limit = int(os.environ.get("OMP_NUM_THREADS") or cores)
+    except ValueError:
+        limit = cores
+    return (min(cores, limit) > 1 and threading.current_thread() is threading.main_thread()
+            and multiprocessing.parent_process() is None)
+
+
+def _topology_and_edges(mesh: skfem.Mesh) -> None:
+    """:func:`_cache_topology`; for a 3D mesh of `EDGES_BESIDE_MIN` elements or more
+    with a spare thread (:func:`_spare_thread`), :func:`mesh_edges` at the same time in
+    a second thread. Both are numpy sorts and scans that release the interpreter lock;
+    nearly every 3D solve needs the edges next (P1 edge assembly, Scharfetter-Gummel
+    fluxes, P2 dofs). Measured on a 1 M-tetrahedron mesh, 2 threads: see
+    benchmarks/README.md, section 1."""
+    if mesh.dim() != 3 or mesh.t.shape[1] < EDGES_BESIDE_MIN or not _spare_thread():
+        _cache_topology(mesh)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as ex:
+        edges = ex.submit(mesh_edges, mesh)
+        _cache_topology(mesh)
+        edges.result()
+
+
 _VOLUMES = "_ntransport_volumes"  # element measures cached on the (immutable) skfem mesh
 
 
@@ -303,7 +345,7 @@ class Domain:
             )
         MeshType = skfem.MeshTri1 if dim == 2 else skfem.MeshTet1
         mesh = MeshType(p, t, validate=False)
-        _cache_topology(mesh)
+        _topology_and_edges(mesh)
         # skfem may reorder element vertices but keeps element order
         local = {}
         if facet_groups:

@@ -241,6 +241,56 @@ def test_mesh_edges_match_scikit_fem(make):
     assert fast.edges is e  # cached on the mesh
 
 
+def test_3d_domain_builds_its_edges_beside_its_facets(monkeypatch):
+    """With a spare thread, a large 3D mesh gets its edges in a second thread while its
+    facets are built: the same arrays as scikit-fem's (and as one thread's), both
+    cached on the Domain's mesh; with one thread nothing is built ahead."""
+    import skfem
+
+    import ntransport.geometry.domain as dom
+
+    base = skfem.MeshTet1.init_tensor(*[np.linspace(0, 1, 6)] * 3)
+    groups = {"all": np.arange(base.t.shape[1])}
+    monkeypatch.setattr(dom, "EDGES_BESIDE_MIN", 10)
+    seen = []
+    real = dom.mesh_edges
+    monkeypatch.setattr(dom, "mesh_edges", lambda m: seen.append(
+        __import__("threading").current_thread().name) or real(m))
+    monkeypatch.setattr(dom, "_spare_thread", lambda: True)
+    d = nt.Domain.from_arrays(base.p.T, base.t.T, groups)
+    assert len(seen) == 1 and seen[0] != "MainThread"
+    ref = type(base)(base.p, base.t, validate=False)
+    assert hasattr(d.mesh, "_edges")
+    np.testing.assert_array_equal(d.mesh.edges, ref.edges)
+    np.testing.assert_array_equal(d.mesh.t2e, ref.t2e)
+    np.testing.assert_array_equal(d.mesh.facets, ref.facets)
+    monkeypatch.setattr(dom, "_spare_thread", lambda: False)
+    seen.clear()
+    d1 = nt.Domain.from_arrays(base.p.T, base.t.T, groups)
+    assert not seen and not hasattr(d1.mesh, "_edges")
+
+
+def test_spare_thread_only_in_the_main_thread_without_a_one_thread_limit(monkeypatch):
+    import threading
+
+    import ntransport.geometry.domain as dom
+
+    monkeypatch.setattr(dom.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    assert dom._spare_thread()
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert not dom._spare_thread()
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    assert dom._spare_thread()
+    out = []
+    th = threading.Thread(target=lambda: out.append(dom._spare_thread()))
+    th.start()
+    th.join()
+    assert out == [False]  # a run side by side with others (run_all's threads)
+    monkeypatch.setattr(dom.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    assert not dom._spare_thread()
+
+
 def test_group_keys_packed_two_pass_and_argsort_paths_agree():
     from ntransport.geometry.domain import _group_keys
 
