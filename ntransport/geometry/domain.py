@@ -10,9 +10,6 @@ file is kept under its own name too.
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
-import os
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -20,6 +17,7 @@ from types import MappingProxyType
 import numpy as np
 import skfem
 
+from ..cores import spare_thread
 from ..errors import MeshError, unknown_name
 from .mesh_checks import check_mesh_arrays, simplex_det
 
@@ -179,31 +177,14 @@ def mesh_edges(mesh: skfem.Mesh) -> tuple[np.ndarray, np.ndarray]:
 EDGES_BESIDE_MIN = 100_000
 
 
-def _spare_thread() -> bool:
-    """Whether this call may use a second thread for numpy work: two or more cores, the
-    thread settings not limited to one (``OMP_NUM_THREADS``), and the main thread of the
-    main process (runs side by side -- threads of ``run_all``, its child processes, a
-    dask worker -- are one thread each already)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not on Linux
-        cores = os.cpu_count() or 1
-    try:
-        limit = int(os.environ.get("OMP_NUM_THREADS") or cores)
-    except ValueError:
-        limit = cores
-    return (min(cores, limit) > 1 and threading.current_thread() is threading.main_thread()
-            and multiprocessing.parent_process() is None)
-
-
 def _topology_and_edges(mesh: skfem.Mesh) -> None:
     """:func:`_cache_topology`; for a 3D mesh of `EDGES_BESIDE_MIN` elements or more
-    with a spare thread (:func:`_spare_thread`), :func:`mesh_edges` at the same time in
+    with a spare thread (:func:`ntransport.cores.spare_thread`), :func:`mesh_edges` at the same time in
     a second thread. Both are numpy sorts and scans that release the interpreter lock;
     nearly every 3D solve needs the edges next (P1 edge assembly, Scharfetter-Gummel
     fluxes, P2 dofs). Measured on a 1 M-tetrahedron mesh, 2 threads: see
     benchmarks/README.md, section 1."""
-    if mesh.dim() != 3 or mesh.t.shape[1] < EDGES_BESIDE_MIN or not _spare_thread():
+    if mesh.dim() != 3 or mesh.t.shape[1] < EDGES_BESIDE_MIN or not spare_thread():
         _cache_topology(mesh)
         return
     from concurrent.futures import ThreadPoolExecutor

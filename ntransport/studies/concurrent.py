@@ -39,7 +39,6 @@ import contextvars
 import logging
 import math
 import numbers
-import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -85,11 +84,10 @@ def limit_workers(workers: int | None):
 
 
 def default_workers() -> int:
-    """The cores this process may run on (its CPU affinity, else ``os.cpu_count()``)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):  # not on Linux
-        return max(1, os.cpu_count() or 1)
+    """The cores this process may run on (:func:`ntransport.cores.usable_cores`)."""
+    from ..cores import usable_cores
+
+    return usable_cores()
 
 
 def _never_cancelled() -> None:

@@ -344,15 +344,11 @@ class _RunJob:
         from ..io.artifacts import slug
         from ..solve.linear import DirectSolver
         from ..solve.phasefield import default_solver, solve
-        from .progress import TimeBar
+        from .progress import run_steps
 
         prob, xi0, opts, info = build_run(self.data, self.label, self.spec)
-        with TimeBar(opts["t_end"], desc=f"{self.name}: {self.label}",
-                     enabled=self.progress) as bar:
-            def step(t):
-                alive()
-                bar.to(t)
-
+        with run_steps(opts["t_end"], alive, desc=f"{self.name}: {self.label}",
+                       enabled=self.progress) as step:
             return solve(prob, xi0, store=self.checkpoints, key=slug(self.label),
                          progress=step, info={"label": self.label, **info},
                          solver=default_solver(), elastic_solver=DirectSolver(), **opts)

@@ -291,16 +291,12 @@ class _RunJob:
 
     def __call__(self, alive):
         from ..solve.deposition_checkpoint import solve_checkpointed
-        from .progress import TimeBar
+        from .progress import run_steps
 
         log.info("deposition run %s: %s, i0 = %.4g mA/cm2", self.key, self.name,
                  self.i0 * 0.1)
-        with TimeBar(self.duration, desc=f"deposition: {self.key}",
-                     enabled=self.progress) as bar:
-            def step(t):
-                alive()
-                bar.to(t)
-
+        with run_steps(self.duration, alive, desc=f"deposition: {self.key}",
+                       enabled=self.progress) as step:
             return solve_checkpointed(self.key, self.problem, self.curve, mesh=self.mesh,
                                       duration=self.duration, times=list(self.times),
                                       store=self.checkpoints, progress=step)

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import itertools
 import os
+from contextlib import contextmanager
 
-__all__ = ["bar", "TimeBar", "BarMirror", "send_bars_to"]
+__all__ = ["bar", "TimeBar", "BarMirror", "send_bars_to", "run_steps"]
 
 _REMOTE = None  # the parent's queue, in a child process of run_all(processes=True)
 _IDS = itertools.count()
@@ -150,3 +151,16 @@ class TimeBar:
     def __exit__(self, *exc):
         self.close()
         return False
+
+
+@contextmanager
+def run_steps(t_end: float, alive, *, desc: str = "", enabled: bool = True):
+    """The step hook of one run of :func:`ntransport.studies.concurrent.run_all`: yields
+    ``step(t)``, which calls ``alive()`` (a cancelled run stops at its next step) and
+    moves a :class:`TimeBar` over ``[0, t_end]`` simulated seconds to *t*."""
+    with TimeBar(t_end, desc=desc, enabled=enabled) as b:
+        def step(t):
+            alive()
+            b.to(t)
+
+        yield step

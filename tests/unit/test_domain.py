@@ -256,7 +256,7 @@ def test_3d_domain_builds_its_edges_beside_its_facets(monkeypatch):
     real = dom.mesh_edges
     monkeypatch.setattr(dom, "mesh_edges", lambda m: seen.append(
         __import__("threading").current_thread().name) or real(m))
-    monkeypatch.setattr(dom, "_spare_thread", lambda: True)
+    monkeypatch.setattr(dom, "spare_thread", lambda: True)
     d = nt.Domain.from_arrays(base.p.T, base.t.T, groups)
     assert len(seen) == 1 and seen[0] != "MainThread"
     ref = type(base)(base.p, base.t, validate=False)
@@ -264,7 +264,7 @@ def test_3d_domain_builds_its_edges_beside_its_facets(monkeypatch):
     np.testing.assert_array_equal(d.mesh.edges, ref.edges)
     np.testing.assert_array_equal(d.mesh.t2e, ref.t2e)
     np.testing.assert_array_equal(d.mesh.facets, ref.facets)
-    monkeypatch.setattr(dom, "_spare_thread", lambda: False)
+    monkeypatch.setattr(dom, "spare_thread", lambda: False)
     seen.clear()
     d1 = nt.Domain.from_arrays(base.p.T, base.t.T, groups)
     assert not seen and not hasattr(d1.mesh, "_edges")
@@ -273,22 +273,22 @@ def test_3d_domain_builds_its_edges_beside_its_facets(monkeypatch):
 def test_spare_thread_only_in_the_main_thread_without_a_one_thread_limit(monkeypatch):
     import threading
 
-    import ntransport.geometry.domain as dom
+    import ntransport.cores as dom
 
     monkeypatch.setattr(dom.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     monkeypatch.setenv("OMP_NUM_THREADS", "2")
-    assert dom._spare_thread()
+    assert dom.spare_thread()
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
-    assert not dom._spare_thread()
+    assert not dom.spare_thread()
     monkeypatch.delenv("OMP_NUM_THREADS")
-    assert dom._spare_thread()
+    assert dom.spare_thread()
     out = []
-    th = threading.Thread(target=lambda: out.append(dom._spare_thread()))
+    th = threading.Thread(target=lambda: out.append(dom.spare_thread()))
     th.start()
     th.join()
     assert out == [False]  # a run side by side with others (run_all's threads)
     monkeypatch.setattr(dom.os, "sched_getaffinity", lambda pid: {0}, raising=False)
-    assert not dom._spare_thread()
+    assert not dom.spare_thread()
 
 
 def test_group_keys_packed_two_pass_and_argsort_paths_agree():
