@@ -25,7 +25,17 @@ PARDISO factorises in double). "ntransport double-LU" is the same code with
 ``precision="double"`` (one more variant in the same rounds). Until 2026-12-01 17:30 UTC
 that variant was the field-by-field numbering ("field-order"; README section 1).
 
-    nice -n 5 python benchmarks/npp/run.py --threads 1 2 --repeats 3
+"ntransport Newton per iteration" (since 2026-12-02): a whole Newton solve from a perturbed
+state to the update tolerance 1e-10 on the same setup (analysis reused), its time divided
+by its iterations, once with the forcing terms ``solve.newton`` uses by default (each
+direction refined only to Eisenstat-Walker's relative residual: the early ones are one
+unrefined single-precision solve) and once with every direction refined to double accuracy
+("exact directions"), in alternating order; the record keeps both iteration counts and
+the largest difference of the answers. Its ratio is taken against NGSolve's "next"
+iteration (every NGSolve iteration is a double LU + one solve). This counts one more
+residual + Jacobian per solve than iterations (Newton evaluates the accepted iterate).
+
+    nice -n 5 python benchmarks/npp/run.py --threads 1 2 --repeats 8
 """
 from __future__ import annotations
 
@@ -83,6 +93,24 @@ def ours_iteration(st):
     t2 = time.perf_counter()
     assert np.all(np.isfinite(du))
     return t2 - t0, dict(assembly=t1 - t0, solve=t2 - t1, dofs=int(u.size))
+
+
+def ours_newton(st, forcing):
+    """A whole Newton solve from a perturbed state to the update tolerance 1e-10 (analysis
+    reused), as ``solve.npp.run`` calls it: with ``forcing`` (the default there) each
+    direction is refined only to Eisenstat-Walker's forcing term (``solve.newton``), else
+    every solve to the double-precision backward-error test. Returns the time per
+    iteration (all residual + Jacobian evaluations, line search included) and the record."""
+    from ntransport.solve.newton import newton
+
+    u = st["u"]
+    u0 = u * (1 + 0.01 * st["rng"].standard_normal(u.size))
+    t0 = time.perf_counter()
+    res = newton(lambda v: st["sy"].residual_jacobian(v, 0.0, 1.0, -u), u0, tol=1e-10,
+                 solver=st["solver"], forcing=forcing)
+    t = time.perf_counter() - t0
+    return t / res.iterations, dict(iterations=res.iterations, total=t, u=res.u,
+                                    residuals=res.residuals)
 
 
 def ng_setup(n, threads):
@@ -151,6 +179,7 @@ class _null:
 
 def worker(n, repeats, threads):
     import ngsolve as ngs
+    import numpy as np
 
     from common import environment, stats
 
@@ -164,7 +193,8 @@ def worker(n, repeats, threads):
     rec = dict(environment=environment(threads_requested=threads), n=n, rounds=[])
     times = {k: [] for k in ("ntransport first", "ngsolve first", "ntransport next",
                              "ngsolve next", "ntransport double-LU first",
-                             "ntransport double-LU next")}
+                             "ntransport double-LU next", "ntransport Newton per iteration",
+                             "ntransport Newton per iteration, exact directions")}
     for r in range(repeats):
         # fresh mesh objects each round: the 'first' iteration pays the analysis
         rnd = dict(loadavg=list(os.getloadavg()))
@@ -183,7 +213,20 @@ def worker(n, repeats, threads):
         times["ntransport double-LU first"].append(tf)
         tf2, stf2 = ours_iteration(s)
         times["ntransport double-LU next"].append(tf2)
-        rnd.update(ntransport=[st, st2], ngsolve=[stn, stn2], ntransport_double_lu=[stf, stf2])
+        # whole Newton solves on the first setup (analysis reused), from the same start
+        # with and without forcing terms: iterations and answers compared
+        s = ours_setup(n)
+        ours_iteration(s)  # the analysis, as in a run's first iteration
+        out = {}
+        for forcing in ((True, False) if r % 2 == 0 else (False, True)):  # A B, then B A
+            s["rng"] = np.random.default_rng(100 + r)
+            out[forcing] = ours_newton(s, forcing)
+        (tw, nw), (te, ne) = out[True], out[False]
+        times["ntransport Newton per iteration"].append(tw)
+        times["ntransport Newton per iteration, exact directions"].append(te)
+        diff = float(np.abs(nw.pop("u") - ne.pop("u")).max())
+        rnd.update(ntransport=[st, st2], ngsolve=[stn, stn2], ntransport_double_lu=[stf, stf2],
+                   newton=dict(forcing=nw, exact=ne, max_abs_difference=diff))
         rec["rounds"].append(rnd)
         print(f"{threads} thr round {r}: " + ", ".join(f"{k} {v[-1]:.2f} s"
                                                         for k, v in times.items()), flush=True)
@@ -191,6 +234,9 @@ def worker(n, repeats, threads):
     for kind in ("first", "next"):
         rec[f"ratio_of_minima_{kind}"] = (rec["stats"][f"ntransport {kind}"]["min"]
                                           / rec["stats"][f"ngsolve {kind}"]["min"])
+    # NGSolve's iterations all cost what its 'next' does (a double LU and one solve)
+    rec["ratio_of_minima_newton"] = (rec["stats"]["ntransport Newton per iteration"]["min"]
+                                     / rec["stats"]["ngsolve next"]["min"])
     rec["dofs"] = rec["rounds"][-1]["ntransport"][0]["dofs"]
     rec["environment"]["loadavg_end"] = list(os.getloadavg())
     print("RESULT " + json.dumps(rec), flush=True)

@@ -2,7 +2,9 @@
 
 A solver object turns a matrix into a solve function: ``solver.factor(A) -> solve(b)``.
 The expensive part (LU factorisation, AMG hierarchy) is done once in ``factor`` and
-reused for every right-hand side with the same matrix.
+reused for every right-hand side with the same matrix. ``solve(b, rtol=...)`` states a
+relative residual the caller accepts (Newton's forcing term): a mixed-precision LU then
+skips the refinement steps it does not need, CG stops there if it is looser than its own.
 
 * :class:`DirectSolver` -- sparse LU for any (also non-symmetric) matrix. PARDISO
   (Intel MKL through ``pypardiso``, the ``pardiso`` extra) where it is installed: the
@@ -340,14 +342,16 @@ def _inf_norm(A, a=None) -> float:
     return float(np.where(rows > 0, sums, 0.0).max())
 
 
-def _refine(A, solve32, b, anorm):
+def _refine(A, solve32, b, anorm, rtol=None):
     """Iterative refinement in double of a single-precision solve (LAPACK ``dsgesv``'s
     scheme): ``x += solve32(b - A x)`` until every column satisfies the double-precision
-    backward-error test ``|r|_inf <= |x|_inf |A|_inf eps sqrt(n)``. Returns ``(x, steps,
-    r)`` with ``r = b - A x`` at the returned x, or ``(None, steps, None)`` if the error
-    does not halve at a step or `REFINE_MAXITER` steps do not reach the test (then the
-    matrix is too ill-conditioned for float32 factors)."""
+    backward-error test ``|r|_inf <= |x|_inf |A|_inf eps sqrt(n)``, or, with *rtol*, until
+    ``|r|_2 <= rtol |b|_2`` (per column) if that comes first. Returns ``(x, steps, r)``
+    with ``r = b - A x`` at the returned x, or ``(None, steps, None)`` if the error does
+    not halve at a step or `REFINE_MAXITER` steps do not reach the test (then the matrix
+    is too ill-conditioned for float32 factors)."""
     tol = anorm * np.finfo(float).eps * math.sqrt(A.shape[0])
+    bn = None if rtol is None else rtol * np.sqrt(np.sum(np.abs(b) ** 2, axis=0))
     x = solve32(b)
     prev, k = math.inf, 0
     while True:
@@ -355,7 +359,8 @@ def _refine(A, solve32, b, anorm):
         rn = np.abs(r).max(axis=0)
         xn = np.abs(x).max(axis=0)
         q = float(np.max(rn / np.maximum(xn * tol, 1e-300)))
-        if np.all(rn <= xn * tol):
+        if np.all(rn <= xn * tol) or (
+                bn is not None and np.all(np.sqrt(np.sum(r * r, axis=0)) <= bn)):
             return x, k, r
         if not np.isfinite(q) or q > 0.5 * prev or k == REFINE_MAXITER:
             return None, k, None
@@ -438,7 +443,11 @@ class DirectSolver:
         return _superlu(A, single=single)
 
     def factor(self, A):
-        """Factorise *A*; return ``solve(b) -> x`` (raises ConvergenceError if singular)."""
+        """Factorise *A*; return ``solve(b, rtol=None) -> x`` (raises ConvergenceError if
+        singular). ``rtol``: the caller accepts ``|b - A x|_2 <= rtol |b|_2`` (a Newton
+        direction's forcing term, :mod:`ntransport.solve.newton`): a mixed-precision solve
+        then stops refining there; without it, and always in double precision, x is as
+        accurate as a double LU's."""
         A = _check_matrix(A, "direct solver")
         self.factorisations += 1
         anorm, mixed = 0.0, self._mixed(A)
@@ -449,11 +458,11 @@ class DirectSolver:
         state = {"mixed": mixed}
         state["inner"] = self._factor(A, state["mixed"])
 
-        def solve_(b):
+        def solve_(b, rtol=None):
             b = np.asarray(b, dtype=float)
             x = r = None
             if state["mixed"]:
-                x, steps, r = _refine(A, state["inner"], b, anorm)
+                x, steps, r = _refine(A, state["inner"], b, anorm, rtol)
                 self.refinement_steps += steps
                 if x is None:  # too ill-conditioned for float32 factors: double from now
                     self.fallbacks += 1
@@ -469,7 +478,7 @@ class DirectSolver:
             # refinement's last one where it ran: b - A x at this x)
             r = norm2(A @ x - b if r is None else r)
             bn = norm2(b)
-            if r > 1e-6 * max(bn, 1e-300) and bn > 0:
+            if r > max(1e-6, rtol or 0.0) * max(bn, 1e-300) and bn > 0:
                 raise ConvergenceError(
                     f"direct solver failed on a {A.shape[0]}x{A.shape[0]} system: relative "
                     f"residual {r / bn:.2e} after the LU solve (numerically singular matrix). "
@@ -602,15 +611,18 @@ class AMGSolver:
         return M
 
     def factor(self, A):
-        """Build (or reuse) the AMG hierarchy of the SPD matrix *A*; return ``solve(b)``."""
+        """Build (or reuse) the AMG hierarchy of the SPD matrix *A*; return
+        ``solve(b, rtol=None)`` (``rtol``: a looser tolerance the caller accepts, e.g. a
+        Newton forcing term; CG stops at the larger of it and the solver's own)."""
         A = _check_matrix(A, "AMG-CG")
         M = self._preconditioner(A, self.precision)
 
-        def solve_(b):
+        def solve_(b, rtol=None):
             b = np.asarray(b, dtype=float)
+            tol = self.rtol if rtol is None else max(self.rtol, rtol)  # forcing term
             its = []
             try:
-                x = _cg(A, b, M.aslinearoperator(), self.rtol, self.maxiter, "AMG-CG", its)
+                x = _cg(A, b, M.aslinearoperator(), tol, self.maxiter, "AMG-CG", its)
             except ConvergenceError:
                 if self.precision == "double":
                     raise
@@ -618,7 +630,7 @@ class AMGSolver:
                          "retrying in double precision")
                 try:
                     x = _cg(A, b, self._preconditioner(A, "double").aslinearoperator(),
-                            self.rtol, self.maxiter, "AMG-CG", its)
+                            tol, self.maxiter, "AMG-CG", its)
                 except ConvergenceError as exc:
                     raise ConvergenceError(f"{exc} (tried single- and double-precision AMG "
                                            "hierarchies)") from None
@@ -642,8 +654,9 @@ class CGSolver:
             raise ConvergenceError("Jacobi-CG: zero on the diagonal; use solver='direct'.")
         M = sp.diags(1.0 / d)
 
-        def solve_(b):
-            return _cg(A, np.asarray(b, dtype=float), M, self.rtol, self.maxiter, "Jacobi-CG")
+        def solve_(b, rtol=None):  # rtol: a forcing term looser than self.rtol
+            tol = self.rtol if rtol is None else max(self.rtol, rtol)
+            return _cg(A, np.asarray(b, dtype=float), M, tol, self.maxiter, "Jacobi-CG")
 
         return solve_
 
@@ -709,7 +722,8 @@ class Reordered:
         return sp.csr_matrix((A.data[self._map], self._new[1], self._new[0]), shape=A.shape)
 
     def factor(self, A):
-        """Factorise the renumbered *A*; return ``solve(b) -> x`` in the original numbering."""
+        """Factorise the renumbered *A*; return ``solve(b, rtol=None) -> x`` in the original
+        numbering (``rtol`` is passed on)."""
         A = _check_matrix(A, "Reordered")
         if A.shape[0] != self.order.size:
             raise ConfigError(f"Reordered: the matrix has {A.shape[0]} unknowns but the order "
@@ -717,9 +731,9 @@ class Reordered:
         inner = self.solver.factor(self._permuted(A))
         order = self.order
 
-        def solve_(b):
+        def solve_(b, rtol=None):
             b = np.asarray(b, dtype=float)
-            y = inner(b[order])
+            y = inner(b[order], rtol=rtol)
             x = np.empty_like(y)
             x[order] = y
             return x

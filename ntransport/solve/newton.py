@@ -11,7 +11,19 @@ O(1) after scaling) with a finite residual, or the scaled residual reduced by
 only stir the last digits of an ill-conditioned system).
 
 Linear systems go through :mod:`ntransport.solve.linear` (PARDISO with the symbolic
-analysis reused while the Jacobian's pattern holds). Failure raises
+analysis reused while the Jacobian's pattern holds), as an *inexact* Newton method
+(Dembo, Eisenstat & Steihaug, SIAM J. Numer. Anal. 19 (1982) 400): the direction need only
+satisfy :math:`\|J\delta + r\|_2 \le \eta_k\|r\|_2` with the forcing term of Eisenstat &
+Walker's choice 2 (SIAM J. Sci. Comput. 17 (1996) 16), :math:`\eta_k = \min(\eta_{max},
+0.9\,(m_k/m_{k-1})^2)` on the scaled residual norms :math:`m`, :math:`\eta_0 =
+\eta_{max}` = `ETA_MAX`. A direct solver meets any forcing term with one solve; the
+forcing term only lets a mixed-precision LU (single-precision factors) skip refinement
+steps it does not need: its first solve leaves a relative residual of ~3e-6 on the 150 k
+NPP Jacobian of ``benchmarks/npp``, below 1e-4, so early iterations take one solve instead
+of three, and the end-game (:math:`m_k/m_{k-1}\to 0`) is refined to double accuracy as
+before. Measured there: the same iterations (3) and answers to 1e-13 with and without,
+-7 to -12 % per iteration on 1 and 2 threads (``benchmarks/README.md``, section 1). A
+custom ``linear_solve`` hook is called as before (no forcing term). Failure raises
 :class:`ntransport.errors.ConvergenceError` carrying the residual history; the result
 records every iteration (:class:`NewtonResult`).
 """
@@ -29,6 +41,12 @@ from .linear import DirectSolver, norm2
 __all__ = ["newton", "NewtonResult"]
 
 log = logging.getLogger(__name__)
+
+#: largest forcing term (relative linear residual a direction may leave): above the ~3e-6
+#: a single-precision LU solve leaves on the NPP Jacobians, with a margin of 30 for worse
+#: conditioned systems, while the residual still falls >= 1e4-fold per iteration in
+#: Newton's linear phase (Dembo et al. 1982: local convergence at rate eta)
+ETA_MAX = 1e-4
 
 
 @dataclass
@@ -49,7 +67,7 @@ def _fmt(xs):
 
 def newton(fun, u0, *, tol=1e-10, maxiter=25, positive=None, solver=None, min_step=1 / 64,
            step_limit: Callable | None = None, linear_solve: Callable | None = None,
-           residual_rtol: float = 1e-12):
+           residual_rtol: float = 1e-12, forcing: bool = True):
     """Solve ``r(u) = 0`` where ``fun(u) -> (r, J)`` with J sparse.
 
     Parameters
@@ -75,13 +93,18 @@ def newton(fun, u0, *, tol=1e-10, maxiter=25, positive=None, solver=None, min_st
         Replaces the factorisation (for block-structured Jacobians with their own solver).
     residual_rtol : float
         Also converged when the scaled residual norm has fallen by this factor.
+    forcing : bool
+        Solve each direction only to the Eisenstat--Walker forcing term (see the module
+        docstring; the *solver*'s ``solve(b, rtol)``); False: every direction to the
+        solver's full accuracy.
 
     Returns
     -------
     NewtonResult
     """
     solver = solver if solver is not None else DirectSolver()
-    solve = linear_solve or (lambda A, b: solver.factor(A)(b))
+    eta = {"k": ETA_MAX if forcing else None}
+    solve = linear_solve or (lambda A, b: solver.factor(A)(b, rtol=eta["k"]))
     u = np.array(u0, dtype=float)
     r, J = fun(u)
     if not np.all(np.isfinite(r)):
@@ -115,6 +138,9 @@ def newton(fun, u0, *, tol=1e-10, maxiter=25, positive=None, solver=None, min_st
                     f"Newton: line search failed at iteration {it} (step factor < {min_step:g}"
                     f"{'' if ok else '; the full step would make a concentration negative'}); "
                     f"scaled residual history {_fmt(res.residuals)}.")
+        if forcing:  # Eisenstat & Walker's choice 2 (gamma 0.9, alpha 2), at most ETA_MAX;
+            # their safeguard (eta >= 0.9 eta_prev^2 when that exceeds 0.1) never binds below
+            eta["k"] = min(ETA_MAX, 0.9 * (mn / merit) ** 2) if merit > 0 else ETA_MAX
         u, r, J, merit = un, rn, Jn, mn
         step = float(lam * np.max(np.abs(du)))
         res.residuals.append(float(merit))
