@@ -27,9 +27,9 @@ that variant was the field-by-field numbering ("field-order"; README section 1).
 
 "ntransport Newton per iteration" (since 2026-12-02): a whole Newton solve from a perturbed
 state to the update tolerance 1e-10 on the same setup (analysis reused), its time divided
-by its iterations, once with the forcing terms ``solve.newton`` uses by default (each
-direction refined only to Eisenstat-Walker's relative residual: the early ones are one
-unrefined single-precision solve) and once with every direction refined to double accuracy
+by its iterations, once with the forcing terms ``solve.newton`` uses by default (the
+first direction at full accuracy, the next ones refined only to Eisenstat-Walker's relative
+residual: the middle ones are one unrefined single-precision solve) and once with every direction refined to double accuracy
 ("exact directions"), in alternating order; the record keeps both iteration counts and
 the largest difference of the answers. Its ratio is taken against NGSolve's "next"
 iteration (every NGSolve iteration is a double LU + one solve). This counts one more
@@ -97,8 +97,9 @@ def ours_iteration(st):
 
 def ours_newton(st, forcing):
     """A whole Newton solve from a perturbed state to the update tolerance 1e-10 (analysis
-    reused), as ``solve.npp.run`` calls it: with ``forcing`` (the default there) each
-    direction is refined only to Eisenstat-Walker's forcing term (``solve.newton``), else
+    reused), as ``solve.npp.run`` calls it: with ``forcing`` (the default there) the
+    directions after the first are refined only to Eisenstat-Walker's forcing term
+    (``solve.newton``), else
     every solve to the double-precision backward-error test. Returns the time per
     iteration (all residual + Jacobian evaluations, line search included) and the record."""
     from ntransport.solve.newton import newton

@@ -15,15 +15,18 @@ analysis reused while the Jacobian's pattern holds), as an *inexact* Newton meth
 (Dembo, Eisenstat & Steihaug, SIAM J. Numer. Anal. 19 (1982) 400): the direction need only
 satisfy :math:`\|J\delta + r\|_2 \le \eta_k\|r\|_2` with the forcing term of Eisenstat &
 Walker's choice 2 (SIAM J. Sci. Comput. 17 (1996) 16), :math:`\eta_k = \min(\eta_{max},
-0.9\,(m_k/m_{k-1})^2)` on the scaled residual norms :math:`m`, :math:`\eta_0 =
-\eta_{max}` = `ETA_MAX`. A direct solver meets any forcing term with one solve; the
-forcing term only lets a mixed-precision LU (single-precision factors) skip refinement
-steps it does not need: its first solve leaves a relative residual of ~3e-6 on the 150 k
-NPP Jacobian of ``benchmarks/npp``, below 1e-4, so early iterations take one solve instead
-of three, and the end-game (:math:`m_k/m_{k-1}\to 0`) is refined to double accuracy as
-before. Measured there: the same iterations (3) and answers to 1e-13 with and without,
--7 to -12 % per iteration on 1 and 2 threads (``benchmarks/README.md``, section 1). A
-custom ``linear_solve`` hook is called as before (no forcing term). Failure raises
+0.9\,(m_k/m_{k-1})^2)` on the scaled residual norms :math:`m` for :math:`k\ge1`
+(:math:`\eta_{max}` = `ETA_MAX`), the first direction at full accuracy (``eta0``: a time
+step that is linear to within the tolerance converges in one iteration only then). A
+direct solver meets any forcing term with one solve; the forcing term only lets a
+mixed-precision LU (single-precision factors) skip refinement steps it does not need: its
+first solve leaves a relative residual of ~3e-6 on the 150 k NPP Jacobian of
+``benchmarks/npp``, below 1e-4, so the middle iterations of a nonlinear solve take one
+solve instead of three, and the end-game (:math:`m_k/m_{k-1}\to 0`) is refined to double
+accuracy as before. Measured there (``benchmarks/README.md``, section 1): Newton solves
+from a perturbed state take the same iterations (3) to the same answers (1e-13); an NPP run
+whose steps converge in one iteration is unchanged bit for bit. A custom ``linear_solve``
+hook is called as before (no forcing term). Failure raises
 :class:`ntransport.errors.ConvergenceError` carrying the residual history; the result
 records every iteration (:class:`NewtonResult`).
 """
@@ -67,7 +70,8 @@ def _fmt(xs):
 
 def newton(fun, u0, *, tol=1e-10, maxiter=25, positive=None, solver=None, min_step=1 / 64,
            step_limit: Callable | None = None, linear_solve: Callable | None = None,
-           residual_rtol: float = 1e-12, forcing: bool = True):
+           residual_rtol: float = 1e-12, forcing: bool = True,
+           eta0: float | None = None):
     """Solve ``r(u) = 0`` where ``fun(u) -> (r, J)`` with J sparse.
 
     Parameters
@@ -97,13 +101,19 @@ def newton(fun, u0, *, tol=1e-10, maxiter=25, positive=None, solver=None, min_st
         Solve each direction only to the Eisenstat--Walker forcing term (see the module
         docstring; the *solver*'s ``solve(b, rtol)``); False: every direction to the
         solver's full accuracy.
+    eta0 : float or None
+        Forcing term of the first direction; None (the default): full accuracy. A time
+        step that is linear to within the tolerance converges in one iteration by the
+        residual test (a reduction by 1e12) only if its first direction is accurate:
+        with ``ETA_MAX`` there, 13 instead of 11 iterations on the 11 steps of an NPP run
+        of ``benchmarks/npp``'s system (30 k unknowns; every step one iteration without).
 
     Returns
     -------
     NewtonResult
     """
     solver = solver if solver is not None else DirectSolver()
-    eta = {"k": ETA_MAX if forcing else None}
+    eta = {"k": eta0 if forcing else None}
     solve = linear_solve or (lambda A, b: solver.factor(A)(b, rtol=eta["k"]))
     u = np.array(u0, dtype=float)
     r, J = fun(u)

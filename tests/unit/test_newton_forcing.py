@@ -40,15 +40,20 @@ class _Recording:
 
 
 def test_forcing_terms_are_eisenstat_walker_choice_two_capped_at_eta_max():
+    """eta_k = min(ETA_MAX, 0.9 (m_k / m_{k-1})^2) from the second direction on, the first
+    at full accuracy unless eta0 says otherwise; forcing=False: every one at full accuracy."""
     target = np.linspace(0.5, 8.0, 7)
     rec = _Recording()
     res = newton(_exp_system(target), np.zeros(7), tol=1e-12, solver=rec)
     m = res.residuals
     assert len(rec.rtols) == res.iterations >= 4
-    expected = [ETA_MAX] + [min(ETA_MAX, 0.9 * (m[k] / m[k - 1]) ** 2)
-                            for k in range(1, res.iterations)]
-    np.testing.assert_allclose(rec.rtols, expected, rtol=1e-12)
-    assert rec.rtols[-1] < 1e-6  # the end-game asks for accurate directions
+    assert rec.rtols[0] is None  # the first direction at full accuracy (eta0)
+    expected = [min(ETA_MAX, 0.9 * (m[k] / m[k - 1]) ** 2) for k in range(1, res.iterations)]
+    np.testing.assert_allclose(rec.rtols[1:], expected, rtol=1e-12)
+    assert rec.rtols[1] == ETA_MAX and rec.rtols[-1] < 1e-6  # the end-game: accurate
+    first = _Recording()
+    newton(_exp_system(target), np.zeros(7), tol=1e-12, solver=first, eta0=ETA_MAX)
+    assert first.rtols[0] == ETA_MAX
     off = _Recording()
     ref = newton(_exp_system(target), np.zeros(7), tol=1e-12, solver=off, forcing=False)
     assert off.rtols == [None] * ref.iterations
@@ -119,6 +124,27 @@ def test_npp_newton_with_forcing_terms_takes_the_same_steps_to_the_same_answer()
         assert solver.fallbacks == 0
         out[forcing] = (res, solver.refinement_steps)
     (rf, steps_f), (re, steps_e) = out[True], out[False]
-    assert rf.iterations == re.iterations >= 2
+    assert rf.iterations == re.iterations >= 3
     np.testing.assert_allclose(rf.u, re.u, rtol=0, atol=1e-12 * np.abs(re.u).max())
     assert steps_f < steps_e
+
+
+def test_npp_run_whose_steps_converge_in_one_iteration_is_unchanged_by_forcing(monkeypatch):
+    """A time-stepping NPP run above MIXED_MIN whose steps each converge in one Newton
+    iteration (a linear step: the residual falls by 1e12 in one direction) gives the same
+    bits with and without forcing terms: the first direction of a step is exact."""
+    import functools
+
+    import ntransport.solve.npp as npp
+
+    runs = {}
+    for forcing in (True, False):
+        sy, _ = _npp(82)
+        monkeypatch.setattr(npp, "newton", functools.partial(newton, forcing=forcing))
+        solver = DirectSolver()
+        states = list(npp.run(sy, 1e-4, 1e-6, solver=solver))
+        runs[forcing] = (states[-1].stepper.u, [s.stepper.newton_iterations for s in states],
+                         solver.refinement_steps)
+    assert runs[True][1] == runs[False][1] and set(runs[True][1]) == {1}
+    np.testing.assert_array_equal(runs[True][0], runs[False][0])
+    assert runs[True][2] == runs[False][2] > 0
