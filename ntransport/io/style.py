@@ -535,6 +535,7 @@ def gif(fig, draw: Callable[[int], object], n: int, *, fps: float = 6.0) -> byte
     closed at the end. Nothing touches the disk.
 
     The layout is made for the first frame and kept; the figure without the frame's
+    artists, spines and titles is rendered once, and every frame draws only its own
     artists, the spines and the titles on that background (blitting: a full draw of six
     map panels costs ~0.65 s, most of it ticks and text). A frame that changes any
     axes' limits or adds artists to the figure itself is drawn in full, and so is a

@@ -351,7 +351,7 @@ def _refine(A, solve32, b, anorm, rtol=None):
     not halve at a step or `REFINE_MAXITER` steps do not reach the test (then the matrix
     is too ill-conditioned for float32 factors)."""
     tol = anorm * np.finfo(float).eps * math.sqrt(A.shape[0])
-    bn = None if rtol is None else rtol * np.sqrt(np.sum(np.abs(b) ** 2, axis=0))
+    bn = None if rtol is None else rtol * np.sqrt(np.sum(b * b, axis=0))  # per column
     x = solve32(b)
     prev, k = math.inf, 0
     while True:
@@ -492,6 +492,12 @@ class DirectSolver:
         return self.factor(A)(b)
 
 
+def _looser(own: float, rtol: float | None) -> float:
+    """A CG solver's tolerance for one solve: its own, or the caller's (a Newton forcing
+    term) where that is looser."""
+    return own if rtol is None else max(own, rtol)
+
+
 def _cg(A, b, M, rtol, maxiter, name, record=None):
     """Preconditioned CG that raises with the residual reached (iterations appended to
     *record*)."""
@@ -619,7 +625,7 @@ class AMGSolver:
 
         def solve_(b, rtol=None):
             b = np.asarray(b, dtype=float)
-            tol = self.rtol if rtol is None else max(self.rtol, rtol)  # forcing term
+            tol = _looser(self.rtol, rtol)
             its = []
             try:
                 x = _cg(A, b, M.aslinearoperator(), tol, self.maxiter, "AMG-CG", its)
@@ -654,9 +660,9 @@ class CGSolver:
             raise ConvergenceError("Jacobi-CG: zero on the diagonal; use solver='direct'.")
         M = sp.diags(1.0 / d)
 
-        def solve_(b, rtol=None):  # rtol: a forcing term looser than self.rtol
-            tol = self.rtol if rtol is None else max(self.rtol, rtol)
-            return _cg(A, np.asarray(b, dtype=float), M, tol, self.maxiter, "Jacobi-CG")
+        def solve_(b, rtol=None):
+            return _cg(A, np.asarray(b, dtype=float), M, _looser(self.rtol, rtol),
+                       self.maxiter, "Jacobi-CG")
 
         return solve_
 

@@ -113,8 +113,7 @@ def newton(fun, u0, *, tol=1e-10, maxiter=25, positive=None, solver=None, min_st
     NewtonResult
     """
     solver = solver if solver is not None else DirectSolver()
-    eta = {"k": eta0 if forcing else None}
-    solve = linear_solve or (lambda A, b: solver.factor(A)(b, rtol=eta["k"]))
+    eta = eta0 if forcing else None  # this iteration's forcing term
     u = np.array(u0, dtype=float)
     r, J = fun(u)
     if not np.all(np.isfinite(r)):
@@ -127,7 +126,7 @@ def newton(fun, u0, *, tol=1e-10, maxiter=25, positive=None, solver=None, min_st
     merit0 = merit
     res = NewtonResult(u, 0, [float(merit)])
     for it in range(1, maxiter + 1):
-        du = solve(J, -r)
+        du = linear_solve(J, -r) if linear_solve else solver.factor(J)(-r, rtol=eta)
         if not np.all(np.isfinite(du)):
             raise ConvergenceError(f"Newton: linear solve returned non-finite values at iteration "
                                    f"{it}; scaled residual history {_fmt(res.residuals)}.")
@@ -150,7 +149,7 @@ def newton(fun, u0, *, tol=1e-10, maxiter=25, positive=None, solver=None, min_st
                     f"scaled residual history {_fmt(res.residuals)}.")
         if forcing:  # Eisenstat & Walker's choice 2 (gamma 0.9, alpha 2), at most ETA_MAX;
             # their safeguard (eta >= 0.9 eta_prev^2 when that exceeds 0.1) never binds below
-            eta["k"] = min(ETA_MAX, 0.9 * (mn / merit) ** 2) if merit > 0 else ETA_MAX
+            eta = min(ETA_MAX, 0.9 * (mn / merit) ** 2) if merit > 0 else ETA_MAX
         u, r, J, merit = un, rn, Jn, mn
         step = float(lam * np.max(np.abs(du)))
         res.residuals.append(float(merit))
