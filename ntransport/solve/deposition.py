@@ -221,7 +221,7 @@ class _Moving:
                             like=s.system)
         u = np.array(u_guess, dtype=float)
         u[system.dir_idx] = system.dir_val
-        res = newton(lambda v: system.residual_jacobian(v, t_new, a0, hist), u,
+        res = newton(lambda v: system.residual_jacobian(v, t_new, a0, hist, lazy=True), u,
                      positive=_positive_mask(system), solver=self._linear(system), **self.newton)
         _check_depletion(p, system, res.u, t_new)
         self.trial = (geo, dom, system)

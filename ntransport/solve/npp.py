@@ -113,7 +113,7 @@ def run(problem_or_system, t_end, dt, *, order=2, adaptive=True, rtol=1e-3, atol
         u_guess = u_guess.copy()
         u_guess[system.dir_idx] = system.dir_val
         t_si = t_new_hat * sc.time
-        res = newton(lambda u: system.residual_jacobian(u, t_si, a0, hist), u_guess,
+        res = newton(lambda u: system.residual_jacobian(u, t_si, a0, hist, lazy=True), u_guess,
                      tol=newton_tol, maxiter=newton_maxiter, positive=positive, solver=linear)
         last.update(a0=a0, hist=hist)
         _check_depletion(system, res.u, t_si)

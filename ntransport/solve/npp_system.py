@@ -175,21 +175,32 @@ class NPPSystem:
                 add(np.full(nodes.size, gi), np.full(nodes.size, gi), -a * di_dphil / A)
         return R, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
 
-    def residual_jacobian(self, u, t, a0, hist):
+    def residual_jacobian(self, u, t, a0, hist, *, lazy=False):
+        """Residual and Jacobian (CSR) at *u*; ``lazy=True``: the Jacobian as a callable
+        that builds it on its first call (what :func:`ntransport.solve.newton.newton`
+        accepts: a rejected line-search trial or the converged iterate builds none)."""
         R, rows, cols, vals = self.full_terms(u, t, a0, hist)
         nfull = R.size
-        if self._pattern is None or self._pattern.ncoo != rows.size:
-            self._pattern = CachedPattern(rows, cols, (nfull, nfull))
-        J = self._pattern.matrix(vals)
         if self.electroneutral:
-            J = self.Pr @ J @ self.Pc
             R = self.Pr @ R
-        # Dirichlet rows: u - u_D
-        J = J.tocsr()
-        if self.dir_idx.size:
+        if self.dir_idx.size:  # Dirichlet rows: u - u_D
             R[self.dir_idx] = u[self.dir_idx] - self.dir_val
-            J = identity_rows(J, self.dir_idx)
-        return R, J
+        built = []
+
+        def jacobian():
+            if built:
+                return built[0]
+            if self._pattern is None or self._pattern.ncoo != rows.size:
+                self._pattern = CachedPattern(rows, cols, (nfull, nfull))
+            J = self._pattern.matrix(vals)
+            if self.electroneutral:
+                J = self.Pr @ J @ self.Pc
+            J = J.tocsr()
+            if self.dir_idx.size:
+                J = identity_rows(J, self.dir_idx)
+            built.append(J)
+            return J
+        return R, (jacobian if lazy else jacobian())
 
 
 def identity_rows(J, rows):

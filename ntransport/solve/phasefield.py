@@ -384,13 +384,13 @@ def run(problem: PhaseFieldProblem, xi0, *, t_end: float, dt: float, c0=None, ph
         def fun(ur):
             u = s.expand(ur, guess)
             r, J = s.equations(u, a0h * u[:n] + hist[:n], a0h * u[n:2 * n] + hist[n:2 * n],
-                               a0h, shift=shift, noise=noise)
+                               a0h, shift=shift, noise=noise, lazy=True)
             last["J"], last["u"] = J, ur
             return r, J
 
         def direction(J, b):
             if not last.get("chord"):  # else: the factors of an earlier Jacobian of this step
-                last["solve"] = ctx.solver.factor(J)
+                last["solve"] = ctx.solver.factor(J() if callable(J) else J)
             du = last["solve"](b)
             last["chord"] = CHORD_BELOW is not None and float(np.abs(du).max()) < CHORD_BELOW
             if s.salt and last.get("J") is J:

@@ -189,12 +189,15 @@ class PhaseFieldSystem:
         self._fixed_diag = self._zero[on_diag]
 
     # -------------------------------------------------------------- equations
-    def equations(self, u, rate_xi, rate_c, d_rate, *, shift=None, noise=None, raw=False):
+    def equations(self, u, rate_xi, rate_c, d_rate, *, shift=None, noise=None, raw=False,
+                  lazy=False):
         """Residual and Jacobian (CSR) over the solved unknowns at *u* (the full
         ``(xi, c, phi)`` vector); ``rate_*`` are the time derivatives the integrator
         gives (their derivative with respect to u is ``d_rate``). With ``raw=True`` the
         full residual is returned before the Dirichlet rows are replaced (what flows
-        through the boundaries) and no Jacobian is built."""
+        through the boundaries) and no Jacobian is built; with ``lazy=True`` the Jacobian
+        comes as a callable that builds it on its first call (what
+        :func:`ntransport.solve.newton.newton` accepts)."""
         p, m, n = self.p, self.m, self.n
         xi, c, phi = u[:n], u[n:2 * n], u[2 * n:]
         ea, eb = m.edges
@@ -226,28 +229,37 @@ class PhaseFieldSystem:
             return r
         r[self.fixed] = u[self.fixed] - self.fixed_values
         r = r[self.active]
-        f = p.f
-        nodal = {(0, 0): dxx + self.lumped * d_rate, (0, 1): dxc, (0, 2): -dxp,
-                 (1, 1): self.lumped * d_rate, (2, 2): np.zeros(n),
-                 (2, 0): p.gamma * self.lumped * d_rate}
-        vals = [K.ravel()] + [nodal[(r0 // n, c0 // n)] for r0, c0 in self._nodal]
-        if self.salt:
-            cblk = (dmi, dmj, -f * dmp, f * dmp)
-            pblk = (gc * (dpi - dmi), gc * (dpj - dmj), gc * f * (dmp - dpp),
-                    gc * f * (dpp - dmp))
-            # xi-derivatives through D_T (the anion's D is ratio * D+)
-            blocks, xder = (cblk, pblk), (self.ratio * qm, gc * (qp - self.ratio * qm))
-        else:
-            blocks, xder = ((-gc * f * dpp, gc * f * dpp),), (gc * qp,)
-        for blk in blocks:
-            vals.extend(blk)
-            vals.extend(-v for v in blk)
-        for q in xder:
-            vals.append((q[:, None, :] * dDp[None, :, :]).ravel())
-        A = self.pattern.assemble(np.concatenate(vals))
-        A.data[self._zero] = 0.0
-        A.data[self._fixed_diag] = 1.0
-        return r, A
+        built = []
+
+        def jacobian():  # built once, on the first call
+            if built:
+                return built[0]
+            f = p.f
+            nodal = {(0, 0): dxx + self.lumped * d_rate, (0, 1): dxc, (0, 2): -dxp,
+                     (1, 1): self.lumped * d_rate, (2, 2): np.zeros(n),
+                     (2, 0): p.gamma * self.lumped * d_rate}
+            vals = [K.ravel()] + [nodal[(r0 // n, c0 // n)] for r0, c0 in self._nodal]
+            if self.salt:
+                cblk = (dmi, dmj, -f * dmp, f * dmp)
+                pblk = (gc * (dpi - dmi), gc * (dpj - dmj), gc * f * (dmp - dpp),
+                        gc * f * (dpp - dmp))
+                # xi-derivatives through D_T (the anion's D is ratio * D+)
+                blocks, xder = (cblk, pblk), (self.ratio * qm, gc * (qp - self.ratio * qm))
+            else:
+                blocks, xder = ((-gc * f * dpp, gc * f * dpp),), (gc * qp,)
+            for blk in blocks:
+                vals.extend(blk)
+                vals.extend(-v for v in blk)
+            for q in xder:
+                vals.append((q[:, None, :] * dDp[None, :, :]).ravel())
+            A = self.pattern.assemble(np.concatenate(vals))
+            A.data[self._zero] = 0.0
+            A.data[self._fixed_diag] = 1.0
+            built.append(A)
+            return A
+        # lazy: the Jacobian only when the caller asks for it (a line-search trial that
+        # is rejected, a chord step and the converged iterate do not)
+        return r, (jacobian if lazy else jacobian())
 
     def expand(self, ur, template):
         """Full unknown vector (xi, c, phi) from the solved ones (c from *template*)."""
