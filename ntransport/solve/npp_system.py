@@ -17,6 +17,8 @@ cached COO->CSR map (PERFORMANCE-FACTS: half of naive assembly is that conversio
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -185,11 +187,8 @@ class NPPSystem:
             R = self.Pr @ R
         if self.dir_idx.size:  # Dirichlet rows: u - u_D
             R[self.dir_idx] = u[self.dir_idx] - self.dir_val
-        built = []
-
+        @functools.cache  # built once, on the first call
         def jacobian():
-            if built:
-                return built[0]
             if self._pattern is None or self._pattern.ncoo != rows.size:
                 self._pattern = CachedPattern(rows, cols, (nfull, nfull))
             J = self._pattern.matrix(vals)
@@ -198,7 +197,6 @@ class NPPSystem:
             J = J.tocsr()
             if self.dir_idx.size:
                 J = identity_rows(J, self.dir_idx)
-            built.append(J)
             return J
         return R, (jacobian if lazy else jacobian())
 

@@ -9,6 +9,8 @@ the xi = 1/2 contour, measure the deposit and check that the mesh resolves the i
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..errors import MeshError
@@ -229,11 +231,8 @@ class PhaseFieldSystem:
             return r
         r[self.fixed] = u[self.fixed] - self.fixed_values
         r = r[self.active]
-        built = []
-
-        def jacobian():  # built once, on the first call
-            if built:
-                return built[0]
+        @functools.cache  # built once, on the first call
+        def jacobian():
             f = p.f
             nodal = {(0, 0): dxx + self.lumped * d_rate, (0, 1): dxc, (0, 2): -dxp,
                      (1, 1): self.lumped * d_rate, (2, 2): np.zeros(n),
@@ -255,7 +254,6 @@ class PhaseFieldSystem:
             A = self.pattern.assemble(np.concatenate(vals))
             A.data[self._zero] = 0.0
             A.data[self._fixed_diag] = 1.0
-            built.append(A)
             return A
         # lazy: the Jacobian only when the caller asks for it (a line-search trial that
         # is rejected, a chord step and the converged iterate do not)
