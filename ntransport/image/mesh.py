@@ -43,7 +43,6 @@ def voxel_domain(image: VoxelImage, *, axis=None, return_voxel: bool = False):
     grids = np.meshgrid(*[np.arange(s + 1) * h for s, h in zip(shape, image.voxel_size)],
                         indexing="ij")
     points = np.stack([g.ravel() for g in grids], axis=1)
-    base = tuple(slice(0, s) for s in shape)
 
     def corner_of(offset):
         return corner[tuple(slice(o, o + s) for o, s in zip(offset, shape))].ravel()

@@ -47,7 +47,7 @@ import logging
 import numpy as np
 
 from ..constants import F
-from ..errors import ConfigError, ConvergenceError, GeometryError, check_positive
+from ..errors import ConfigError, ConvergenceError, check_positive
 from ..geometry.remesh import (anode_chain, coarsen_polyline, mesh_electrolyte_above_curve,
                                refine_polyline)
 from ..physics.scaling import Scaling
@@ -126,7 +126,7 @@ def remesh_state(problem, state, *, mesh, reason="requested",
             f"{exc}. The last good state is kept in this error's .state; restart from it "
             "with a smaller cfl or a finer h_anode.", state) from exc
     sys_old = state.system
-    n_old, n_new = sys_old.n, domain.mesh.p.shape[1]
+    n_old = sys_old.n
     u = state.stepper.u
     blocks = {f"u{k}": u[k * n_old:(k + 1) * n_old] for k in range(sys_old.M_unknown)}
     fields, reports = transfer_fields(old.p, old.t, domain.mesh.p, domain.mesh.t, blocks)

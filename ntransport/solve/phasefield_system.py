@@ -10,6 +10,7 @@ the xi = 1/2 contour, measure the deposit and check that the mesh resolves the i
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +21,9 @@ from ..geometry.mesh_checks import simplex_det
 from ..physics.phasefield_forms import (allen_cahn_local, edge_transport, element_mean_h,
                                         gradient_energy, p1_mesh)
 from .assembly import CSRPattern
+
+if TYPE_CHECKING:  # the annotation only (phasefield imports this module)
+    from .phasefield import PhaseFieldProblem
 
 __all__ = ["PhaseFieldSystem", "check_initial_field", "check_interface_resolution",
            "interface_points", "tip_height", "deposit_area", "transfer_nodal"]

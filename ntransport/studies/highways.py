@@ -208,7 +208,7 @@ def check(case) -> None:
 def run(case, *, progress=True, checkpoints=None):
     """Calibrate the interphase on PVH-in-SiO2, predict SiO2-in-PVH and the Arrhenius
     slopes, map the current in the 2D section and the 3D box, sensitivity table."""
-    from ..io.tables import DataTable, SummaryTable
+    from ..io.tables import SummaryTable
     from . import highways_figures as figs
     from .progress import bar
     from .result import StudyResult
@@ -258,7 +258,7 @@ def run(case, *, progress=True, checkpoints=None):
                              sd, d["count_salt"]))
     # variants that need no new solve
     if ea_fit is not None:
-        rows.append({**rows[0], "variant": f"Ea_interface fitted to 0.17 eV (a 2nd fit)",
+        rows.append({**rows[0], "variant": "Ea_interface fitted to 0.17 eV (a 2nd fit)",
                      "Ea_interface [eV]": ea_fit,
                      "Ea PVH-in-SiO2 [eV]": _arrhenius(base, pvh, s_i, ea_fit, temps,
                                                        "PVH-in-SiO2")[0],

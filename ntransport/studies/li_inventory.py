@@ -26,7 +26,6 @@ stack over time.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -552,7 +551,6 @@ def check(case) -> None:
 def run(case, *, progress=True, checkpoints=None):
     """Predict the paper's 12 cells for every conductivity-law scenario."""
     from ..io.artifacts import slug
-    from ..io.tables import DataTable
     from .progress import bar
     from .result import StudyResult
 
