@@ -45,7 +45,7 @@ import numpy as np
 from ..errors import ConvergenceError
 from .linear import DirectSolver, norm2
 
-__all__ = ["newton", "NewtonResult"]
+__all__ = ["newton", "NewtonResult", "jacobian_matrix"]
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +72,9 @@ def _fmt(xs):
     return ["%.3e" % x for x in xs]
 
 
-def _matrix(J):
-    """The Jacobian *fun* returned: a matrix, or a callable that builds it."""
+def jacobian_matrix(J):
+    """The matrix of a Jacobian *fun* returned: *J* itself, or what the callable *J*
+    builds (for ``linear_solve`` hooks, which receive *J* as *fun* returned it)."""
     return J() if callable(J) else J
 
 
@@ -133,13 +134,14 @@ def newton(fun, u0, *, tol=1e-10, maxiter=25, positive=None, solver=None, min_st
         raise ConvergenceError("Newton: the residual at the initial guess is not finite "
                                f"({int(np.sum(~np.isfinite(r)))} NaN/inf entries): check the "
                                "inputs and the initial state.")
-    d = np.abs(_matrix(J).diagonal())
+    d = np.abs(jacobian_matrix(J).diagonal())
     d[d == 0] = 1.0
     merit = norm2(r / d)
     merit0 = merit
     res = NewtonResult(u, 0, [float(merit)])
     for it in range(1, maxiter + 1):
-        du = linear_solve(J, -r) if linear_solve else solver.factor(_matrix(J))(-r, rtol=eta)
+        du = (linear_solve(J, -r) if linear_solve
+              else solver.factor(jacobian_matrix(J))(-r, rtol=eta))
         if not np.all(np.isfinite(du)):
             raise ConvergenceError(f"Newton: linear solve returned non-finite values at iteration "
                                    f"{it}; scaled residual history {_fmt(res.residuals)}.")

@@ -52,7 +52,7 @@ from ..physics.phasefield_mechanics import Mechanics, overpotential_shift
 from ..physics.phasefield_params import (PhaseFieldParameters, ScaledParameters,
                                          interface_width, nondimensionalise)
 from .linear import DirectSolver
-from .newton import newton
+from .newton import jacobian_matrix, newton
 from .phasefield_system import (PhaseFieldSystem, check_initial_field,
                                 check_interface_resolution, deposit_area, interface_points,
                                 tip_height, transfer_nodal)
@@ -390,7 +390,7 @@ def run(problem: PhaseFieldProblem, xi0, *, t_end: float, dt: float, c0=None, ph
 
         def direction(J, b):
             if not last.get("chord"):  # else: the factors of an earlier Jacobian of this step
-                last["solve"] = ctx.solver.factor(J() if callable(J) else J)
+                last["solve"] = ctx.solver.factor(jacobian_matrix(J))
             du = last["solve"](b)
             last["chord"] = CHORD_BELOW is not None and float(np.abs(du).max()) < CHORD_BELOW
             if s.salt and last.get("J") is J:
