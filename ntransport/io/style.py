@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["new_figure", "save", "field_map", "add_colorbar", "outer_labels", "streamlines",
+__all__ = ["new_figure", "save", "png", "PNG", "field_map", "add_colorbar", "outer_labels", "streamlines",
            "line_plot",
            "bar_plot", "stacked_bars", "plot_fields", "gif", "gif_frames", "color_limits",
            "UM", "CMAPS", "label_for", "contour"]
@@ -69,13 +69,32 @@ def new_figure(n: int = 1, *, ncols: int | None = None, panel=(4.0, 3.2)):
     return fig, axes[:n]
 
 
-def save(fig, path, *, dpi: int = 150) -> Path:
-    """Save *fig* as PNG (tight) and close it; returns the path."""
+class PNG(bytes):
+    """A figure already rendered by :func:`png` (the PNG file's bytes): a study may hand
+    one back where a figure goes (rendered in a worker while other runs go on);
+    :func:`save` writes it as is and notebooks show it inline."""
+
+    def _repr_png_(self) -> bytes:
+        return bytes(self)
+
+
+def png(fig, *, dpi: int = 150) -> PNG:
+    """*fig* rendered as :func:`save` renders it (the same bytes), and closed."""
     plt = _plt()
+    buf = io.BytesIO()
+    try:
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", pad_inches=0.04)
+    finally:
+        plt.close(fig)
+    return PNG(buf.getvalue())
+
+
+def save(fig, path, *, dpi: int = 150) -> Path:
+    """Save *fig* (a figure, or a :class:`PNG` already rendered) as PNG (tight) and close
+    it; returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi, bbox_inches="tight", pad_inches=0.04)
-    plt.close(fig)
+    path.write_bytes(fig if isinstance(fig, PNG) else png(fig, dpi=dpi))
     return path
 
 

@@ -26,6 +26,12 @@ are independent studies rather than runs of one.)
 How many at once: ``workers`` if given, else the value set by :func:`limit_workers`
 (the CLI's ``--workers``), else the cores this process may use, never more than the jobs.
 
+Follow-ups (``then``): work that needs some of the runs but not all -- the dendrite
+case's figures of its four runs, while the transference sweep's runs go on -- is an
+:class:`After`: ``job(alive, inputs)`` with ``inputs`` the results of the runs it names,
+started as soon as those are done, so it fills a worker the last runs leave idle instead
+of waiting for the slowest run.
+
 In which order: a study that can estimate its runs' costs passes them (``cost``) and the
 runs start longest first (LPT scheduling: the last run to start is a short one, so the
 workers finish close together; Graham's bound puts the wall time within 4/3 of the best
@@ -42,12 +48,14 @@ import numbers
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from typing import TypeVar
 
 from ..errors import ConfigError
 
-__all__ = ["run_all", "Cancelled", "limit_workers", "default_workers", "check_workers"]
+__all__ = ["run_all", "After", "Cancelled", "limit_workers", "default_workers",
+           "check_workers"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -58,6 +66,28 @@ _WORKERS: contextvars.ContextVar[int | None] = contextvars.ContextVar("workers",
 class Cancelled(Exception):
     """Raised by ``alive()`` in the runs still going when a sibling run failed or the
     user interrupted."""
+
+
+@dataclass(frozen=True)
+class After:
+    """A follow-up of :func:`run_all`: ``job(alive, inputs)``, ``inputs`` being
+    ``label -> result`` of the runs named in *needs*; it starts as soon as those runs are
+    done (behind the runs already waiting), while the others go on. For
+    ``processes=True`` the job must pickle, and its inputs travel to its child."""
+
+    needs: tuple[str, ...]
+    job: Callable
+
+
+@dataclass(frozen=True)
+class _Fed:
+    """A follow-up with its inputs bound: a plain ``job(alive)`` for the pools."""
+
+    job: Callable
+    inputs: Mapping
+
+    def __call__(self, alive):
+        return self.job(alive, dict(self.inputs))
 
 
 def check_workers(value, *, name: str = "workers") -> int | None:
@@ -105,11 +135,16 @@ def _timed(label, job, alive):
 def run_all(jobs: Mapping[str, Callable[[Callable[[], None]], T]], *,
             workers: int | None = None,
             cost: Mapping[str, float] | None = None,
-            processes: bool = False) -> dict[str, T]:
-    """Call ``job(alive)`` for every job; return ``label -> result`` in the jobs' order.
+            processes: bool = False,
+            then: Mapping[str, After] | None = None) -> dict[str, T]:
+    """Call ``job(alive)`` for every job; return ``label -> result`` in the jobs' order
+    (then the follow-ups', in *then*'s order).
 
     *cost* (label -> estimated cost, any unit; optional): the jobs start in decreasing
     cost, ties and unlisted labels (cost 0) in the jobs' order.
+
+    *then* (label -> :class:`After`; optional): follow-ups, each started as soon as the
+    jobs it needs are done, on the same workers.
 
     *processes*: run the jobs in child processes instead of threads
     (:mod:`ntransport.studies.concurrent_processes`: no shared interpreter lock; jobs and
@@ -119,19 +154,27 @@ def run_all(jobs: Mapping[str, Callable[[Callable[[], None]], T]], *,
     at its top level that a spawned child would run again (a script without
     ``if __name__ == "__main__":``).
 
-    With one worker (or one job) the jobs run here, one after the other. Otherwise they
-    run in a pool of threads, each inside a copy of the caller's context and with
-    single-threaded PARDISO; the first failure is re-raised here (its label added as a
-    note) once the other runs have stopped at their next ``alive()``. Ctrl-C stops all.
+    With one worker (or one job) the jobs run here, one after the other (a follow-up right
+    after the last job it needs). Otherwise they run in a pool of threads, each inside a
+    copy of the caller's context and with single-threaded PARDISO; the first failure is
+    re-raised here (its label added as a note) once the other runs have stopped at their
+    next ``alive()``. Ctrl-C stops all.
     """
     from ..solve.linear import mkl_threads
 
-    results_order = list(jobs)
+    then = _check_then(jobs, then)
+    results_order = list(jobs) + list(then)
     jobs = _longest_first(dict(jobs), cost)
     n = check_workers(workers) or _WORKERS.get() or default_workers()
     n = min(n, len(jobs))
     if n <= 1:
-        done = {label: _timed(label, job, _never_cancelled) for label, job in jobs.items()}
+        done, waiting = {}, dict(then)
+        for label, job in jobs.items():
+            done[label] = _timed(label, job, _never_cancelled)
+            for k, after in list(waiting.items()):
+                if all(need in done for need in after.needs):
+                    del waiting[k]
+                    done[k] = _timed(k, _fed(after, done), _never_cancelled)
         return {label: done[label] for label in results_order}
 
     if processes:
@@ -139,7 +182,7 @@ def run_all(jobs: Mapping[str, Callable[[Callable[[], None]], T]], *,
 
         safe, why = spawn_safe_main()
         if safe:
-            return run_in_processes(jobs, n, results_order)
+            return run_in_processes(jobs, n, results_order, then)
         log.info("running the runs in threads, not processes: %s", why)
 
     stop = threading.Event()
@@ -159,10 +202,12 @@ def run_all(jobs: Mapping[str, Callable[[Callable[[], None]], T]], *,
 
     log.info("running %d runs, %d at a time (threads)", len(jobs), n)
     with ThreadPoolExecutor(max_workers=n, thread_name_prefix="ntransport-run") as ex:
-        futures = {label: ex.submit(contextvars.copy_context().run, call, label, job)
-                   for label, job in jobs.items()}
+        def submit(label, job):
+            return ex.submit(contextvars.copy_context().run, call, label, job)
+
+        futures = {label: submit(label, job) for label, job in jobs.items()}
         try:
-            wait(list(futures.values()), return_when=FIRST_EXCEPTION)
+            drive(futures, then, submit)
         except BaseException:  # Ctrl-C while waiting
             stop.set()
             for f in futures.values():
@@ -172,6 +217,55 @@ def run_all(jobs: Mapping[str, Callable[[Callable[[], None]], T]], *,
         if failed:
             _stop_and_raise(stop, futures, failed)
     return {label: futures[label].result() for label in results_order}
+
+
+def _check_then(jobs, then) -> dict:
+    """*then* as a dict of :class:`After` whose needs are jobs, or a ConfigError."""
+    then = dict(then or {})
+    for label, after in then.items():
+        if label in jobs:
+            raise ConfigError(f"run_all: the follow-up {label!r} has the name of a job; give it "
+                              "another name.")
+        if not isinstance(after, After):
+            raise ConfigError(f"run_all: then[{label!r}] must be an After(needs, job), got "
+                              f"{type(after).__name__}.")
+        unknown = sorted(set(after.needs) - set(jobs))
+        if not after.needs or unknown:
+            raise ConfigError(f"run_all: the follow-up {label!r} needs {list(after.needs)!r}: "
+                              f"it must name one or more of the jobs {sorted(jobs)} "
+                              f"(unknown: {unknown}).")
+    return then
+
+
+def _fed(after: After, results) -> _Fed:
+    return _Fed(after.job, {need: results[need] for need in after.needs})
+
+
+def _ok(f) -> bool:
+    return f.done() and not f.cancelled() and f.exception() is None
+
+
+def drive(futures: dict, then: Mapping[str, After], submit, *, poll: float | None = None,
+          check: Callable[[], bool] | None = None) -> bool:
+    """Wait until every future in *futures* (label -> future) is done or one has failed,
+    submitting each follow-up of *then* (``submit(label, job)``, added to *futures*) as
+    soon as the jobs it needs are done. With *check*: called every *poll* seconds; when it
+    returns True the wait ends and so does this (True)."""
+    waiting = dict(then)
+    while True:
+        if _failures(futures):  # no follow-up starts after a failure
+            return False
+        for label, after in list(waiting.items()):
+            if all(_ok(futures[need]) for need in after.needs):
+                del waiting[label]
+                futures[label] = submit(label, _fed(after, {
+                    need: futures[need].result() for need in after.needs}))
+        pending = [f for f in futures.values() if not f.done()]
+        if not pending:
+            return False
+        wait(pending, timeout=poll, return_when=FIRST_COMPLETED)
+        if check is not None and check():
+            return True
 
 
 def _failures(futures) -> list:

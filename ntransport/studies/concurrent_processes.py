@@ -38,7 +38,7 @@ import multiprocessing as mp
 import os
 import threading
 import time
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.reduction import ForkingPickler
 from types import MappingProxyType
@@ -190,28 +190,27 @@ def _calls_any(node, names) -> bool:
     return False
 
 
-def _wait_or_death(ex, procs, futures, poll: float = 0.5) -> bool:
-    """Wait until every future is done or one has failed; also return (True) as soon as a
-    child process has died. Why the poll: CPython 3.11's pool wakes its manager thread
-    *before* it spawns the process for a new job, so the manager can wait without that
-    process's sentinel; a child that then dies goes unnoticed until another job's result
-    arrives (measured: a dead child reported only when its 60 s sibling finished)."""
-    while True:
-        done, pending = wait(futures, timeout=poll, return_when=FIRST_EXCEPTION)
-        if not pending or any(not f.cancelled() and f.exception() is not None for f in done):
-            return False
-        procs.update(getattr(ex, "_processes", None) or {})
-        if any(p.exitcode is not None for p in procs.values()):
-            return True
+def _died(ex, procs) -> bool:
+    """Whether a child process of *ex* has died. Why the poll (every 0.5 s, by
+    :func:`~ntransport.studies.concurrent.drive`): CPython 3.11's pool wakes its manager
+    thread *before* it spawns the process for a new job, so the manager can wait without
+    that process's sentinel; a child that then dies goes unnoticed until another job's
+    result arrives (measured: a dead child reported only when its 60 s sibling finished)."""
+    procs.update(getattr(ex, "_processes", None) or {})
+    return any(p.exitcode is not None for p in procs.values())
 
 
-def run_in_processes(jobs, n, results_order):
-    """Run *jobs* (label -> picklable ``job(alive)``, in start order) on *n* child
-    processes; return ``label -> result`` in *results_order*. The first failure is
-    re-raised (its label as a note) once the other runs have stopped."""
-    from .concurrent import _failures, _stop_and_raise
+def run_in_processes(jobs, n, results_order, then=None):
+    """Run *jobs* (label -> picklable ``job(alive)``, in start order) and the follow-ups
+    *then* (label -> :class:`~ntransport.studies.concurrent.After`, each once the jobs it
+    needs are done) on *n* child processes; return ``label -> result`` in
+    *results_order*. The first failure is re-raised (its label as a note) once the other
+    runs have stopped."""
+    from .concurrent import _failures, _stop_and_raise, drive
 
-    for label, job in jobs.items():  # before any process starts: a clear error, not a pool's
+    then = dict(then or {})
+    for label, job in {**jobs, **{k: a.job for k, a in then.items()}}.items():
+        # before any process starts: a clear error, not a pool's
         try:
             ForkingPickler.dumps(job)
         except Exception as exc:
@@ -234,9 +233,12 @@ def run_in_processes(jobs, n, results_order):
     clean, procs = False, {}
     log.info("running %d runs, %d at a time (processes)", len(jobs), n)
     try:
-        futures = {label: ex.submit(_child_run, label, job) for label, job in jobs.items()}
+        def submit(label, job):
+            return ex.submit(_child_run, label, job)
+
+        futures = {label: submit(label, job) for label, job in jobs.items()}
         procs = dict(getattr(ex, "_processes", None) or {})
-        dead = _wait_or_death(ex, procs, list(futures.values()))
+        dead = drive(futures, then, submit, poll=0.5, check=lambda: _died(ex, procs))
         failed = _failures(futures)
         pool = [f.exception() for _, f in failed if isinstance(f.exception(), BrokenProcessPool)]
         if dead or pool:  # a child died: the pool is gone, its siblings with it (the poll

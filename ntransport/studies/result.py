@@ -6,7 +6,8 @@ notes (assumptions, findings). :meth:`StudyResult.save` writes the one artifact 
 study kind produces, through :mod:`ntransport.io.artifacts`:
 
 * ``summary.csv`` -- ``case, quantity, region, value, unit`` in quoted units;
-* one PNG per figure, one GIF per animation;
+* one PNG per figure (a matplotlib figure, or one rendered already:
+  :class:`ntransport.io.style.PNG`), one GIF per animation;
 * one CSV per data table (headers ``name [unit]``);
 * one file per entry of ``files`` (name with its extension -> bytes: e.g. the TIFF stack
   a study made), written as given;
@@ -79,7 +80,12 @@ class StudyResult:
             return
         import io
 
+        from ..io.style import PNG
+
         for fig in self.figures.values():
+            if isinstance(fig, PNG):  # rendered already
+                display(Image(bytes(fig)))
+                continue
             buf = io.BytesIO()
             fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
             display(Image(buf.getvalue()))

@@ -346,3 +346,27 @@ def test_outer_labels_keep_the_labels_of_maps_of_another_box():
     style.outer_labels(axes)
     assert axes[0].get_xlabel() and axes[0].xaxis.get_tick_params()["labelbottom"]
     style._plt().close(fig)
+
+
+def _line_figure():
+    fig, (ax,) = style.new_figure(1)
+    style.line_plot(ax, {"a": (np.arange(5.0), np.arange(5.0) ** 2)}, xlabel="x [µm]",
+                    ylabel="y [1]", title="a line")
+    return fig
+
+
+def test_a_figure_rendered_ahead_is_written_as_the_figure_itself_would_be(tmp_path):
+    """style.png renders what style.save writes (a worker renders, the output layer
+    writes): the same bytes, a real PNG, and save writes a PNG as is."""
+    import matplotlib.pyplot as plt
+
+    open_before = set(plt.get_fignums())
+    rendered = style.png(_line_figure())
+    assert isinstance(rendered, style.PNG) and rendered[:8] == b"\x89PNG\r\n\x1a\n"
+    assert rendered._repr_png_() == bytes(rendered)  # notebooks show it inline
+    direct = style.save(_line_figure(), tmp_path / "direct.png")
+    assert direct.read_bytes() == bytes(rendered)
+    again = style.save(rendered, tmp_path / "sub" / "again.png")
+    assert again.read_bytes() == bytes(rendered)
+    _png_ok(again, min_colours=5)
+    assert set(plt.get_fignums()) <= open_before  # both closed their figures
