@@ -207,7 +207,7 @@ def run_all(jobs: Mapping[str, Callable[[Callable[[], None]], T]], *,
 
         futures = {label: submit(label, job) for label, job in jobs.items()}
         try:
-            drive(futures, then, submit)
+            _drive(futures, then, submit)
         except BaseException:  # Ctrl-C while waiting
             stop.set()
             for f in futures.values():
@@ -245,7 +245,7 @@ def _ok(f) -> bool:
     return f.done() and not f.cancelled() and f.exception() is None
 
 
-def drive(futures: dict, then: Mapping[str, After], submit, *, poll: float | None = None,
+def _drive(futures: dict, then: Mapping[str, After], submit, *, poll: float | None = None,
           check: Callable[[], bool] | None = None) -> bool:
     """Wait until every future in *futures* (label -> future) is done or one has failed,
     submitting each follow-up of *then* (``submit(label, job)``, added to *futures*) as

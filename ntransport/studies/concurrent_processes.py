@@ -192,7 +192,7 @@ def _calls_any(node, names) -> bool:
 
 def _died(ex, procs) -> bool:
     """Whether a child process of *ex* has died. Why the poll (every 0.5 s, by
-    :func:`~ntransport.studies.concurrent.drive`): CPython 3.11's pool wakes its manager
+    :func:`~ntransport.studies.concurrent._drive`): CPython 3.11's pool wakes its manager
     thread *before* it spawns the process for a new job, so the manager can wait without
     that process's sentinel; a child that then dies goes unnoticed until another job's
     result arrives (measured: a dead child reported only when its 60 s sibling finished)."""
@@ -206,7 +206,7 @@ def run_in_processes(jobs, n, results_order, then=None):
     needs are done) on *n* child processes; return ``label -> result`` in
     *results_order*. The first failure is re-raised (its label as a note) once the other
     runs have stopped."""
-    from .concurrent import _failures, _stop_and_raise, drive
+    from .concurrent import _drive, _failures, _stop_and_raise
 
     then = dict(then or {})
     for label, job in {**jobs, **{k: a.job for k, a in then.items()}}.items():
@@ -238,7 +238,7 @@ def run_in_processes(jobs, n, results_order, then=None):
 
         futures = {label: submit(label, job) for label, job in jobs.items()}
         procs = dict(getattr(ex, "_processes", None) or {})
-        dead = drive(futures, then, submit, poll=0.5, check=lambda: _died(ex, procs))
+        dead = _drive(futures, then, submit, poll=0.5, check=lambda: _died(ex, procs))
         failed = _failures(futures)
         pool = [f.exception() for _, f in failed if isinstance(f.exception(), BrokenProcessPool)]
         if dead or pool:  # a child died: the pool is gone, its siblings with it (the poll
