@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import io
 import logging
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["new_figure", "save", "png", "PNG", "field_map", "add_colorbar", "outer_labels", "streamlines",
+__all__ = ["new_figure", "save", "png", "PNG", "DRAWING", "field_map", "add_colorbar", "outer_labels", "streamlines",
            "line_plot",
            "bar_plot", "stacked_bars", "plot_fields", "gif", "gif_frames", "color_limits",
            "UM", "CMAPS", "label_for", "contour"]
@@ -67,6 +68,12 @@ def new_figure(n: int = 1, *, ncols: int | None = None, panel=(4.0, 3.2)):
     for ax in axes[n:]:
         ax.set_visible(False)
     return fig, axes[:n]
+
+
+#: held by code that draws outside the main thread (a study's figure follow-ups, which run
+#: in threads when the runs cannot go to child processes): pyplot's figure registry and
+#: rcParams are not thread-safe, so two such threads draw one after the other
+DRAWING = threading.RLock()
 
 
 class PNG(bytes):

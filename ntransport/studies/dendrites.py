@@ -383,7 +383,7 @@ class _FigureJob:
     data: Mapping  # the validated case data (read-only)
 
     def __call__(self, alive, sols):
-        from ..io.style import png
+        from ..io.style import DRAWING, png
         from ..post import phasefield_figures as figs
 
         meta = {}
@@ -391,8 +391,9 @@ class _FigureJob:
             prob, _, _, info = build_run(self.data, label, r)
             meta[label] = (prob, info, r)
         runs = {label: sols[label] for label in self.data["runs"]}
-        figures = {k: png(fig) for k, fig in figs.study_figures(runs, meta, self.data).items()}
-        return {"figures": figures, "animation": figs.animation(runs, meta)}
+        with DRAWING:
+            figures = {k: png(fig) for k, fig in figs.study_figures(runs, meta, self.data).items()}
+            return {"figures": figures, "animation": figs.animation(runs, meta)}
 
 
 @dataclass(frozen=True)
@@ -404,10 +405,11 @@ class _SweepFigureJob:
     sweep_of: Mapping  # sweep label -> (label of the run that answers it, t+)
 
     def __call__(self, alive, sols):
-        from ..io.style import png
+        from ..io.style import DRAWING, png
 
         sweep = {label: (sols[run_label], tp) for label, (run_label, tp) in self.sweep_of.items()}
-        return png(_sweep_figure(sweep, self.data))
+        with DRAWING:
+            return png(_sweep_figure(sweep, self.data))
 
 
 def _sweep_plan(data, plan, specs):
