@@ -62,6 +62,14 @@ def _cli(args, **kw):
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
 
 
+def _wait(p, timeout):
+    """``(exit code, stderr text)`` of a _cli process (read while waiting, so a full pipe
+    cannot block it), its pipe closed."""
+    with p:
+        _, err = p.communicate(timeout=timeout)
+        return p.returncode, err.decode()
+
+
 def test_kill_9_then_resume_ends_at_the_uninterrupted_state(tmp_path):
     """A CLI run killed with SIGKILL after a few checkpointed steps and resumed with
     --resume writes the same final fields as a run that was never interrupted (1e-12;
@@ -70,7 +78,8 @@ def test_kill_9_then_resume_ends_at_the_uninterrupted_state(tmp_path):
     case.write_text(SMALL)
     full = tmp_path / "full"
     p = _cli(["run", str(case), "--out", str(full), "-q"])
-    assert p.wait(timeout=600) == 0, p.stderr.read().decode()
+    rc, err = _wait(p, 600)
+    assert rc == 0, err
     killed = tmp_path / "killed"
     p = _cli(["run", str(case), "--out", str(killed), "-q"])
     ck = killed / ".checkpoints" / "PEO.npz"
@@ -82,17 +91,18 @@ def test_kill_9_then_resume_ends_at_the_uninterrupted_state(tmp_path):
             pytest.fail("the run finished before it could be killed; make it longer")
         time.sleep(0.05)
     os.kill(p.pid, signal.SIGKILL)
-    p.wait(timeout=60)
+    _wait(p, 60)
     assert not (killed / "summary.csv").exists()  # nothing that looks complete
     p = _cli(["run", str(case), "--out", str(killed), "--resume", "-q"])
-    assert p.wait(timeout=600) == 0, p.stderr.read().decode()
+    rc, err = _wait(p, 600)
+    assert rc == 0, err
     na, a = _last_vtu(full, "PEO")
     nb, b = _last_vtu(killed, "PEO")
     assert na == nb
     for k in a:
         np.testing.assert_allclose(b[k], a[k], rtol=0, atol=1e-12 * max(1.0, np.abs(a[k]).max()))
-    rows_a = list(csv.DictReader((full / "summary.csv").open(encoding="utf-8")))
-    rows_b = list(csv.DictReader((killed / "summary.csv").open(encoding="utf-8")))
+    rows_a = list(csv.DictReader((full / "summary.csv").read_text(encoding="utf-8").splitlines()))
+    rows_b = list(csv.DictReader((killed / "summary.csv").read_text(encoding="utf-8").splitlines()))
     assert [(r["case"], r["quantity"]) for r in rows_a] == \
         [(r["case"], r["quantity"]) for r in rows_b]
     for ra, rb in zip(rows_a, rows_b):  # round-off-level rows (Li balance) within 1e-12
@@ -103,7 +113,7 @@ def test_run_reduced_writes_the_artifact_set(tmp_path):
     out = tmp_path / "out"
     assert main(["run", str(ROOT / "geometries" / "dendrite_skeleton.yaml"), "--reduced",
                  "--out", str(out), "-q"]) in (0, None)
-    rows = list(csv.DictReader((out / "summary.csv").open(encoding="utf-8")))
+    rows = list(csv.DictReader((out / "summary.csv").read_text(encoding="utf-8").splitlines()))
     tip = {r["case"]: float(r["value"]) for r in rows if r["quantity"] == "tip_height_over_cell"}
     # the reduced runs stop at 0.3 s (t+ = 0.22 is ~15 Newton iterations a step); reaching
     # the far side is tested in test_phasefield_study.py
@@ -127,7 +137,7 @@ def test_runs_side_by_side_give_the_one_after_the_other_answer(tmp_path):
         out = tmp_path / f"w{w}"
         assert main(["run", str(ROOT / "geometries" / "dendrite_skeleton.yaml"), "--reduced",
                      "--out", str(out), "-q", "--workers", str(w)]) in (0, None)
-        outs[w] = list(csv.DictReader((out / "summary.csv").open(encoding="utf-8")))
+        outs[w] = list(csv.DictReader((out / "summary.csv").read_text(encoding="utf-8").splitlines()))
     assert "2 at a time" in (tmp_path / "w2" / "run.log").read_text(encoding="utf-8")
     assert "at a time" not in (tmp_path / "w1" / "run.log").read_text(encoding="utf-8")
     a, b = outs[1], outs[2]
