@@ -58,12 +58,22 @@ def _plt():
 
 
 def new_figure(n: int = 1, *, ncols: int | None = None, panel=(4.0, 3.2)):
-    """A figure with *n* panels (``ncols`` per row); returns ``(fig, [axes...])``."""
-    plt = _plt()
+    """A figure with *n* panels (``ncols`` per row); returns ``(fig, [axes...])``.
+
+    The figure is not registered with pyplot (an Agg canvas of its own): a study's figures
+    live as long as its result, not in pyplot's global list until someone closes them (a
+    notebook running studies in a loop kept every figure: "more than 20 figures have been
+    opened"), and nothing is drawn to the screen behind the user's back; ``result.show()``
+    or the figure as a cell's value displays it."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    _plt()  # the house style (rcParams) is read when the figure is made
     ncols = ncols or min(n, 3)
     nrows = int(np.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(panel[0] * ncols, panel[1] * nrows),
-                             squeeze=False, layout="constrained")
+    fig = Figure(figsize=(panel[0] * ncols, panel[1] * nrows), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(nrows, ncols, squeeze=False)
     axes = list(axes.ravel())
     for ax in axes[n:]:
         ax.set_visible(False)

@@ -26,3 +26,8 @@ def test_notebook_runs_and_names_files_that_exist(path, executed_notebooks):
     assert named, f"{path.name}: the closing cells should name the files the study wrote"
     missing = sorted(n for n in named if n not in written)
     assert not missing, f"{path.name} names files the run did not write: {missing}"
+    # users look before they read: the figures are shown, not only written (a study's
+    # figures are not pyplot's, so nothing shows them unless the notebook does)
+    images = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if "image/png" in o.get("data", {})]
+    assert images, f"{path.name} shows no figure: call result.show() after the run"

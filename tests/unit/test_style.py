@@ -358,9 +358,6 @@ def _line_figure():
 def test_a_figure_rendered_ahead_is_written_as_the_figure_itself_would_be(tmp_path):
     """style.png renders what style.save writes (a worker renders, the output layer
     writes): the same bytes, a real PNG, and save writes a PNG as is."""
-    import matplotlib.pyplot as plt
-
-    open_before = set(plt.get_fignums())
     rendered = style.png(_line_figure())
     assert isinstance(rendered, style.PNG) and rendered[:8] == b"\x89PNG\r\n\x1a\n"
     assert rendered._repr_png_() == bytes(rendered)  # notebooks show it inline
@@ -369,4 +366,24 @@ def test_a_figure_rendered_ahead_is_written_as_the_figure_itself_would_be(tmp_pa
     again = style.save(rendered, tmp_path / "sub" / "again.png")
     assert again.read_bytes() == bytes(rendered)
     _png_ok(again, min_colours=5)
-    assert set(plt.get_fignums()) <= open_before  # both closed their figures
+
+
+def test_figures_are_not_kept_by_pyplot():
+    """A study's figures belong to its result, not to pyplot's global list: 30 of them
+    leave pyplot's list as it was and raise no "more than 20 figures" warning, and a
+    figure dropped by its owner is garbage (no reference left anywhere)."""
+    import gc
+    import warnings
+    import weakref
+
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figs = [style.new_figure(2)[0] for _ in range(30)]
+    assert plt.get_fignums() == before
+    ref = weakref.ref(figs[0])
+    del figs
+    gc.collect()
+    assert ref() is None
