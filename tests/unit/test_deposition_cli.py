@@ -64,14 +64,13 @@ def test_kill_9_then_resume_matches_an_uninterrupted_run(tmp_path):
            "--out", str(out)]
     proc = subprocess.Popen(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     ck = out / ".checkpoints"
-    deadline, first = time.time() + 600, None
+    deadline = time.time() + 600
     try:
         cited = ("LPC@2pcUCPBA", "LPC")
         while time.time() < deadline:  # until runs 1 and 2 (the cited ones) have started
             have = [k for k in cited if (ck / f"{k}.npz").exists()]
             if len(have) == 2:
                 break
-            first = have[0] if have else None  # the run whose checkpoint came first
             assert proc.poll() is None, proc.communicate()
             time.sleep(0.05)
         else:
@@ -87,15 +86,15 @@ def test_kill_9_then_resume_matches_an_uninterrupted_run(tmp_path):
 
     from ntransport.solve.checkpoint import load_checkpoint
 
-    # the run whose first checkpoint appeared last was killed mid-run (the other one
-    # may have finished already on a loaded machine: both runs take a few seconds)
-    last = cited[1] if first == cited[0] else cited[0]
+    # at least one of the two was killed mid-run (the other may have finished already on
+    # a loaded machine: both runs take a few seconds; which one cannot be told from the
+    # order the checkpoints were seen in when both appeared between two polls)
+    reached = {}
     for k in cited:
         _, extra = load_checkpoint(ck / f"{k}.npz", with_extra=True)
-        t = json.loads(extra["run_state"])["t"]
-        assert 0 < t <= 1200.0
-        if k == last:
-            assert t < 1200.0  # killed mid-run
+        reached[k] = json.loads(extra["run_state"])["t"]
+        assert 0 < reached[k] <= 1200.0
+    assert min(reached.values()) < 1200.0, reached  # the resume has work to do
     res = subprocess.run(cmd + ["--resume"], env=_env(), capture_output=True, text=True,
                          timeout=900)
     assert res.returncode == 0, res.stderr
