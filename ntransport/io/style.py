@@ -22,10 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["new_figure", "save", "png", "PNG", "DRAWING", "field_map", "add_colorbar", "outer_labels", "streamlines",
-           "line_plot",
-           "bar_plot", "stacked_bars", "plot_fields", "gif", "gif_frames", "color_limits",
-           "UM", "CMAPS", "label_for", "contour"]
+__all__ = ["new_figure", "save", "png", "PNG", "DRAWING", "field_map", "add_colorbar",
+           "outer_labels", "streamlines", "line_plot", "bar_plot", "stacked_bars",
+           "plot_fields", "gif", "gif_frames", "color_limits", "UM", "CMAPS", "label_for",
+           "contour"]
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +81,9 @@ def new_figure(n: int = 1, *, ncols: int | None = None, panel=(4.0, 3.2)):
 
 
 #: held by code that draws outside the main thread (a study's figure follow-ups, which run
-#: in threads when the runs cannot go to child processes): pyplot's figure registry and
-#: rcParams are not thread-safe, so two such threads draw one after the other
+#: in threads when the runs cannot go to child processes): matplotlib is not thread-safe
+#: (rcParams, the font and text-layout caches are shared by every figure), so two such
+#: threads draw one after the other
 DRAWING = threading.RLock()
 
 

@@ -377,8 +377,8 @@ def _figure_jobs(data, sweep_of) -> dict:
 class _FigureJob:
     """The figures of the case's runs, drawn and rendered to PNG / GIF bytes (a follow-up
     of :func:`run_all`: on a worker, as soon as those runs are done). Measured on the full
-    case: ~7 s of drawing and PNG encoding that otherwise followed the last run, now
-    mostly while the sweep's last runs go on (benchmarks/README.md, section 7)."""
+    case: 4-7 s of drawing and PNG encoding that followed the last run, now done while the
+    sweep's last run goes on (benchmarks/README.md, section 7)."""
 
     data: Mapping  # the validated case data (read-only)
 
@@ -392,7 +392,8 @@ class _FigureJob:
             meta[label] = (prob, info, r)
         runs = {label: sols[label] for label in self.data["runs"]}
         with DRAWING:
-            figures = {k: png(fig) for k, fig in figs.study_figures(runs, meta, self.data).items()}
+            drawn = figs.study_figures(runs, meta, self.data)
+            figures = {k: png(fig) for k, fig in drawn.items()}
             return {"figures": figures, "animation": figs.animation(runs, meta)}
 
 
@@ -407,7 +408,8 @@ class _SweepFigureJob:
     def __call__(self, alive, sols):
         from ..io.style import DRAWING, png
 
-        sweep = {label: (sols[run_label], tp) for label, (run_label, tp) in self.sweep_of.items()}
+        sweep = {label: (sols[run_label], tp)
+                 for label, (run_label, tp) in self.sweep_of.items()}
         with DRAWING:
             return png(_sweep_figure(sweep, self.data))
 

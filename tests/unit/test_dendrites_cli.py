@@ -137,7 +137,8 @@ def test_runs_side_by_side_give_the_one_after_the_other_answer(tmp_path):
         out = tmp_path / f"w{w}"
         assert main(["run", str(ROOT / "geometries" / "dendrite_skeleton.yaml"), "--reduced",
                      "--out", str(out), "-q", "--workers", str(w)]) in (0, None)
-        outs[w] = list(csv.DictReader((out / "summary.csv").read_text(encoding="utf-8").splitlines()))
+        text = (out / "summary.csv").read_text(encoding="utf-8")
+        outs[w] = list(csv.DictReader(text.splitlines()))
     assert "2 at a time" in (tmp_path / "w2" / "run.log").read_text(encoding="utf-8")
     assert "at a time" not in (tmp_path / "w1" / "run.log").read_text(encoding="utf-8")
     a, b = outs[1], outs[2]
