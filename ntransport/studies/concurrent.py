@@ -48,7 +48,7 @@ import numbers
 import threading
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -237,8 +237,9 @@ def _check_then(jobs, then) -> dict:
     return then
 
 
-def _fed(after: After, results) -> _Fed:
-    return _Fed(after.job, {need: results[need] for need in after.needs})
+def _fed(after: After, results: Mapping, get=lambda r: r) -> _Fed:
+    """*after*'s job bound to ``get(results[need])`` for each of its needs."""
+    return _Fed(after.job, {need: get(results[need]) for need in after.needs})
 
 
 def _ok(f) -> bool:
@@ -258,8 +259,7 @@ def _drive(futures: dict, then: Mapping[str, After], submit, *, poll: float | No
         for label, after in list(waiting.items()):
             if all(_ok(futures[need]) for need in after.needs):
                 del waiting[label]
-                futures[label] = submit(label, _fed(after, {
-                    need: futures[need].result() for need in after.needs}))
+                futures[label] = submit(label, _fed(after, futures, Future.result))
         pending = [f for f in futures.values() if not f.done()]
         if not pending:
             return False
