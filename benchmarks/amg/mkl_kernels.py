@@ -37,8 +37,6 @@ from __future__ import annotations
 
 import argparse
 import ctypes
-import ctypes.util
-import glob
 import json
 import os
 import sys
@@ -47,7 +45,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from common import environment, memory_bandwidth, set_threads, spmv_bytes  # noqa: E402
+from common import environment, memory_bandwidth, set_threads, spmv_bytes, stats  # noqa: E402
 
 set_threads(1)
 
@@ -78,13 +76,15 @@ UPPER = _Descr(_TRIANGULAR, _UPPER, _NON_UNIT)
 
 
 def _load_mkl():
-    names = sorted(glob.glob(os.path.join(sys.prefix, "lib", "libmkl_rt.so*"))
-                   + glob.glob(os.path.join(sys.prefix, "Library", "bin", "mkl_rt*.dll")))
-    found = names[0] if names else ctypes.util.find_library("mkl_rt")
-    if not found:
+    """The MKL library pypardiso loaded (found the way the toolkit finds it:
+    ``ntransport.solve.linear``), and its path."""
+    from ntransport.solve.linear import _pypardiso_mkl, pardiso_available
+
+    lib = _pypardiso_mkl() if pardiso_available() else None
+    if lib is None:
         raise SystemExit("mkl_kernels.py needs MKL's runtime library (libmkl_rt): install the "
                          "'pardiso' extra (pip install '.[pardiso]'), which brings it.")
-    return ctypes.CDLL(found), found
+    return lib, getattr(lib, "_name", "?")
 
 
 MKL, MKL_PATH = _load_mkl()
@@ -137,8 +137,9 @@ class MKLMatrix:
 
 # ---------------------------------------------------------------- kernels
 def kernels(A, b):
-    """label -> (callable, group) for one system; group is 'shipped' or 'mkl'; plus the
-    hierarchy and the checks of the MKL kernels against the shipped ones."""
+    """``label -> (callable, implementation, job)`` for one system (implementation
+    'shipped', 'mkl' or 'both'; job: the part of a CG iteration it does), the hierarchy, the
+    V-cycle and the checks of the MKL kernels against the shipped ones."""
     from pyamg import amg_core
 
     from ntransport.solve.amg import VCycle, build_hierarchy
@@ -252,12 +253,9 @@ def best_of(f, reps):
 SMOOTH = ("forward sweep", "residual", "backward sweep")  # repeated on every coarse level
 
 
-def compose(t, pick):
-    """Per-iteration seconds of the model from ``t`` (label -> (seconds, implementation,
-    job)): each job's time (*pick* 'shipped': the shipped implementation; 'best': the
-    faster of the two), summed, plus (operator complexity - 1) x the fine level's sweeps
-    and residual for the coarse levels (charged at the fine level's speed per nonzero).
-    Returns (seconds, job -> (label, seconds))."""
+def pick_jobs(t, pick):
+    """``job -> (label, seconds)`` from ``t`` (label -> (seconds, implementation, job)):
+    for every job the shipped kernel (*pick* 'shipped') or the faster of the two ('best')."""
     jobs = {}
     for label, (sec, impl, job) in t.items():
         if pick == "shipped" and impl == "mkl":
@@ -268,6 +266,9 @@ def compose(t, pick):
 
 
 def per_iteration(jobs, oc):
+    """Per-iteration seconds of the model: every job once, plus (operator complexity - 1)
+    x the fine level's sweeps and residual for the coarse levels (charged at the fine
+    level's speed per nonzero)."""
     return (sum(s for _, s in jobs.values())
             + (oc - 1.0) * sum(jobs[j][1] for j in SMOOTH))
 
@@ -286,12 +287,12 @@ def run_dim(dim, rounds, reps, bw):
               f"({iters[-1][1]} its)", flush=True)
     t = {k: (min(v), ks[k][1], ks[k][2]) for k, v in raw.items()}
     oc = h.operator_complexity
-    shipped_jobs, best_jobs = compose(t, "shipped"), compose(t, "best")
+    shipped_jobs, best_jobs = pick_jobs(t, "shipped"), pick_jobs(t, "best")
     shipped_model, best_model = per_iteration(shipped_jobs, oc), per_iteration(best_jobs, oc)
     it_min = min(s for s, _ in iters)
     rec = dict(dim=dim, n=A.shape[0], nnz=int(A.nnz), operator_complexity=oc,
                levels=h.sizes, spmv_floor_seconds=floor, checks=checks,
-               kernels={k: dict(min_s=min(v), median_s=float(np.median(v)),
+               kernels={k: dict(min_s=min(v), median_s=stats(v)["median"],
                                 over_floor=min(v) / floor, group=ks[k][1], kind=ks[k][2])
                         for k, v in raw.items()},
                shipped_iteration=dict(min_s=it_min, all_s=[s for s, _ in iters],
