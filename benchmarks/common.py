@@ -86,6 +86,54 @@ def memory_bandwidth(n_bytes: int = 400_000_000, repeats: int = 5) -> dict:
     return dict(read_GBps=max(read), copy_GBps=max(copy), floor_GBps=max(max(read), max(copy)))
 
 
+def speed_probe(repeats: int = 15) -> dict:
+    """How fast this host is right now, on one thread, for the work the case files do most:
+    the minimum and the median [ms] of *repeats* PARDISO refactorisations (minimum-degree
+    ordering, as the phase-field runs use) of one fixed nonsymmetric 2D P1 matrix of
+    11 025 unknowns (a 104 x 104 square grid, values perturbed by 30 % with a fixed seed),
+    and the single-thread memory bandwidth (:func:`memory_bandwidth`, 200 MB). Recorded
+    beside a timing, it tells a slow hour of the VM from a slower code: the same code's
+    wall and CPU time move with it. Returns ``{}`` where PARDISO is not installed."""
+    import scipy.sparse as sp
+    import skfem
+    from skfem.models.poisson import laplace
+
+    from ntransport.solve.linear import DirectSolver, mkl_threads, pardiso_available
+
+    if not pardiso_available():
+        return {}
+    g = np.linspace(0.0, 1.0, 105)
+    A = laplace.assemble(skfem.Basis(skfem.MeshTri.init_tensor(g, g), skfem.ElementTriP1()))
+    A = (A + sp.identity(A.shape[0]) * 1e-3).tocsr()
+    A.data *= 1.0 + 0.3 * np.random.default_rng(0).standard_normal(A.data.size)
+    times = []
+    with mkl_threads(1):
+        solver = DirectSolver(precision="double", ordering="minimum-degree")
+        solver.factor(A)  # analysis
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            solver.factor(A)
+            times.append(1e3 * (time.perf_counter() - t0))
+    bw = memory_bandwidth(200_000_000, repeats=3)
+    return dict(lu_11k_min_ms=round(min(times), 2),
+                lu_11k_median_ms=round(statistics.median(times), 2),
+                copy_GBps=round(bw["copy_GBps"], 1))
+
+
+def cpu_ticks() -> dict:
+    """This host's cumulative CPU time by state [s] from ``/proc/stat`` (Linux; ``{}``
+    elsewhere): the difference over a run gives its *steal* time, the time the hypervisor
+    gave the virtual CPUs to other guests while they had work."""
+    try:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()[1:]
+    except OSError:
+        return {}
+    hz = os.sysconf("SC_CLK_TCK")
+    names = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+    return {k: int(v) / hz for k, v in zip(names, fields)}
+
+
 def spmv_bytes(A) -> int:
     """Minimum bytes one CSR SpMV y = A x must move: values + column indices + row
     pointers + x read once + y written once."""
