@@ -6,6 +6,7 @@ records the thread settings and the load average so a reader can judge the noise
 """
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import resource
@@ -86,26 +87,34 @@ def memory_bandwidth(n_bytes: int = 400_000_000, repeats: int = 5) -> dict:
     return dict(read_GBps=max(read), copy_GBps=max(copy), floor_GBps=max(max(read), max(copy)))
 
 
-def speed_probe(repeats: int = 15) -> dict:
-    """How fast this host is right now, on one thread, for the work the case files do most:
-    the minimum and the median [ms] of *repeats* PARDISO refactorisations (minimum-degree
-    ordering, as the phase-field runs use) of one fixed nonsymmetric 2D P1 matrix of
-    11 025 unknowns (a 104 x 104 square grid, values perturbed by 30 % with a fixed seed),
-    and the single-thread memory bandwidth (:func:`memory_bandwidth`, 200 MB). Recorded
-    beside a timing, it tells a slow hour of the VM from a slower code: the same code's
-    wall and CPU time move with it. Returns ``{}`` where PARDISO is not installed."""
+@functools.cache
+def _probe_matrix():
+    """The fixed matrix of :func:`speed_probe` (built once per process)."""
     import scipy.sparse as sp
     import skfem
     from skfem.models.poisson import laplace
 
-    from ntransport.solve.linear import DirectSolver, mkl_threads, pardiso_available
-
-    if not pardiso_available():
-        return {}
     g = np.linspace(0.0, 1.0, 105)
     A = laplace.assemble(skfem.Basis(skfem.MeshTri.init_tensor(g, g), skfem.ElementTriP1()))
     A = (A + sp.identity(A.shape[0]) * 1e-3).tocsr()
     A.data *= 1.0 + 0.3 * np.random.default_rng(0).standard_normal(A.data.size)
+    return A
+
+
+def speed_probe(repeats: int = 15) -> dict:
+    """A snapshot of this host's speed on one thread: the minimum and the median [ms] of
+    *repeats* PARDISO refactorisations (minimum-degree ordering, as the phase-field runs
+    use) of one fixed nonsymmetric 2D P1 matrix of 11 025 unknowns (a 104 x 104 square
+    grid, values perturbed by 30 % with a fixed seed), and the single-thread copy bandwidth
+    (:func:`memory_bandwidth`, 200 MB). Recorded beside a timing for the reader; it is a
+    snapshot of a few hundred milliseconds, and on 2026-12-03 it did not predict the case
+    run that followed it (``casefiles/results_rerun9*.json``, benchmarks/README.md section
+    7). Returns ``{}`` where PARDISO is not installed."""
+    from ntransport.solve.linear import DirectSolver, mkl_threads, pardiso_available
+
+    if not pardiso_available():
+        return {}
+    A = _probe_matrix()
     times = []
     with mkl_threads(1):
         solver = DirectSolver(precision="double", ordering="minimum-degree")

@@ -6,8 +6,9 @@ recorded before each run. Results: ``results.json`` beside this file.
 
 With ``--probe`` each row also records the host's speed just before and just after the run
 (``common.speed_probe``: one fixed PARDISO refactorisation and the memory bandwidth, one
-thread) and the hypervisor's steal time during it (``common.cpu_ticks``), to tell a slow
-hour of the VM from a slower code.
+thread) and the hypervisor's steal time during it (``common.cpu_ticks``), for the reader to
+compare the host's state between snapshots (on 2026-12-03 the probe did not predict the run
+after it; the steal time showed the hypervisor was not the cause of the slow hours).
 
     python benchmarks/casefiles/run.py [--reduced-only | --full-only] [--only NAME ...]
         [--repeats N] [--probe] [--out FILE]
