@@ -545,7 +545,12 @@ class AMGSolver:
         ``theta * sqrt(a_ii a_jj)`` are ignored. 0.05 halves the CG iterations of P1
         composites against 0 (benchmarks/amg).
     sweeps : int
-        Gauss-Seidel sweeps before (forward) and after (backward) each coarse correction.
+        Smoothing sweeps before and after each coarse correction.
+    smoother : {"jacobi", "gauss-seidel"}
+        The V-cycle's smoother (:mod:`.amg`): weighted Jacobi with
+        :math:`\\omega = 4/(3\\rho(D^{-1}A))` (the default: two SpMVs a level per cycle), or
+        Gauss-Seidel, forward before and backward after (fewer CG iterations, a dearer
+        cycle; benchmarks/amg measures both).
     max_coarse : int
         Size of the coarsest level (solved exactly by Cholesky).
     precision : {"single", "double"}
@@ -571,13 +576,18 @@ class AMGSolver:
 
     def __init__(self, rtol: float = 1e-8, maxiter: int = 500, *, theta: float = 0.05,
                  sweeps: int = 1, max_coarse: int = 500, precision: str = "single",
-                 reuse: str = "none"):
+                 reuse: str = "none", smoother: str = "jacobi"):
+        from .amg import SMOOTHERS
+
         if precision not in _PRECISIONS:
             raise ConfigError(f"AMGSolver: precision must be 'single' or 'double', got "
                               f"{precision!r}.{suggest(str(precision), _PRECISIONS)}")
         if reuse not in _REUSE:
             raise ConfigError(f"AMGSolver: reuse must be one of {_REUSE}, got {reuse!r}."
                               f"{suggest(str(reuse), _REUSE)}")
+        if smoother not in SMOOTHERS:
+            raise ConfigError(f"AMGSolver: smoother must be one of {SMOOTHERS}, got "
+                              f"{smoother!r}.{suggest(str(smoother), SMOOTHERS)}")
         for name, v, lo in (("rtol", rtol, 0.0), ("theta", theta, -1e-300)):
             if not (isinstance(v, (int, float)) and np.isfinite(v) and v > lo and v < 1):
                 raise ConfigError(f"AMGSolver: {name} must be a number in "
@@ -587,7 +597,7 @@ class AMGSolver:
                 raise ConfigError(f"AMGSolver: {name} must be an integer >= 1, got {v!r}.")
         self.rtol, self.maxiter = float(rtol), int(maxiter)
         self.theta, self.sweeps, self.max_coarse = float(theta), int(sweeps), int(max_coarse)
-        self.precision, self.reuse = precision, reuse
+        self.precision, self.reuse, self.smoother = precision, reuse, smoother
         self._kept = None  # (indptr, indices, hierarchy, preconditioner) for reuse
         self.setups = 0  # full hierarchy builds (aggregation), for tests and benchmarks
         self.iterations = []  # CG iterations of every solve
@@ -595,7 +605,8 @@ class AMGSolver:
     def __repr__(self):
         return (f"AMGSolver(rtol={self.rtol:g}, maxiter={self.maxiter}, theta={self.theta:g}, "
                 f"sweeps={self.sweeps}, max_coarse={self.max_coarse}, "
-                f"precision={self.precision!r}, reuse={self.reuse!r})")
+                f"precision={self.precision!r}, reuse={self.reuse!r}, "
+                f"smoother={self.smoother!r})")
 
     def _preconditioner(self, A, precision):
         from .amg import VCycle, build_hierarchy, galerkin_update
@@ -611,7 +622,8 @@ class AMGSolver:
         else:
             h = build_hierarchy(A, theta=self.theta, max_coarse=self.max_coarse)
             self.setups += 1
-        M = VCycle(h, sweeps=self.sweeps, dtype=_PRECISIONS[precision])
+        M = VCycle(h, sweeps=self.sweeps, dtype=_PRECISIONS[precision],
+                   smoother=self.smoother)
         if self.reuse != "none":
             self._kept = (A.indptr.copy(), A.indices.copy(), h, M, precision)
         return M

@@ -170,19 +170,23 @@ def test_csr_hierarchy_matches_pyamg_smoothed_aggregation():
     assert abs(its[0] - its[1]) <= 1, its
 
 
-def test_vcycle_is_symmetric_positive_definite():
-    """CG needs an SPD preconditioner: forward sweeps before, backward after."""
+@pytest.mark.parametrize("smoother", ["jacobi", "gauss-seidel"])
+def test_vcycle_is_symmetric_positive_definite(smoother):
+    """CG needs an SPD preconditioner: Gauss-Seidel forward before and backward after;
+    weighted Jacobi (self-adjoint) the same sweeps both ways, with omega rho < 2."""
     from ntransport.solve.amg import VCycle, build_hierarchy
 
-    A = heterogeneous(25)
-    M = VCycle(build_hierarchy(A, max_coarse=20), sweeps=2)
+    A = heterogeneous(25, contrast=1e3)
+    M = VCycle(build_hierarchy(A, max_coarse=20), sweeps=2, smoother=smoother)
     E = np.column_stack([M(e) for e in np.eye(A.shape[0])])
     np.testing.assert_allclose(E, E.T, atol=1e-12 * np.abs(E).max())
     assert np.linalg.eigvalsh(0.5 * (E + E.T)).min() > 0
 
 
 @pytest.mark.parametrize("opts", [dict(precision="double"), dict(precision="single"),
-                                  dict(sweeps=2, theta=0.0), dict(max_coarse=10)])
+                                  dict(sweeps=2, theta=0.0), dict(max_coarse=10),
+                                  dict(smoother="gauss-seidel"),
+                                  dict(smoother="jacobi", sweeps=2)])
 def test_amg_options_reach_rtol(opts):
     A = heterogeneous(50, contrast=1e3)
     b = np.random.default_rng(1).standard_normal(A.shape[0])
@@ -190,6 +194,39 @@ def test_amg_options_reach_rtol(opts):
     x = s.factor(A)(b)
     assert np.linalg.norm(A @ x - b) / np.linalg.norm(b) < 1e-10 * 10
     assert 0 < s.iterations[-1] < 60
+
+
+@pytest.mark.parametrize("n", [40, 500])
+def test_jacobi_weight_is_four_thirds_over_the_spectral_radius(n):
+    """omega D^-1 with omega = 4/(3 rho(D^-1 A)): on the 1D Laplacian rho = 1 + cos(pi/(n+1))
+    exactly. Below 64 unknowns rho is exact (dense); above, ARPACK's Ritz value at tol 0.1
+    errs low by at most ~10 %, so omega rho lies in [4/3, 4/3 / 0.9] -- a smoother that
+    damps the upper spectrum and converges (omega rho < 2)."""
+    from ntransport.solve.amg import jacobi_weight
+
+    A = sp.diags([-1.0, 2.0, -1.0], [-1, 0, 1], shape=(n, n), format="csr") * 3.0
+    w = jacobi_weight(A)
+    rho = 1.0 + np.cos(np.pi / (n + 1))
+    omega_rho = w * A.diagonal() * rho
+    np.testing.assert_allclose(omega_rho, omega_rho[0], rtol=1e-12)  # one omega per level
+    if n < 64:
+        assert omega_rho[0] == pytest.approx(4.0 / 3.0, rel=1e-12)
+    else:
+        assert 4.0 / 3.0 * (1 - 1e-12) <= omega_rho[0] <= 4.0 / 3.0 / 0.9
+
+
+def test_jacobi_weight_skips_rows_without_a_diagonal_and_refuses_a_negative_operator():
+    """A row with a zero diagonal is left alone (weight 0, as pyamg's Gauss-Seidel skips
+    it), never divided by zero; a negative definite matrix is refused by name."""
+    from ntransport.solve.amg import jacobi_weight
+
+    A = sp.diags([-1.0, 2.0, -1.0], [-1, 0, 1], shape=(100, 100), format="lil")
+    A[50, :] = 0.0
+    A[:, 50] = 0.0
+    w = jacobi_weight(A.tocsr())
+    assert w[50] == 0.0 and np.all(np.isfinite(w)) and np.all(w[np.arange(100) != 50] > 0)
+    with pytest.raises(ValueError, match="not SPD"):
+        jacobi_weight(-sp.eye(100, format="csr"))
 
 
 def test_single_precision_hierarchy_gives_the_double_precision_answer():
@@ -227,6 +264,7 @@ def test_amg_reuse_across_steps_with_the_same_pattern():
     (dict(precision="half"), "precision must be 'single' or 'double', got 'half'"),
     (dict(reuse="yes"), "reuse must be one of"),
     (dict(sweeps=0), "sweeps must be an integer >= 1, got 0"),
+    (dict(smoother="sor"), "smoother must be one of .*got 'sor'"),
     (dict(theta=1.5), "theta must be a number in"),
     (dict(rtol=0.0), "rtol must be a number in"),
 ])
