@@ -1,0 +1,146 @@
+"""A SIMD-friendly sparse format for the SpMV, tried with numba (not a dependency of
+ntransport: ``pip install numba`` into the benchmark environment to run this).
+
+The AMG-CG target of issue #15 asks for kernels near the memory bandwidth; scipy's CSR SpMV
+runs at 2-3x the copy-bandwidth floor on one thread. Does a SELL-C-sigma layout (rows in
+chunks of C, the chunk's entries stored column-major so the inner loop runs over C rows at
+once and a compiler can vectorise it; sigma = 1, padding with explicit zeros) or a plain
+numba CSR loop beat scipy's compiled kernel? Also measured: the single-thread read
+bandwidth by three kernels (``np.add.reduce``, BLAS ``ddot``, a 4-way unrolled numba sum)
+against the copy bandwidth, since the floor of benchmarks/common.py takes the larger of
+``np.add.reduce`` and the copy.
+
+    OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1 python benchmarks/amg/sell_numba.py
+
+Writes ``sell_numba.json``; minima of 30 calls (5 for the bandwidth).
+"""
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from common import environment  # noqa: E402
+import time
+
+import numba as nb
+import numpy as np
+
+OUT = {}
+def load(dim):
+    """The 1 M-element conduction system of benchmarks/amg/systems.py (built and cached
+    there on first use)."""
+    sys.path.insert(0, str(HERE))
+    from systems import system
+
+    return system(dim)[0]
+
+def tmin(f, n=30):
+    ts = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        f()
+        ts.append(time.perf_counter() - t0)
+    return min(ts)
+
+
+@nb.njit(fastmath=True)
+def nbsum(x):
+    s0 = s1 = s2 = s3 = 0.0
+    for i in range(0, x.size // 4 * 4, 4):
+        s0 += x[i]
+        s1 += x[i + 1]
+        s2 += x[i + 2]
+        s3 += x[i + 3]
+    return s0 + s1 + s2 + s3
+
+
+def bandwidth():
+    """Single-thread read (three kernels) and copy (read + write) bandwidth, 400 MB."""
+    x = np.random.default_rng(0).random(50_000_000)
+    y = np.empty_like(x)
+    nbsum(x[:10])
+    out = dict(read_add_reduce=x.nbytes / tmin(lambda: np.add.reduce(x), 5) / 1e9,
+               read_ddot=x.nbytes / tmin(lambda: np.dot(x, x), 5) / 1e9,
+               read_numba=x.nbytes / tmin(lambda: nbsum(x), 5) / 1e9,
+               copy=2 * x.nbytes / tmin(lambda: np.copyto(y, x), 5) / 1e9)
+    print("bandwidth [GB/s]", {k: round(v, 1) for k, v in out.items()})
+    return out
+
+
+OUT["bandwidth_GBps"] = bandwidth()
+
+
+def to_sell(A, C=8):
+    n = A.shape[0]
+    nnz_row = np.diff(A.indptr)
+    nchunks = (n + C - 1)//C
+    pad = nchunks*C - n
+    lens = np.concatenate([nnz_row, np.zeros(pad, int)]).reshape(nchunks, C).max(axis=1)
+    cptr = np.zeros(nchunks+1, np.int64); cptr[1:] = np.cumsum(lens*C)
+    cols = np.zeros(cptr[-1], np.int32); vals = np.zeros(cptr[-1], A.dtype)
+    # fill
+    fill(A.indptr, A.indices, A.data, n, C, cptr, cols, vals)
+    return cptr, lens, cols, vals
+
+@nb.njit
+def fill(indptr, indices, data, n, C, cptr, cols, vals):
+    for i in range(n):
+        ch = i//C; r = i - ch*C
+        base = cptr[ch]
+        k = 0
+        for j in range(indptr[i], indptr[i+1]):
+            cols[base + k*C + r] = indices[j]; vals[base + k*C + r] = data[j]; k += 1
+        # padding: col = i (own row), val 0
+        L = (cptr[ch+1]-cptr[ch])//C
+        while k < L:
+            cols[base + k*C + r] = i if i < n else 0; k += 1
+
+@nb.njit(fastmath=True, boundscheck=False)
+def sell_mv(cptr, lens, cols, vals, x, y, n, C):
+    nch = lens.size
+    acc = np.empty(C, vals.dtype)
+    for ch in range(nch):
+        base = cptr[ch]
+        for r in range(C): acc[r] = 0.0
+        for k in range(lens[ch]):
+            o = base + k*C
+            for r in range(C):
+                acc[r] += vals[o+r]*x[cols[o+r]]
+        lim = min(C, n - ch*C)
+        for r in range(lim): y[ch*C+r] = acc[r]
+
+@nb.njit(fastmath=True, boundscheck=False)
+def csr_mv(indptr, indices, data, x, y):
+    for i in range(y.size):
+        s = 0.0
+        for j in range(indptr[i], indptr[i+1]): s += data[j]*x[indices[j]]
+        y[i] = s
+
+for dim in (2, 3):
+    A = load(dim); n = A.shape[0]
+    x = np.random.default_rng(1).random(n); y = np.empty(n)
+    byts = A.data.nbytes + A.indices.nbytes + A.indptr.nbytes + 2*x.nbytes
+    t_sc = tmin(lambda: A @ x)
+    csr_mv(A.indptr, A.indices, A.data, x, y)
+    t_nc = tmin(lambda: csr_mv(A.indptr, A.indices, A.data, x, y))
+    for C in (4, 8, 16):
+        cptr, lens, cols, vals = to_sell(A, C)
+        sell_mv(cptr, lens, cols, vals, x, y, n, C)
+        assert np.allclose(y, A @ x)
+        t_s = tmin(lambda: sell_mv(cptr, lens, cols, vals, x, y, n, C))
+        print(f"{dim}D C={C} pad {vals.size/A.nnz:.3f} sell {t_s*1e3:.2f} ms")
+        OUT.setdefault(f"{dim}D", {})[f"sell_C{C}_ms"] = t_s * 1e3
+        OUT[f"{dim}D"][f"sell_C{C}_padding"] = vals.size / A.nnz
+    A32 = A.astype(np.float32); x32 = x.astype(np.float32); y32 = np.empty(n, np.float32)
+    cptr, lens, cols, vals = to_sell(A32, 8)
+    sell_mv(cptr, lens, cols, vals, x32, y32, n, 8)
+    t_s32 = tmin(lambda: sell_mv(cptr, lens, cols, vals, x32, y32, n, 8))
+    t_sc32 = tmin(lambda: A32 @ x32)
+    OUT[f"{dim}D"].update(n=n, nnz=int(A.nnz), spmv_bytes=int(byts), scipy_ms=t_sc * 1e3,
+                          numba_csr_ms=t_nc * 1e3, scipy_float32_ms=t_sc32 * 1e3,
+                          sell_C8_float32_ms=t_s32 * 1e3)
+    print(f"{dim}D n={n} nnz={A.nnz} bytes {byts/1e6:.1f} MB: scipy {t_sc*1e3:.2f} ms ({byts/t_sc/1e9:.1f} GB/s) numba-csr {t_nc*1e3:.2f} scipy32 {t_sc32*1e3:.2f} sell32 {t_s32*1e3:.2f}")
+
+(HERE / "sell_numba.json").write_text(json.dumps(dict(environment=environment(), **OUT), indent=2))
+print("wrote", HERE / "sell_numba.json")
