@@ -15,8 +15,9 @@ skips the refinement steps it does not need, CG stops there if it is looser than
   Large 3D and multi-field systems are factorised in single precision and the solution
   refined in double to a double LU's accuracy (``precision``; 14-39 % faster there).
 * :class:`AMGSolver` -- CG preconditioned by a smoothed-aggregation AMG V-cycle
-  (:mod:`ntransport.solve.amg`: pyamg's compiled aggregation and Gauss-Seidel kernels,
-  CSR levels, optional single-precision hierarchy and reuse across Newton/time steps),
+  (:mod:`ntransport.solve.amg`: pyamg's compiled aggregation, CSR levels, weighted-Jacobi
+  or Gauss-Seidel smoothing, optional single-precision hierarchy and reuse across
+  Newton/time steps),
   for large SPD systems (in 3D the fill-in of any LU explodes).
 * :class:`CGSolver` -- Jacobi-preconditioned CG (tests and comparison).
 * :class:`Reordered` -- any of them on the symmetrically renumbered system
