@@ -551,7 +551,8 @@ class AMGSolver:
         The V-cycle's smoother (:mod:`.amg`): weighted Jacobi with
         :math:`\\omega = 4/(3\\rho(D^{-1}A))` (the default: two SpMVs a level per cycle), or
         Gauss-Seidel, forward before and backward after (fewer CG iterations, a dearer
-        cycle; benchmarks/amg measures both).
+        cycle, no eigenvalue estimate: 3-5 % faster for many small 3D solves;
+        benchmarks/amg measures both).
     max_coarse : int
         Size of the coarsest level (solved exactly by Cholesky).
     precision : {"single", "double"}
