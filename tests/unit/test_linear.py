@@ -229,6 +229,21 @@ def test_jacobi_weight_skips_rows_without_a_diagonal_and_refuses_a_negative_oper
         jacobi_weight(-sp.eye(100, format="csr"))
 
 
+def test_jacobi_weight_repeats_bit_for_bit_also_from_threads():
+    """The Lanczos start vector is fixed, so a run (and a resumed run) gets the same
+    weights; studies run their solves in threads, and ARPACK's state is per call."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ntransport.solve.amg import jacobi_weight
+
+    mats = [heterogeneous(30 + 3 * k, contrast=10.0 ** k) for k in range(4)]
+    ref = [jacobi_weight(m) for m in mats]
+    with ThreadPoolExecutor(4) as ex:
+        for _ in range(3):
+            for a, b in zip(ex.map(jacobi_weight, mats), ref):
+                assert np.array_equal(a, b)
+
+
 def test_single_precision_hierarchy_gives_the_double_precision_answer():
     """Mixed precision: the V-cycle in float32, CG in float64 -- the solution is the one
     fixed by rtol, not by the preconditioner's precision."""
