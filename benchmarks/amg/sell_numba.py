@@ -16,17 +16,17 @@ Writes ``sell_numba.json``; minima of 30 calls (5 for the bandwidth).
 """
 import json
 import sys
-from pathlib import Path
-
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-from common import environment  # noqa: E402
 import time
+from pathlib import Path
 
 import numba as nb
 import numpy as np
 
-OUT = {}
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from common import environment  # noqa: E402
+
+
 def load(dim):
     """The 1 M-element conduction system of benchmarks/amg/systems.py (built and cached
     there on first use)."""
@@ -34,6 +34,7 @@ def load(dim):
     from systems import system
 
     return system(dim)[0]
+
 
 def tmin(f, n=30):
     ts = []
@@ -68,79 +69,93 @@ def bandwidth():
     return out
 
 
-OUT["bandwidth_GBps"] = bandwidth()
-
-
 def to_sell(A, C=8):
+    """SELL-C-1 of the CSR matrix *A*: chunks of *C* rows, each padded to its longest row
+    with explicit zeros (column = the row itself) and stored column-major."""
     n = A.shape[0]
-    nnz_row = np.diff(A.indptr)
-    nchunks = (n + C - 1)//C
-    pad = nchunks*C - n
-    lens = np.concatenate([nnz_row, np.zeros(pad, int)]).reshape(nchunks, C).max(axis=1)
-    cptr = np.zeros(nchunks+1, np.int64); cptr[1:] = np.cumsum(lens*C)
-    cols = np.zeros(cptr[-1], np.int32); vals = np.zeros(cptr[-1], A.dtype)
-    # fill
+    nchunks = (n + C - 1) // C
+    lens = np.concatenate([np.diff(A.indptr), np.zeros(nchunks * C - n, int)])
+    lens = lens.reshape(nchunks, C).max(axis=1)
+    cptr = np.zeros(nchunks + 1, np.int64)
+    cptr[1:] = np.cumsum(lens * C)
+    cols = np.zeros(cptr[-1], np.int32)
+    vals = np.zeros(cptr[-1], A.dtype)
     fill(A.indptr, A.indices, A.data, n, C, cptr, cols, vals)
     return cptr, lens, cols, vals
+
 
 @nb.njit
 def fill(indptr, indices, data, n, C, cptr, cols, vals):
     for i in range(n):
-        ch = i//C; r = i - ch*C
+        ch = i // C
+        r = i - ch * C
         base = cptr[ch]
         k = 0
-        for j in range(indptr[i], indptr[i+1]):
-            cols[base + k*C + r] = indices[j]; vals[base + k*C + r] = data[j]; k += 1
-        # padding: col = i (own row), val 0
-        L = (cptr[ch+1]-cptr[ch])//C
-        while k < L:
-            cols[base + k*C + r] = i if i < n else 0; k += 1
+        for j in range(indptr[i], indptr[i + 1]):
+            cols[base + k * C + r] = indices[j]
+            vals[base + k * C + r] = data[j]
+            k += 1
+        while k < (cptr[ch + 1] - cptr[ch]) // C:  # padding: own column, value 0
+            cols[base + k * C + r] = i
+            k += 1
+
 
 @nb.njit(fastmath=True, boundscheck=False)
 def sell_mv(cptr, lens, cols, vals, x, y, n, C):
-    nch = lens.size
     acc = np.empty(C, vals.dtype)
-    for ch in range(nch):
+    for ch in range(lens.size):
         base = cptr[ch]
-        for r in range(C): acc[r] = 0.0
+        for r in range(C):
+            acc[r] = 0.0
         for k in range(lens[ch]):
-            o = base + k*C
-            for r in range(C):
-                acc[r] += vals[o+r]*x[cols[o+r]]
-        lim = min(C, n - ch*C)
-        for r in range(lim): y[ch*C+r] = acc[r]
+            o = base + k * C
+            for r in range(C):  # the loop a compiler can vectorise (gathers of x)
+                acc[r] += vals[o + r] * x[cols[o + r]]
+        for r in range(min(C, n - ch * C)):
+            y[ch * C + r] = acc[r]
+
 
 @nb.njit(fastmath=True, boundscheck=False)
 def csr_mv(indptr, indices, data, x, y):
     for i in range(y.size):
         s = 0.0
-        for j in range(indptr[i], indptr[i+1]): s += data[j]*x[indices[j]]
+        for j in range(indptr[i], indptr[i + 1]):
+            s += data[j] * x[indices[j]]
         y[i] = s
 
-for dim in (2, 3):
-    A = load(dim); n = A.shape[0]
-    x = np.random.default_rng(1).random(n); y = np.empty(n)
-    byts = A.data.nbytes + A.indices.nbytes + A.indptr.nbytes + 2*x.nbytes
-    t_sc = tmin(lambda: A @ x)
-    csr_mv(A.indptr, A.indices, A.data, x, y)
-    t_nc = tmin(lambda: csr_mv(A.indptr, A.indices, A.data, x, y))
+
+def run_dim(dim):
+    A = load(dim)
+    n = A.shape[0]
+    x = np.random.default_rng(1).random(n)
+    y = np.empty(n)
+    nbytes = A.data.nbytes + A.indices.nbytes + A.indptr.nbytes + 2 * x.nbytes
+    out = dict(n=n, nnz=int(A.nnz), spmv_bytes=int(nbytes))
+    out["scipy_ms"] = tmin(lambda: A @ x) * 1e3
+    csr_mv(A.indptr, A.indices, A.data, x, y)  # compile
+    out["numba_csr_ms"] = tmin(lambda: csr_mv(A.indptr, A.indices, A.data, x, y)) * 1e3
     for C in (4, 8, 16):
         cptr, lens, cols, vals = to_sell(A, C)
         sell_mv(cptr, lens, cols, vals, x, y, n, C)
         assert np.allclose(y, A @ x)
-        t_s = tmin(lambda: sell_mv(cptr, lens, cols, vals, x, y, n, C))
-        print(f"{dim}D C={C} pad {vals.size/A.nnz:.3f} sell {t_s*1e3:.2f} ms")
-        OUT.setdefault(f"{dim}D", {})[f"sell_C{C}_ms"] = t_s * 1e3
-        OUT[f"{dim}D"][f"sell_C{C}_padding"] = vals.size / A.nnz
-    A32 = A.astype(np.float32); x32 = x.astype(np.float32); y32 = np.empty(n, np.float32)
+        out[f"sell_C{C}_ms"] = tmin(lambda: sell_mv(cptr, lens, cols, vals, x, y, n, C)) * 1e3
+        out[f"sell_C{C}_padding"] = vals.size / A.nnz
+    A32, x32, y32 = A.astype(np.float32), x.astype(np.float32), np.empty(n, np.float32)
     cptr, lens, cols, vals = to_sell(A32, 8)
     sell_mv(cptr, lens, cols, vals, x32, y32, n, 8)
-    t_s32 = tmin(lambda: sell_mv(cptr, lens, cols, vals, x32, y32, n, 8))
-    t_sc32 = tmin(lambda: A32 @ x32)
-    OUT[f"{dim}D"].update(n=n, nnz=int(A.nnz), spmv_bytes=int(byts), scipy_ms=t_sc * 1e3,
-                          numba_csr_ms=t_nc * 1e3, scipy_float32_ms=t_sc32 * 1e3,
-                          sell_C8_float32_ms=t_s32 * 1e3)
-    print(f"{dim}D n={n} nnz={A.nnz} bytes {byts/1e6:.1f} MB: scipy {t_sc*1e3:.2f} ms ({byts/t_sc/1e9:.1f} GB/s) numba-csr {t_nc*1e3:.2f} scipy32 {t_sc32*1e3:.2f} sell32 {t_s32*1e3:.2f}")
+    out["sell_C8_float32_ms"] = tmin(lambda: sell_mv(cptr, lens, cols, vals, x32, y32, n, 8)) * 1e3
+    out["scipy_float32_ms"] = tmin(lambda: A32 @ x32) * 1e3
+    print(f"{dim}D", {k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()})
+    return out
 
-(HERE / "sell_numba.json").write_text(json.dumps(dict(environment=environment(), **OUT), indent=2))
-print("wrote", HERE / "sell_numba.json")
+
+def main():
+    out = dict(environment=environment(), bandwidth_GBps=bandwidth())
+    for dim in (2, 3):
+        out[f"{dim}D"] = run_dim(dim)
+    (HERE / "sell_numba.json").write_text(json.dumps(out, indent=2))
+    print("wrote", HERE / "sell_numba.json")
+
+
+if __name__ == "__main__":
+    main()

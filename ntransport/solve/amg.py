@@ -33,9 +33,11 @@ interleaved): Jacobi's cycle costs ~60 % of Gauss-Seidel's and CG needs 25 / 21
 iterations instead of 20 / 15, so CG is ~17 % faster in 2D and as fast in 3D, while the
 weights' Lanczos adds 0.05-0.1 s to the setup; a preconditioner kept across steps
 (``AMGSolver(reuse="all")``) pays that once. On small 3D systems (15-31 k unknowns) the
-Lanczos is not repaid: a solve is 3-5 % slower than with Gauss-Seidel. ``dtype=np.float32`` keeps the whole hierarchy
-in single precision (mixed-precision preconditioning: half the memory traffic; the CG
-iteration itself stays in double, so the accuracy of the solution is unchanged).
+Lanczos is not repaid: a solve is 3-5 % slower than with Gauss-Seidel.
+
+``dtype=np.float32`` keeps the whole hierarchy in single precision (mixed-precision
+preconditioning: half the memory traffic; the CG iteration itself stays in double, so
+the accuracy of the solution is unchanged).
 """
 from __future__ import annotations
 
@@ -154,9 +156,9 @@ def jacobi_weight(A, *, tol: float = 0.1) -> np.ndarray:
     :math:`\rho` comes from ARPACK's Lanczos (``scipy.sparse.linalg.eigsh``, relative
     accuracy *tol*, a fixed start vector so a run repeats bit for bit; ~10 products, in
     the precision of *A*: a float32 matrix gives the same three digits of :math:`\rho`
-    at two thirds of the time) and from a dense eigensolver below 64 unknowns. A Ritz value never exceeds
-    :math:`\rho`, so the estimate errs low by at most ~*tol*: :math:`\omega\rho \le
-    4/(3(1 - tol))`, 1.48 at the default, well inside 2.
+    at two thirds of the time) and from a dense eigensolver below 64 unknowns. A Ritz
+    value never exceeds :math:`\rho`, so the estimate errs low by at most ~*tol*:
+    :math:`\omega\rho \le 4/(3(1 - tol))`, 1.48 at the default, well inside 2.
     """
     import scipy.sparse.linalg as spla
 
