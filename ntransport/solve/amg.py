@@ -30,8 +30,8 @@ smoother is either
 
 Measured on the 1 M-element 2D and 3D conduction systems (benchmarks/amg, one thread,
 interleaved): Jacobi's cycle costs ~60 % of Gauss-Seidel's and CG needs 25 / 21
-iterations instead of 20 / 15, so CG is ~17 % faster in 2D and as fast in 3D, while the
-weights' Lanczos adds 0.05-0.1 s to the setup; a preconditioner kept across steps
+iterations instead of 20 / 15, so CG is ~20 % faster in 2D and 5-8 % faster in 3D, while
+the weights' Lanczos adds 0.04-0.07 s to the setup (one fresh solve: a wash); a preconditioner kept across steps
 (``AMGSolver(reuse="all")``) pays that once. On small 3D systems (15-31 k unknowns) the
 Lanczos is not repaid: a solve is 3-5 % slower than with Gauss-Seidel.
 
