@@ -143,6 +143,17 @@ def cpu_ticks() -> dict:
     return {k: int(v) / hz for k, v in zip(names, fields)}
 
 
+def best_of(f, reps: int) -> float:
+    """The shortest of *reps* calls of ``f()`` [s] (a kernel's time without the host's
+    interruptions)."""
+    best = float("inf")
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        f()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
 def spmv_bytes(A) -> int:
     """Minimum bytes one CSR SpMV y = A x must move: values + column indices + row
     pointers + x read once + y written once."""

@@ -84,12 +84,10 @@ def ours(A, **kw):
     prec = kw.pop("precision", "double")
     sweeps = kw.pop("sweeps", 1)
     smoother = kw.pop("smoother", "gauss-seidel")
-    cycle = VCycle if smoother != "additive" else additive_finest
-    if smoother == "additive":
-        smoother = "jacobi"
     h = build_hierarchy(A, **kw)
-    M = cycle(h, sweeps=sweeps, dtype=np.float32 if prec == "single" else np.float64,
-              **({} if cycle is additive_finest else dict(smoother=smoother)))
+    dtype = np.float32 if prec == "single" else np.float64
+    M = (additive_finest(h, sweeps=sweeps, dtype=dtype) if smoother == "additive" else
+         VCycle(h, sweeps=sweeps, dtype=dtype, smoother=smoother))
     return M.aslinearoperator(), M.operator_complexity
 
 

@@ -1,9 +1,12 @@
 """How close to the bandwidth floor could an AMG-CG iteration get with MKL's compiled kernels?
 
 The AMG target of issue #15 (CG within 10x of the memory-bandwidth floor) was measured
-at 17-21x with the shipped cycle (``ntransport.solve.amg``: scipy SpMV, pyamg's compiled
-Gauss-Seidel, a float32 hierarchy). This script asks whether the fastest compiled sparse
-kernels on this machine would close the gap: Intel MKL's inspector-executor sparse BLAS
+at 17-21x with the cycle shipped then (``ntransport.solve.amg``: scipy SpMV, pyamg's
+compiled Gauss-Seidel, a float32 hierarchy, a CSR prolongation); "shipped" below means that
+cycle, which the script builds explicitly (``smoother="gauss-seidel"``, a CSR ``P``) since
+the default became weighted Jacobi with ``P = R^T`` (benchmarks/README.md, section 2).
+This script asks whether the fastest compiled sparse kernels on this machine would close
+the gap: Intel MKL's inspector-executor sparse BLAS
 (``mkl_sparse_?_mv`` and ``mkl_sparse_?_trsv`` after ``mkl_sparse_optimize``), from the
 ``libmkl_rt`` that the ``pardiso`` extra already installs (pypardiso's dependency), called
 through ``ctypes`` here only -- nothing in ``ntransport`` uses it.
@@ -45,7 +48,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from common import environment, memory_bandwidth, set_threads, spmv_bytes, stats  # noqa: E402
+from common import (best_of, environment, memory_bandwidth, set_threads,  # noqa: E402
+                    spmv_bytes, stats)
 
 set_threads(1)
 
@@ -145,7 +149,10 @@ def kernels(A, b):
     from ntransport.solve.amg import VCycle, build_hierarchy
 
     h = build_hierarchy(A)
-    V = VCycle(h, dtype=np.float32)
+    # the cycle this script was written for and measured on (2026-12-03 07:10 UTC):
+    # Gauss-Seidel, prolongation by a CSR P (the default since is Jacobi with P = R^T)
+    V = VCycle(h, dtype=np.float32, smoother="gauss-seidel")
+    V.P = [sp.csr_matrix(p, dtype=np.float32) for p in h.P]
     A32, P, R = V.A[0], V.P[0], V.R[0]
     n, nc = A32.shape[0], P.shape[1]
     gs = amg_core.gauss_seidel
@@ -239,15 +246,6 @@ def shipped_iteration(A, b, V):
     spla.cg(A, b, rtol=RTOL, atol=0.0, M=V.aslinearoperator(), maxiter=1000,
             callback=lambda _: its.__setitem__(0, its[0] + 1))
     return (time.perf_counter() - t0) / its[0], its[0]
-
-
-def best_of(f, reps):
-    best = np.inf
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        f()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 SMOOTH = ("forward sweep", "residual", "backward sweep")  # repeated on every coarse level

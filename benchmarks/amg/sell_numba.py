@@ -16,7 +16,6 @@ Writes ``sell_numba.json``; minima of 30 calls (5 for the bandwidth).
 """
 import json
 import sys
-import time
 from pathlib import Path
 
 import numba as nb
@@ -24,7 +23,9 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from common import environment  # noqa: E402
+from common import best_of, environment  # noqa: E402
+
+REPS = 30  # calls per kernel timing (minimum kept)
 
 
 def load(dim):
@@ -34,15 +35,6 @@ def load(dim):
     from systems import system
 
     return system(dim)[0]
-
-
-def tmin(f, n=30):
-    ts = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        f()
-        ts.append(time.perf_counter() - t0)
-    return min(ts)
 
 
 @nb.njit(fastmath=True)
@@ -61,10 +53,10 @@ def bandwidth():
     x = np.random.default_rng(0).random(50_000_000)
     y = np.empty_like(x)
     nbsum(x[:10])
-    out = dict(read_add_reduce=x.nbytes / tmin(lambda: np.add.reduce(x), 5) / 1e9,
-               read_ddot=x.nbytes / tmin(lambda: np.dot(x, x), 5) / 1e9,
-               read_numba=x.nbytes / tmin(lambda: nbsum(x), 5) / 1e9,
-               copy=2 * x.nbytes / tmin(lambda: np.copyto(y, x), 5) / 1e9)
+    out = dict(read_add_reduce=x.nbytes / best_of(lambda: np.add.reduce(x), 5) / 1e9,
+               read_ddot=x.nbytes / best_of(lambda: np.dot(x, x), 5) / 1e9,
+               read_numba=x.nbytes / best_of(lambda: nbsum(x), 5) / 1e9,
+               copy=2 * x.nbytes / best_of(lambda: np.copyto(y, x), 5) / 1e9)
     print("bandwidth [GB/s]", {k: round(v, 1) for k, v in out.items()})
     return out
 
@@ -131,20 +123,22 @@ def run_dim(dim):
     y = np.empty(n)
     nbytes = A.data.nbytes + A.indices.nbytes + A.indptr.nbytes + 2 * x.nbytes
     out = dict(n=n, nnz=int(A.nnz), spmv_bytes=int(nbytes))
-    out["scipy_ms"] = tmin(lambda: A @ x) * 1e3
+    out["scipy_ms"] = best_of(lambda: A @ x, REPS) * 1e3
     csr_mv(A.indptr, A.indices, A.data, x, y)  # compile
-    out["numba_csr_ms"] = tmin(lambda: csr_mv(A.indptr, A.indices, A.data, x, y)) * 1e3
+    out["numba_csr_ms"] = best_of(lambda: csr_mv(A.indptr, A.indices, A.data, x, y), REPS) * 1e3
     for C in (4, 8, 16):
         cptr, lens, cols, vals = to_sell(A, C)
         sell_mv(cptr, lens, cols, vals, x, y, n, C)
         assert np.allclose(y, A @ x)
-        out[f"sell_C{C}_ms"] = tmin(lambda: sell_mv(cptr, lens, cols, vals, x, y, n, C)) * 1e3
+        out[f"sell_C{C}_ms"] = best_of(lambda: sell_mv(cptr, lens, cols, vals, x, y, n, C),
+                                       REPS) * 1e3
         out[f"sell_C{C}_padding"] = vals.size / A.nnz
     A32, x32, y32 = A.astype(np.float32), x.astype(np.float32), np.empty(n, np.float32)
     cptr, lens, cols, vals = to_sell(A32, 8)
     sell_mv(cptr, lens, cols, vals, x32, y32, n, 8)
-    out["sell_C8_float32_ms"] = tmin(lambda: sell_mv(cptr, lens, cols, vals, x32, y32, n, 8)) * 1e3
-    out["scipy_float32_ms"] = tmin(lambda: A32 @ x32) * 1e3
+    out["sell_C8_float32_ms"] = best_of(
+        lambda: sell_mv(cptr, lens, cols, vals, x32, y32, n, 8), REPS) * 1e3
+    out["scipy_float32_ms"] = best_of(lambda: A32 @ x32, REPS) * 1e3
     print(f"{dim}D", {k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()})
     return out
 
