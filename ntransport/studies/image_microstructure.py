@@ -235,7 +235,9 @@ def run(case, *, progress=True, checkpoints=None):
     ax.set_xticks(x, names)
     ax.set_ylabel("effective conductivity [mS/cm]")
     ax.set_title(f"conductivity tensor ({bnd} boundaries)")
-    ax.legend(frameon=False)
+    top = max(with_i.tensor.diagonal().max(), base.tensor.diagonal().max(), sig[POLYMER]) * 10
+    ax.set_ylim(0, 1.3 * top)  # headroom: the legend sits above the bars and the PMA line
+    ax.legend(frameon=False, loc="upper left", ncols=2)
     result.figures["tensor"] = fig
 
     vf = img.fractions()
