@@ -117,18 +117,25 @@ def spawn_safe_main() -> tuple[bool, str]:
     A spawned child imports the program's main file again (as ``__mp_main__``) before it
     runs a job: code at a script's top level runs once more in every child -- a study
     called there would try to start children of its own and fail. Safe: no main file
-    (a notebook, the interactive interpreter), or a main file whose top level holds only
-    imports, definitions, assignments, docstrings and the ``if __name__ == "__main__":``
-    block (the ntransport and pytest commands, a guarded script), where no assignment or
-    decorator calls ntransport or the file's own functions (``out = run_study(...)``
-    would run the study again in every child; :func:`_calls_any`)."""
+    (a notebook, the interactive interpreter, ``python -c``), or a main file whose top
+    level holds only imports, definitions, assignments, docstrings and the
+    ``if __name__ == "__main__":`` block (the ntransport and pytest commands, a guarded
+    script), where no assignment or decorator calls ntransport or the file's own
+    functions (``out = run_study(...)`` would run the study again in every child;
+    :func:`_calls_any`). Not safe: a main "file" that is none (``python - < script.py``
+    names it ``'<stdin>'``; a child would try to run that path and die)."""
     import sys
 
     main = sys.modules.get("__main__")
     spec = getattr(main, "__spec__", None)
     path = getattr(spec, "origin", None) or getattr(main, "__file__", None)
-    if not path or not os.path.isfile(path):
+    if not path:
         return True, ""
+    if not os.path.isfile(path):  # `python - < script.py`: __file__ is '<stdin>', and a
+        # spawned child that tries to run it again dies before it takes a job
+        return False, (f"the main program {path!r} is not a file child processes could "
+                       "import again (a script read from stdin?); run it as a file, under "
+                       "`if __name__ == \"__main__\":`, to run the study's runs in processes")
     try:
         with open(path, encoding="utf-8") as f:
             tree = ast.parse(f.read())

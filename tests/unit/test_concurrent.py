@@ -408,6 +408,24 @@ def test_a_script_without_a_main_guard_gets_threads_not_a_broken_pool(tmp_path, 
             assert "study_script.py' runs code at its top level (line 9)" in p.stderr
 
 
+def test_a_program_read_from_stdin_gets_threads_not_a_broken_pool(tmp_path):
+    """``python - < script.py`` names the main file '<stdin>'; a spawned child runs that
+    path again and dies (the study then failed with "a run's child process died ...
+    out of memory"). Such a program gets threads and says why."""
+    import subprocess
+    import sys
+
+    src = _SCRIPT.format(body="import logging; logging.basicConfig(level=logging.INFO)\n"
+                              "out = run_all({'a': job, 'b': job}, workers=2, processes=True)\n"
+                              "print('PIDS', os.getpid(), sorted(set(out.values())))\n")
+    p = subprocess.run([sys.executable, "-"], input=src, capture_output=True, text=True,
+                       timeout=120, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    line = [x for x in p.stdout.splitlines() if x.startswith("PIDS")][0]
+    assert line.split("[", 1)[1].rstrip("]") == line.split()[1]  # every job in this process
+    assert "in threads, not processes" in p.stderr and "'<stdin>' is not a file" in p.stderr
+
+
 def test_harmless_top_level_assignments_keep_processes(tmp_path):
     """``HERE = Path(__file__).parent`` or ``log = logging.getLogger(...)`` at a script's
     top level reach no study: the script keeps its processes; calling the script's own
