@@ -27,8 +27,8 @@ from pathlib import Path
 
 from ..errors import ConfigError, SecurityError, check_safe_name, safe_name_hint
 
-__all__ = ["check_name", "slug", "write_result", "artifact_paths", "RunFolder", "run_info",
-           "write_json", "RESERVED"]
+__all__ = ["check_name", "slug", "distinct_slugs", "write_result", "artifact_paths",
+           "RunFolder", "run_info", "write_json", "RESERVED"]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,28 @@ def slug(name) -> str:
     """A safe file name derived from *name* (``"LPC@2%UCPBA" -> "LPC@2pcUCPBA"``,
     ``"PEO/MOF" -> "PEO-MOF"``)."""
     return safe_name_hint(name)
+
+
+def distinct_slugs(names, what: str) -> dict:
+    """``{name: slug(name)}`` for names that become file names (run labels and the like),
+    refusing two that would name the same files -- ``"a/b"`` and ``"a-b"`` both become
+    ``a-b``, and ``"PEO"`` and ``"peo"`` are one file on a case-insensitive file system:
+    their runs would overwrite each other's checkpoints and outputs. *what* names the
+    case-file entry for the message."""
+    out, seen = {}, {}
+    for name in names:
+        s = slug(name)
+        other = seen.get(s.casefold())
+        if other == name:
+            raise ConfigError(f"{what}: {name!r} is named twice; rename one of them.")
+        if other is not None:
+            files = (f"would both write files named {s!r}" if slug(other) == s else
+                     f"would write files named {slug(other)!r} and {s!r}, the same files on a "
+                     "case-insensitive file system (Windows, macOS)")
+            raise ConfigError(f"{what}: {other!r} and {name!r} {files}; rename one of them.")
+        seen[s.casefold()] = name
+        out[name] = s
+    return out
 
 
 def _inside(folder: Path, path: Path) -> Path:

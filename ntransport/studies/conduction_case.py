@@ -415,6 +415,9 @@ def _cases(data) -> dict:
         if data["geometry"] is not None or data["materials"] is not None:
             raise ConfigError("give either 'cases' (several geometries) or top-level "
                               "'geometry' + 'materials' (one case), not both.")
+        from ..io.artifacts import distinct_slugs
+
+        distinct_slugs(data["cases"], "cases")  # 'PEO' and 'peo': one file on macOS
         return data["cases"]
     if data["geometry"] is None or data["materials"] is None:
         raise ConfigError("missing required key 'cases' (or top-level 'geometry' and "

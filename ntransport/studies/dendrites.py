@@ -47,6 +47,7 @@ import numpy as np
 
 from ..config import ListOf, MapOf, Quantity, Section, Value
 from ..errors import ConfigError, suggest
+from ..io.artifacts import distinct_slugs
 from ..io.tables import DataTable, SummaryTable
 from .registry import register_study
 
@@ -156,6 +157,9 @@ def _check_numbers(data):
                           f"{suggest(sw['run'], data['runs'])}")
     if data["numerics"]["elements_across"] < 3:
         raise ConfigError("numerics.elements_across must be >= 3 (4 is the tested value).")
+    # every run, and every sweep run, writes checkpoints and outputs under its label
+    sweep_labels = [_sweep_label(sw["run"], tp) for tp in sw["transference"]]
+    distinct_slugs(list(data["runs"]) + sweep_labels, "runs (with the sweep's runs)")
     if s["gap_anode"] <= c["li_layer"]:
         raise ConfigError(f"skeleton.gap_anode ({s['gap_anode'] * 1e6:.3g} um) must exceed "
                           f"cell.li_layer ({c['li_layer'] * 1e6:.3g} um).")
@@ -414,6 +418,10 @@ class _SweepFigureJob:
             return png(_sweep_figure(sweep, self.data))
 
 
+def _sweep_label(run, tp) -> str:
+    return f"{run} t+={tp:g}"
+
+
 def _sweep_plan(data, plan, specs):
     """``sweep label -> (label of the run that answers it, t+)``: ``sweep.run`` at every
     ``sweep.transference``; a run of the case with the same t+ is reused, the others
@@ -422,7 +430,7 @@ def _sweep_plan(data, plan, specs):
     base = data["runs"].get(sw["run"])
     out = {}
     for tp in sw["transference"]:
-        label = f"{sw['run']} t+={tp:g}"
+        label = _sweep_label(sw["run"], tp)
         same = [k for k, ((_, _, _, info), r) in plan.items()
                 if r is base and abs(info["t_plus [1]"] - tp) < 1e-12]
         if same:

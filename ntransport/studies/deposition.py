@@ -31,7 +31,7 @@ import numpy as np
 from ..config import ListOf, MapOf, Quantity, Section, Value
 from ..constants import F, R
 from ..errors import ConfigError, GeometryError, MaterialError, suggest
-from ..io.artifacts import slug
+from ..io.artifacts import distinct_slugs, slug
 from ..io.tables import DataTable, SummaryTable
 from .registry import register_study
 from .result import StudyResult
@@ -113,6 +113,7 @@ def _check_inputs(d):
                           f"the electrolyte height {d['height']:.3g} m above the tip; use "
                           "defect_height < height / 2.")
     names = d["electrolytes"]
+    distinct_slugs(names, "electrolytes")  # their names name the runs' files
     from .. import materials
 
     known = materials.available()

@@ -539,6 +539,10 @@ def _stack_solution(run_, protocol, *, frames=12):
 
 def check(case) -> None:
     """Resolve compositions and laws (without the percolation sampling)."""
+    from ..io.artifacts import distinct_slugs
+
+    distinct_slugs(case.data["interphases"], "interphases")  # they name the cells' files
+    distinct_slugs(case.data["conductivity_laws"], "conductivity_laws")  # and the figures
     for name, ip in case.data["interphases"].items():
         try:
             interphase_fractions(ip)

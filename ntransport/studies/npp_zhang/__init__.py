@@ -53,6 +53,7 @@ per-layer rows). This module registers the study (:func:`run`, :func:`check`).
 from __future__ import annotations
 
 from ...errors import ConfigError
+from ...io.artifacts import distinct_slugs
 from ...io.tables import SummaryTable
 from ..registry import register_study
 from .cells import build_cell, problem_for
@@ -77,6 +78,7 @@ def check(case):
     if not data["flux"] > 0:
         raise ConfigError(f"flux: the Li+ flux must be > 0 mol m-2 s-1, got {data['flux']!r}.")
     els = resolve_electrolytes(data)
+    distinct_slugs(els, "electrolytes")  # their names name the runs' files
     if data["poisson"] is not None and data["poisson"]["electrolyte"] not in els:
         from ...errors import unknown_name
 
