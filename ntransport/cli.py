@@ -56,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a YAML case file, writing its artifact set")
     run.add_argument("case", help="path of the YAML case file")
     run.add_argument("--out", default=None,
-                     help="output folder (default: ntransport-out/<case name>)")
+                     help="output folder: new, empty, or an earlier run's (default: "
+                          "ntransport-out/<case name>)")
     run.add_argument("--reduced", action="store_true",
                      help="apply the case file's 'reduced:' overrides (smaller, faster)")
     run.add_argument("--resume", action="store_true",

@@ -10,6 +10,7 @@
   checkpoints, nothing that looks complete;
 * results of an earlier run in the same folder (listed in ``out/.ntransport-manifest``)
   are removed when a new run starts, so a failed rerun never leaves stale tables;
+* a folder holding anything else (a user's own files) is refused, never overwritten;
 * ``run.json`` records the inputs, the resolved parameters with their sources, the
   package versions, the git revision (if any) and the wall time.
 """
@@ -315,6 +316,7 @@ class RunFolder:
         except OSError as exc:
             raise ConfigError(f"--out {str(out)!r} is not writable ({exc.strerror or exc}); "
                               "choose another folder.") from None
+        self._refuse_foreign()  # before the lock: nothing of ours is left in a refused folder
         self._acquire()
         try:
             if self.resume and not self.checkpoints.is_dir():
@@ -376,6 +378,34 @@ class RunFolder:
             self._release()
         return False
 
+    def _refuse_foreign(self):
+        """Refuse a folder that holds entries no ntransport run wrote: a run replaces its
+        results by name (a run labelled ``notes`` writes ``notes/``, every run writes
+        ``summary.csv``), so a user's own file or folder there could be overwritten or
+        deleted. Ours: what the manifest lists, ``run.log`` (a failed run's), and the
+        dot-entries (no artifact name starts with a dot)."""
+        ours = {"run.log", *self._manifest_names()}
+        foreign = sorted(p.name for p in self.out.iterdir()
+                         if not p.name.startswith(".") and p.name not in ours)
+        if foreign:
+            more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+            raise ConfigError(
+                f"--out {str(self.out)!r} holds {', '.join(map(repr, foreign[:5]))}{more}, "
+                "which no ntransport run wrote there; a run replaces its results by name and "
+                "could overwrite them. Give a new or empty folder (the default is "
+                "ntransport-out/<case name>), or move those away.")
+
+    def _manifest_names(self) -> list[str]:
+        """The names an earlier run listed in ``out/.ntransport-manifest`` (unchecked)."""
+        man = self.out / MANIFEST
+        if not (man.exists() or man.is_symlink()):
+            return []
+        try:
+            names = json.loads(man.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return []
+        return [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
+
     def _remove_previous(self):
         """Delete the results an earlier run listed in the manifest (and a stale partial).
 
@@ -383,11 +413,7 @@ class RunFolder:
         anything else); a symlink is removed, never followed."""
         man = self.out / MANIFEST
         if man.exists() or man.is_symlink():
-            try:
-                names = json.loads(man.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                names = []
-            for n in names if isinstance(names, list) else []:
+            for n in self._manifest_names():
                 try:
                     check_name(n)
                 except SecurityError:
@@ -400,11 +426,6 @@ class RunFolder:
                 except (SecurityError, OSError) as exc:
                     log.warning("could not remove stale result %s: %s", p, exc)
             _remove(man)
-        else:  # a folder written before manifests existed: its tables would look current
-            for n in ("summary.csv", "run.json"):
-                if (self.out / n).is_file() or (self.out / n).is_symlink():
-                    log.warning("removing %s of an earlier run in %s", n, self.out)
-                    _remove(self.out / n)
         if self.partial.exists() or self.partial.is_symlink():
             _remove(self.partial)
 

@@ -469,13 +469,16 @@ def test_symlinked_partial_folder_is_not_followed(case_file, cli, tmp_path):
     assert sorted(p.name for p in victim.iterdir()) == ["keep.txt"]
 
 
-def test_symlinked_result_is_replaced_not_followed(case_file, cli, tmp_path):
+def test_symlinked_result_is_neither_followed_nor_replaced(case_file, cli, tmp_path):
+    """A planted ``summary.csv -> victim`` is no ntransport run's: the folder is refused,
+    the link and its target untouched (a link an earlier run listed in its manifest is
+    removed, never followed: test_faults.py)."""
     victim = tmp_path / "victim.csv"
     victim.write_text("precious")
     out = tmp_path / "out"
     out.mkdir()
     (out / "summary.csv").symlink_to(victim)
     rc, _, err = cli("run", case_file(base_case()), "--out", out, "-q")
-    assert rc == 0, err
+    assert rc == 2 and "holds 'summary.csv', which no ntransport run wrote there" in err
     assert victim.read_text() == "precious"
-    assert not (out / "summary.csv").is_symlink()
+    assert (out / "summary.csv").is_symlink()

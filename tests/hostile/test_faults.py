@@ -124,18 +124,33 @@ def test_failed_rerun_leaves_no_stale_results_and_logs_the_error(case_file, cli,
     assert not (out / ".partial").exists()
 
 
-def test_failed_run_into_a_folder_from_before_manifests_removes_old_tables(case_file, cli,
-                                                                           tmp_path):
-    out = tmp_path / "legacy"
+@pytest.mark.parametrize("theirs", ["notes.txt", "summary.csv", "stack"])
+def test_a_folder_holding_the_users_own_files_is_refused_untouched(case_file, cli, tmp_path,
+                                                                   theirs):
+    """A run replaces its results by name: into a folder with the user's own
+    ``summary.csv``, or a folder ``stack/`` where the run's solution ``stack`` goes, it
+    overwrote or deleted them (``shutil.rmtree`` at the commit). Such a folder is refused
+    before anything is written there, dot-files aside (no artifact starts with a dot)."""
+    out = tmp_path / "theirs"
     out.mkdir()
-    (out / "summary.csv").write_text("case,quantity,region,value,unit\nold,x,,1,S\n")
-    (out / "run.json").write_text('{"status": "ok"}')
-    (out / "notes.txt").write_text("the user's own file")
-    bad = set_path(base_case(), "cases.stack.geometry.path", "gone.msh")
-    code, _, _ = cli("run", case_file(bad), "--out", out, "-q")
+    (out / ".hidden").write_text("a dot-file: never an artifact's name")
+    target = out / theirs
+    if theirs == "stack":
+        target.mkdir()
+        (target / "data.txt").write_text("the user's own data")
+    else:
+        target.write_text("the user's own file")
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    code, _, err = cli("run", case_file(base_case()), "--out", out, "-q")
     assert code == 2
-    assert not (out / "summary.csv").exists() and not (out / "run.json").exists()
-    assert (out / "notes.txt").read_text() == "the user's own file"  # not ours: kept
+    assert f"--out {str(out)!r} holds {theirs!r}, which no ntransport run wrote there" in err
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before  # not even a lock
+    # the folder of an earlier run (its manifest) is not refused, nor is a failed run's log
+    code, _, err = cli("run", case_file(base_case()), "--out", tmp_path / "ok", "-q")
+    assert code == 0, err
+    (tmp_path / "ok" / "run.log").write_text("a failed run's log")
+    code, _, err = cli("run", case_file(base_case()), "--out", tmp_path / "ok", "-q")
+    assert code == 0, err
 
 
 def test_tampered_manifest_cannot_delete_outside_the_folder(case_file, cli, tmp_path):

@@ -112,7 +112,8 @@ def test_pending_jobs_are_not_started_after_a_failure():
 
     def later(alive):
         started.append(1)
-        return 1
+        time.sleep(0.05)  # a job takes time: instant ones could all start before the
+        return 1          # failure reaches the pool (the test failed so on a loaded host)
 
     with pytest.raises(ValueError, match="broken input"):
         run_all({"bad": bad, "b": bad, **{f"l{i}": later for i in range(20)}}, workers=2)
