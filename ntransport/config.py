@@ -159,6 +159,10 @@ class Section:
                 out[key] = None
             elif isinstance(spec, Section):
                 out[key] = spec.check(spec.default, sub)
+            elif isinstance(spec, MapOf) and spec.default is not None:
+                # the default's values are filled like given ones (a default run {} of
+                # the dendrite study lacked every key of its section: a KeyError in check)
+                out[key] = spec.check(copy.deepcopy(spec.default), sub)
             else:
                 out[key] = copy.deepcopy(spec.default)
         return out

@@ -26,7 +26,8 @@ import sys
 import time
 from pathlib import Path
 
-from ..errors import ConfigError, SecurityError, check_safe_name, safe_name_hint
+from ..errors import (ConfigError, SecurityError, check_distinct, check_safe_name,
+                      safe_name_hint)
 
 __all__ = ["check_name", "slug", "distinct_slugs", "write_result", "artifact_paths",
            "RunFolder", "run_info", "write_json", "RESERVED"]
@@ -59,11 +60,9 @@ def distinct_slugs(names, what: str) -> dict:
     their runs would overwrite each other's checkpoints and outputs. *what* names the
     case-file entry for the message."""
     out, seen = {}, {}
-    for name in names:
+    for name in check_distinct(names, what=what, hint="rename one of them", exc=ConfigError):
         s = slug(name)
         other = seen.get(s.casefold())
-        if other == name:
-            raise ConfigError(f"{what}: {name!r} is named twice; rename one of them.")
         if other is not None:
             files = (f"would both write files named {s!r}" if slug(other) == s else
                      f"would write files named {slug(other)!r} and {s!r}, the same files on a "

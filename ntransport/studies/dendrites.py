@@ -140,8 +140,21 @@ def _check_numbers(data):
         raise ConfigError(f"cell: li_layer + seed_radius = "
                           f"{(c['li_layer'] + c['seed_radius']) * 1e6:.3g} um must be below half "
                           f"the height ({c['height'] * 1e6:.3g} um).")
+    sx = c["seed_x"] if c["seed_x"] is not None else 0.5 * c["width"]
+    if c["width"] < c["seed_radius"] or not 0.0 <= sx <= c["width"]:
+        # a seed centred on a side is half a seed (the sides are mirror planes)
+        raise ConfigError(f"cell: the seed (radius {c['seed_radius'] * 1e6:.3g} um, centre at "
+                          f"x = {sx * 1e6:.3g} um) must have its centre inside the cell's width "
+                          f"({c['width'] * 1e6:.3g} um), which must be at least the radius: "
+                          "widen the cell or move the seed.")
     if s["filaments"] < 0:
         raise ConfigError(f"skeleton.filaments must be >= 0, got {s['filaments']}.")
+    if s["filaments"] and any(r["skeleton"] for r in data["runs"].values()) \
+            and s["diameter"] >= c["width"] / s["filaments"]:
+        raise ConfigError(f"skeleton: {s['filaments']} filaments of {s['diameter'] * 1e6:.3g} um "
+                          f"across the {c['width'] * 1e6:.3g} um cell would touch (spacing "
+                          f"{c['width'] / s['filaments'] * 1e6:.3g} um); use fewer or thinner "
+                          "filaments, or a wider cell.")
     if not (0.0 < s["transport_factor"] <= 1.0):
         raise ConfigError(f"skeleton.transport_factor must lie in (0, 1], got "
                           f"{s['transport_factor']!r} (1e-4: blocking).")

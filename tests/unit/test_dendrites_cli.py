@@ -37,6 +37,30 @@ def test_unknown_key_is_rejected_with_a_suggestion():
         load_case({"study": "dendrites", "parameters": {"set": "mose"}})
 
 
+@pytest.mark.parametrize("cell, match", [
+    ({"width": "1e-30 um"}, r"cell: the seed \(radius 1.2 um, centre at x = 5e-31 um\) must "
+                            r"have its centre inside the cell's width \(1e-30 um\)"),
+    ({"width": "6 um", "seed_x": "7 um"}, r"centre at x = 7 um\) must have its centre inside"),
+    ({"width": "2 um", "seed_radius": "0.5 um"},
+     r"skeleton: 3 filaments of 0.8 um across the 2 um cell would touch \(spacing 0.667 um\)"),
+])
+def test_a_cell_too_narrow_for_its_seed_or_filaments_is_named_in_case_terms(cell, match):
+    """Before: the geometry layer's 'h_fine = 1.86e-07 m is larger than the box (1e-36 x
+    ...); choose h_fine <= 1e-36 m' (a key the case file does not have) and a filament
+    message in metres."""
+    from ntransport.studies.dendrites import check
+
+    with pytest.raises(ConfigError, match=match):
+        check(load_case({"study": "dendrites", "cell": cell}))
+
+
+def test_a_seed_centred_on_a_side_is_half_a_seed_and_allowed():
+    from ntransport.studies.dendrites import check
+
+    check(load_case({"study": "dendrites", "cell": {"width": "6 um", "seed_x": "0 um"},
+                     "runs": {"PEO": {}}}))
+
+
 SMALL = """\
 study: dendrites
 name: small

@@ -23,7 +23,7 @@ def test_distinct_slugs_maps_names_to_file_names():
     (["a/b", "a-b"], r"runs: 'a/b' and 'a-b' would both write files named 'a-b'"),
     (["PEO", "peo"], r"'PEO' and 'peo' would write files named 'PEO' and 'peo', the same "
                      r"files on a case-insensitive file system"),
-    (["x", "y", "x"], r"runs: 'x' is named twice"),
+    (["x", "y", "x"], r"runs: 'x' is given 2 times in \['x', 'y', 'x'\]; rename one of them"),
 ])
 def test_names_that_would_share_files_are_refused(names, match):
     with pytest.raises(ConfigError, match=match):
@@ -52,7 +52,7 @@ def test_dendrite_runs_and_sweep_runs_that_share_files_are_refused_by_check(tmp_
         data["runs"]["PEO t+=0.5"] = {}
 
     code, err = _check(tmp_path, capsys, "dendrite_skeleton", sweep)
-    assert code not in (0, None) and "'PEO t+=0.5' is named twice" in err
+    assert code not in (0, None) and "'PEO t+=0.5' is given 2 times" in err
 
 
 def test_npp_electrolytes_and_li_inventory_names_that_share_files_are_refused(tmp_path, capsys):
@@ -85,3 +85,14 @@ def test_shipped_case_files_pass_the_check():
     for name in ("dendrite_skeleton", "npp_peo_vs_plm", "li_inventory", "deposition_defect",
                  "peo_vs_plm"):
         assert main(["check", str(ROOT / "geometries" / f"{name}.yaml")]) in (0, None)
+
+
+def test_a_case_without_runs_gets_the_default_runs_filled_in():
+    """The default of a MapOf of sections passes through the section like given values:
+    a dendrite case without `runs` failed `ntransport check` with KeyError 'parameters'."""
+    from ntransport.studies import load_case
+
+    runs = load_case({"study": "dendrites", "cell": {"width": "12.6 um"}}).data["runs"]
+    assert set(runs) == {"PEO", "PEO+PE"}
+    assert runs["PEO"]["skeleton"] is False and runs["PEO+PE"]["skeleton"] is True
+    assert runs["PEO"]["parameters"] is None and runs["PEO"]["transference"] is None
