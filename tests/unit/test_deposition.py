@@ -91,6 +91,19 @@ def test_defect_taller_than_domain():
         anode_profile(5e-6, height=3e-6, defect_height=4e-6, defect_width=1e-6, spacing=1e-7)
 
 
+def test_an_anode_profile_too_fine_for_memory_is_refused_before_it_is_sampled():
+    """A 5 m cell at 0.1 um spacing asked numpy for 15 GB in `ntransport check` (killed by
+    the OOM killer); it is refused by the element limit first, naming h_anode."""
+    import tracemalloc
+
+    tracemalloc.start()
+    with pytest.raises(GeometryError, match=r"anode profile \(2e\+09 samples: 40 per spacing "
+                                            r"1e-07 m over the width 5 m\).*larger anode spacing"):
+        anode_profile(5.0, height=3e-6, defect_height=1e-6, defect_width=1e-6, spacing=1e-7)
+    assert tracemalloc.get_traced_memory()[1] < 10e6  # refused before any large array
+    tracemalloc.stop()
+
+
 def test_defect_wider_than_domain():
     with pytest.raises(GeometryError, match="defect_width"):
         anode_profile(5e-6, height=3e-6, defect_height=1e-6, defect_width=6e-6, spacing=1e-7)
