@@ -92,6 +92,8 @@ class Value:
     default: object = REQUIRED
     choices: tuple | None = None
     doc: str = ""
+    minimum: float | None = None  # inclusive (a random seed: 0)
+    positive: bool = False  # > 0 (a density)
 
     def check(self, data, path):
         t = self.type
@@ -105,6 +107,10 @@ class Value:
         if self.choices is not None and data not in self.choices:
             hint = suggest(str(data), [str(c) for c in self.choices])
             raise ConfigError(f"{_at(path)}invalid value {data!r}.{hint}")
+        if self.positive and not data > 0:
+            raise ConfigError(f"{_at(path)}must be > 0, got {data!r}.")
+        if self.minimum is not None and data < self.minimum:
+            raise ConfigError(f"{_at(path)}must be >= {self.minimum:g}, got {data!r}.")
         return data
 
 

@@ -33,7 +33,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..constants import N_A, R, T_ZERO_C
+from ..constants import F, N_A, R, T_ZERO_C
 from ..errors import MaterialError, check_temperature, unknown_name
 from ..physics.nernst_einstein import nernst_einstein_split
 
@@ -52,6 +52,8 @@ T30 = T_ZERO_C + 30.0
 T60 = T_ZERO_C + 60.0
 MS_PER_CM = 0.1  # 1 mS/cm = 0.1 S/m
 NOMINAL_SALT = 1000.0  # mol/m3, used where a paper gives no salt concentration
+EV_PER_MOLE = F  # J/mol in 1 eV per ion
+EA_MAX = 5.0 * EV_PER_MOLE  # J/mol: ion conductors lie at 0.1-1.5 eV
 
 
 def ev_to_j_per_mol(ea_ev: float) -> float:
@@ -130,6 +132,13 @@ class Material:
                 raise MaterialError(
                     f"{self.name}: activation_energy must be >= 0 J/mol (or None if unknown), "
                     f"got {ea!r}. Give eV as a string, e.g. '0.24 eV'."
+                )
+            if ea > EA_MAX:  # exp(-Ea/RT) overflowed at 3.3e5 eV (a raw OverflowError)
+                raise MaterialError(
+                    f"{self.name}: activation_energy = {ea / EV_PER_MOLE:.3g} eV "
+                    f"({ea / 1e3:.3g} kJ/mol) is above any ion conductor's (0.1-1.5 eV; at most "
+                    f"{EA_MAX / EV_PER_MOLE:g} eV accepted). Check the unit: '0.33 eV' or "
+                    "'32 kJ/mol'."
                 )
         t = self.transference
         if not isinstance(t, (int, float)) or not (0.0 < t < 1.0):

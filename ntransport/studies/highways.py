@@ -113,7 +113,7 @@ SCHEMA = Section({
     "packing": Section({
         "overlap": Value(float, default=0.05, doc="max overlap of touching spheres / diameter"),
         "density": Value(float, default=0.62),
-        "seed": Value(int, default=1),
+        "seed": Value(int, default=1, minimum=0),
         "extra_seeds": ListOf(Value(int), default=[]),
     }, default={}),
     "box3d": Quantity("length", default=10e-6, positive=True),

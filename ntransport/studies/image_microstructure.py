@@ -48,7 +48,7 @@ SCHEMA = Section({
         "voxel_size": Quantity("length", positive=True),
         "volume_fraction": Value(float),
         "radius": Quantity("length", positive=True),
-        "seed": Value(int, default=1),
+        "seed": Value(int, default=1, minimum=0),
     }),
     "materials": Section({
         "polymer": Value(str, default="PMA"),

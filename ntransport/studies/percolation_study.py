@@ -79,7 +79,7 @@ FEM = Section({
 
 SCHEMA = Section({
     "title": Value(str, default="percolation"),
-    "seed": Value(int, default=0),
+    "seed": Value(int, default=0, minimum=0),
     "threshold": THRESHOLD,
     "film": FILM,
     "fem": FEM,

@@ -231,3 +231,16 @@ def test_other_modules_can_register_study_kinds(_clean_registry):
         register_study("_test_kind", schema=schema)(run)
     with pytest.raises(TypeError, match="must be a config.Section"):
         register_study("_x", schema={"n": 1})
+
+
+def test_plain_values_with_bounds_name_the_key():
+    """A random seed below 0 reached numpy ('expected non-negative integer'); a density of 0
+    divided by zero (found by tests/hostile/test_case_number_fuzz.py)."""
+    spec = Section({"seed": Value(int, default=0, minimum=0),
+                    "density": Value(float, default=1.2, positive=True)})
+    assert spec.check({}, "") == {"seed": 0, "density": 1.2}
+    assert spec.check({"seed": 0, "density": 5}, "") == {"seed": 0, "density": 5.0}
+    with pytest.raises(ConfigError, match=r"seed: must be >= 0, got -7\."):
+        spec.check({"seed": -7}, "")
+    with pytest.raises(ConfigError, match=r"density: must be > 0, got 0\.0\."):
+        spec.check({"density": 0.0}, "")

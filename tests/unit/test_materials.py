@@ -61,6 +61,9 @@ def test_unknown_activation_energy_refuses_other_temperatures():
         ({"salt_concentration": 0.0}, r"salt_concentration must be > 0 mol/m3"),
         ({"T_ref": -5.0}, r"T_ref must be > 0 K"),
         ({"activation_energy": -1.0}, r"activation_energy must be >= 0 J/mol"),
+        ({"activation_energy": "330000 eV"},  # overflowed exp() in conductivity(T)
+         r"activation_energy = 3\.3e\+05 eV \(3\.18e\+07 kJ/mol\) is above any ion "
+         r"conductor's \(0\.1-1\.5 eV; at most 5 eV accepted\)"),
         ({"permittivity": 0.0}, r"permittivity must be > 0"),
     ],
 )
