@@ -102,9 +102,13 @@ def _check_inputs(d):
     if d["h_max"] < d["h_anode"]:
         raise ConfigError(f"h_max = {d['h_max']:.3g} m is smaller than h_anode = "
                           f"{d['h_anode']:.3g} m; the mesh must coarsen away from the anode.")
-    for name in ("cfl", "alpha_a", "alpha_c"):
-        if not d[name] > 0:
-            raise ConfigError(f"{name}: must be > 0, got {d[name]!r}.")
+    if not d["cfl"] > 0:
+        raise ConfigError(f"cfl: must be > 0, got {d['cfl']!r}.")
+    for name in ("alpha_a", "alpha_c"):  # alpha_c = 5e5 passed the check, then no Newton
+        if not 0 < d[name] <= 1:         # converged (found by perturbing the case's numbers)
+            raise ConfigError(f"{name}: must lie in (0, 1], got {d[name]!r}: the transfer "
+                              "coefficients of the one-electron Li+/Li reaction (0.5: "
+                              "symmetric).")
     if d["defect_width"] >= d["width"]:
         raise ConfigError(f"defect_width = {d['defect_width']:.3g} m must be smaller than "
                           f"width = {d['width']:.3g} m.")

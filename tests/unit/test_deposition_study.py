@@ -76,6 +76,8 @@ def test_conductivity_at_318_K_and_cited_exchange_currents():
     ({"contrast_i0": "5 mA/cm^2"}, r"contrast_i0 = 5 mA/cm² is not one of i0_sweep"),
     ({"i0_sweep": ["-1 mA/cm^2"]}, r"i0_sweep\[0\]: must be > 0"),
     ({"frames": 1}, r"frames: 1 animation frames; give at least 2"),
+    ({"alpha_c": 5e5}, r"alpha_c: must lie in \(0, 1\], got 500000.0: the transfer coeff"),
+    ({"alpha_a": 0}, r"alpha_a: must lie in \(0, 1\], got 0"),
     ({"duration": "2 h", "temperature": "318 mA"}, r"temperature"),
     ({"defect_widht": "1 um"}, r"unknown key 'defect_widht'.*defect_width"),
 ])
