@@ -157,6 +157,14 @@ class Protocol:
         if int(self.samples_per_half_cycle) < 2:
             raise ConfigError("samples_per_half_cycle must be >= 2, got "
                               f"{self.samples_per_half_cycle!r}.")
+        # the recorded samples, bounded before any is stored (500 A/m2 at the default
+        # capacity meant 3e7 half-cycles and ran out of memory)
+        from ..geometry.guards import check_steps
+
+        th = self.half_cycle_time
+        check_steps(0.0, 2 * self.max_cycles * th, th / int(self.samples_per_half_cycle),
+                    what=f"cycling protocol ({self.max_cycles:.3g} cycles of 2 half-cycles of "
+                         f"{th:.3g} s, {int(self.samples_per_half_cycle)} samples each)")
 
     @property
     def half_cycle_time(self) -> float:

@@ -26,6 +26,7 @@ stack over time.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -67,12 +68,16 @@ class _Pint:
         from ..units import ureg
 
         if isinstance(data, (int, float)) and not isinstance(data, bool):
-            return float(data)
-        try:
-            return float(ureg().Quantity(str(data)).to(self.unit).magnitude)
-        except Exception:  # pint raises several unrelated types
-            raise ConfigError(f"{path}: expected a quantity convertible to {self.unit!r} "
-                              f"(e.g. '0.5 mA*h/cm^2'), got {data!r}.") from None
+            value = float(data)
+        else:
+            try:
+                value = float(ureg().Quantity(str(data)).to(self.unit).magnitude)
+            except Exception:  # pint raises several unrelated types
+                raise ConfigError(f"{path}: expected a quantity convertible to {self.unit!r} "
+                                  f"(e.g. '0.5 mA*h/cm^2'), got {data!r}.") from None
+        if not (math.isfinite(value) and value > 0):  # 0 divided by zero in the protocol
+            raise ConfigError(f"{path}: must be > 0, got {data!r}.")
+        return value
 
 
 _LAW = Tagged({
@@ -143,8 +148,9 @@ SCHEMA = Section({
         "voltage_limit": Quantity("voltage", default=5.0, positive=True),
         "duration": Quantity("time", default=300 * 3600.0, positive=True),
         "first_strip": Value(str, default="working", choices=("working", "counter")),
-        "samples_per_half_cycle": Value(int, default=8),
-        "rtol": Value(float, default=1e-7, doc="local tolerance of the BDF2 integration"),
+        "samples_per_half_cycle": Value(int, default=8, minimum=2),
+        "rtol": Value(float, default=1e-7, positive=True,
+                      doc="local tolerance of the BDF2 integration"),
     }),
     "cell": Section({
         "counter_thickness": Quantity("length", default=100e-6, positive=True),
@@ -378,10 +384,13 @@ def _summary(rows, fractions, laws, v_ps):
         t = (t.add(case, "electronic conductivity sigma_e", row["sigma_e_S_per_m"] * 10.0, "mS/cm")
               .add(case, "failed (voltage limit reached)", float(row["failed"]), "1")
               .add(case, "cycles completed", row["cycles_completed"], "1")
-              .add(case, "simulated time", row["simulated_h"], "h")
-              .add(case, "polarisation, first cycle", row["polarisation_first_cycle_mV"], "mV")
-              .add(case, "polarisation, maximum before failure", row["polarisation_max_mV"], "mV")
-              .add(case, "Li lost to the interphases", row["li_lost_mAh_cm2"], "mAh/cm2")
+              .add(case, "simulated time", row["simulated_h"], "h"))
+        # a cell at the voltage limit from its first step has no polarisation (a note says so)
+        for q, k in (("polarisation, first cycle", "polarisation_first_cycle_mV"),
+                     ("polarisation, maximum before failure", "polarisation_max_mV")):
+            if math.isfinite(row[k]):
+                t = t.add(case, q, row[k], "mV")
+        t = (t.add(case, "Li lost to the interphases", row["li_lost_mAh_cm2"], "mAh/cm2")
               .add(case, "Li bookkeeping error (max, relative)", row["max_conservation_error"],
                    "1"))
         if row["failed"]:
@@ -409,8 +418,9 @@ def _comparison(rows):
         cols["predicted time to +-5 V [h]"].append(r["time_to_failure_h"] if r["failed"]
                                                   else -1.0)
         cols["paper polarisation [mV]"].append(-1.0 if pol is None else pol)
-        cols["predicted polarisation, first cycle [mV]"].append(
-            r["polarisation_first_cycle_mV"])
+        cols["predicted polarisation, first cycle [mV]"].append(  # -1: none (as the paper's)
+            r["polarisation_first_cycle_mV"] if math.isfinite(r["polarisation_first_cycle_mV"])
+            else -1.0)
         cols["agreement"].append("n/a" if fails is None else ("yes" if pred == fails else "NO"))
         cols["paper observation"].append(text)
     return DataTable(cols)
@@ -434,8 +444,11 @@ def _voltage_grid(runs, title):
                             title=f"({next(letters)}) {name} (V_FM {r.cell.interphase.V_FM:.3f}), "
                                   f"{r.label}")
             f = res.failure
-            ax.set_xlim(0, 1.05 * f.time / 3600 if f and f.time > 0 else t_end)
-            msg = (f"{f.reason}: +-5 V at {f.time / 3600:.1f} h" if f else
+            # a cell at the limit from its first step (t = 0): matplotlib's own range
+            right = max(1.05 * f.time / 3600, 1e-3 * t_end) if f else t_end
+            if right > 0:
+                ax.set_xlim(0, right)
+            msg = (f"{f.reason}: {abs(f.voltage):.3g} V at {f.time / 3600:.3g} h" if f else
                    f"no failure in {res.time[-1] / 3600:.0f} h; "
                    f"max |V| {1e3 * res.polarisation():.0f} mV")
             ax.text(0.98, 0.94, msg, transform=ax.transAxes, ha="right", va="top", fontsize=7,
@@ -543,6 +556,7 @@ def check(case) -> None:
 
     distinct_slugs(case.data["interphases"], "interphases")  # they name the cells' files
     distinct_slugs(case.data["conductivity_laws"], "conductivity_laws")  # and the figures
+    _protocol(case.data, None)  # its bounds (the recorded samples) before a cell runs
     for name, ip in case.data["interphases"].items():
         try:
             interphase_fractions(ip)
@@ -615,6 +629,11 @@ def _notes(rows, fractions, v_ps):
                     == (r["failed"] and r["reason"].startswith("depletion")))
         out.append(f"Scenario {sc} (V_p = {vp if vp is None else round(vp, 4)}): depletion "
                    f"verdict agrees with the paper for {agree} of {len(rs)} cells.")
+    at_once = [f"{r['scenario']} {r['interphase']} {r['working_um']:.0f} um" for r in rows
+               if not math.isfinite(r["polarisation_first_cycle_mV"])]
+    if at_once:
+        out.append(f"No polarisation for {', '.join(at_once)}: the cell was at the voltage "
+                   "limit from its first step (no row in summary.csv; -1 in fig2_comparison).")
     return out
 
 
