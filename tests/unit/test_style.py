@@ -114,6 +114,22 @@ def test_streamlines_profiles_bars_and_gif(tmp_path):
     assert data[:6] in (b"GIF89a", b"GIF87a") and len(data) > 1000
 
 
+def test_streamlines_of_a_needle_thin_strip_stay_on_a_bounded_grid():
+    """A 2e-11 m wide, 5.6 um tall strip (a perturbed case file's width) asked the
+    interpolation grid for 20 x 5.6e6 points: 854 MB, a MemoryError after the solve."""
+    import tracemalloc
+
+    d = _domain(nx=2, ny=8, width=2e-11, height=5.6e-6)
+    fig, (ax,) = style.new_figure(1)
+    j = np.tile([0.0, 1.0], (d.mesh.nelements, 1))
+    tracemalloc.start()
+    style.streamlines(ax, d, j)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 50e6
+    style._plt().close(fig)
+
+
 def _drawn(fig):
     """*fig* drawn in full, quantised to a palette as the GIF frames are."""
     from PIL import Image
