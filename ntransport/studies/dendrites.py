@@ -147,6 +147,12 @@ def _check_numbers(data):
                           f"x = {sx * 1e6:.3g} um) must have its centre inside the cell's width "
                           f"({c['width'] * 1e6:.3g} um), which must be at least the radius: "
                           "widen the cell or move the seed.")
+    for where, V in [("drive.anode_potential", data["drive"]["anode_potential"])] + [
+            (f"runs.{k}.anode_potential", r["anode_potential"]) for k, r in data["runs"].items()
+            if r["anode_potential"] is not None]:
+        if not V < 0:  # 0 V plated nothing: every 'at the common charge' number was NaN
+            raise ConfigError(f"{where} must be < 0 V (the Li metal below the electrolyte "
+                              f"plates Li; -0.45 V in the MOOSE inputs), got {V:g} V.")
     if s["filaments"] < 0:
         raise ConfigError(f"skeleton.filaments must be >= 0, got {s['filaments']}.")
     if s["filaments"] and any(r["skeleton"] for r in data["runs"].values()) \
@@ -507,11 +513,16 @@ def _summarise(result, data, sols, meta):
         tab = (tab.add_si(label, "tip_height_final", float(y[-1]), "m")
                   .add(label, "tip_height_over_cell", float(y[-1] / H), "1")
                   .add(label, "time_final", float(t[-1]), "s")
-                  .add_si(label, "passed_charge_final", float(q[-1]), "C m-2")
-                  .add_si(label, "tip_height_at_common_charge", _charge_interp(sol, q_common), "m")
-                  .add_si(label, "mean_deposit_thickness_at_common_charge",
-                          q_common / (96485.33212 * prob.scaled.cs_c0 * prob.scaled.c0), "m")
-                  .add_si(label, "interface_width", info["interface_width [m]"], "m")
+                  .add_si(label, "passed_charge_final", float(q[-1]), "C m-2"))
+        if q_common > 0:  # else no net plating in some run: nothing to compare at equal charge
+            tab = (tab.add_si(label, "tip_height_at_common_charge",
+                              _charge_interp(sol, q_common), "m")
+                      .add_si(label, "mean_deposit_thickness_at_common_charge",
+                              q_common / (96485.33212 * prob.scaled.cs_c0 * prob.scaled.c0), "m"))
+        v = _velocity_at(sol, 0.8 * q_common) if q_common > 0 else float("nan")
+        if math.isfinite(v):
+            tab = tab.add(label, "tip_velocity_at_0.8_common_charge", v * 1e6, "µm/s")
+        tab = (tab.add_si(label, "interface_width", info["interface_width [m]"], "m")
                   .add_si(label, "element_size_fine", info["h_fine [m]"], "m")
                   .add(label, "Li_balance_error_max", float(np.max(h["Li balance error [1]"])), "1")
                   .add_si(label, "c_min", float(np.min(h["c min [mol m-3]"])), "mol m-3")
@@ -519,8 +530,6 @@ def _summarise(result, data, sols, meta):
                   .add(label, "steps", float(len(t) - 1), "1")
                   .add(label, "transference", info["t_plus [1]"], "1")
                   .add(label, "anode_potential", info["anode_potential [V]"], "V")
-                  .add(label, "tip_velocity_at_0.8_common_charge",
-                       _velocity_at(sol, 0.8 * q_common) * 1e6, "µm/s")
                   .add(label, "reaction_to_relaxation_ratio", info["reaction_to_relaxation [1]"],
                        "1"))
         if sol.info.get("short_circuit"):
@@ -539,6 +548,11 @@ def _summarise(result, data, sols, meta):
                    ell / data["parameters"]["interface_length"], "1")    )
     for name, q in q_set.items():
         tab = tab.add(name, "common_charge", q / 36000.0, "mAh/cm²")
+        if not q > 0:
+            result.notes.append(
+                f"Parameter set {name}: a run ended with {q / 36000.0:.3g} mAh/cm² passed (no "
+                "net plating: the seed's curvature outweighed the drive), so no run of this set "
+                "is compared at equal charge (no '..._at_common_charge' rows).")
     result.summary = tab
 
 
@@ -589,10 +603,11 @@ def _summarise_sweep(result, data, sweep):
         tab = (tab.add(key, "transference", tp, "1")
                   .add_si(key, "tip_height_final", float(h["tip height [m]"][-1]), "m")
                   .add_si(key, "passed_charge_final", float(h["passed charge [C m-2]"][-1]),
-                          "C m-2")
-                  .add_si(key, "tip_height_at_sweep_common_charge", _charge_interp(sol, q_common),
-                          "m")
-                  .add_si(key, "tip_height_of_growth_frame", tip_height(f.domain, f["xi [1]"]),
+                          "C m-2"))
+        if q_common > 0:  # else a run plated nothing net: no comparison at equal charge
+            tab = tab.add_si(key, "tip_height_at_sweep_common_charge",
+                             _charge_interp(sol, q_common), "m")
+        tab = (tab.add_si(key, "tip_height_of_growth_frame", tip_height(f.domain, f["xi [1]"]),
                           "m")
                   .add(key, "c_at_tip_over_c0", salt_at_front(f) / c0, "1")
                   .add(key, "c_at_flat_front_over_c0", salt_at_front(f, where="flat") / c0, "1")
@@ -645,8 +660,10 @@ def _sweep_note(result, sweep):
         key = f"sweep t+={tp:g}"
         end = (f"short circuit at {tab.value(key, 'short_circuit_time'):.3g} s" if
                sol.info.get("short_circuit") else "no short circuit")
-        row = tab.row(key, "tip_height_at_sweep_common_charge")
-        parts.append(f"t+ = {tp:g}: tip {row.value:.3g} {row.unit} at the common charge, "
+        rows = tab.select(case=key, quantity="tip_height_at_sweep_common_charge").rows
+        at_q = (f"tip {rows[0].value:.3g} {rows[0].unit} at the common charge" if rows else
+                "no net plating in some run of the sweep (no common charge)")
+        parts.append(f"t+ = {tp:g}: {at_q}, "
                      f"c(tip)/c0 = "
                      f"{tab.value(key, 'c_at_tip_over_c0'):.2g} vs "
                      f"{tab.value(key, 'c_at_flat_front_over_c0'):.2g} at the flat front "

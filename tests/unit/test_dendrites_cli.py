@@ -54,6 +54,37 @@ def test_a_cell_too_narrow_for_its_seed_or_filaments_is_named_in_case_terms(cell
         check(load_case({"study": "dendrites", "cell": cell}))
 
 
+@pytest.mark.parametrize("case, match", [
+    ({"drive": {"anode_potential": "0 V"}}, r"drive.anode_potential must be < 0 V .* got 0 V"),
+    ({"runs": {"PEO": {"anode_potential": "0.1 V"}}},
+     r"runs.PEO.anode_potential must be < 0 V .* got 0.1 V"),
+])
+def test_a_drive_that_plates_nothing_is_refused(case, match):
+    """At 0 V nothing plates and every 'at the common charge' number was NaN: the run
+    failed in the result layer after solving."""
+    from ntransport.studies.dendrites import check
+
+    with pytest.raises(ConfigError, match=match):
+        check(load_case({"study": "dendrites", **case}))
+
+
+def test_a_run_without_net_plating_is_reported_without_nan(tmp_path):
+    """A drive of -0.45 uV loses to the seed's curvature (the passed charge ends below 0):
+    the run completes, with no '..._at_common_charge' rows and a note saying why."""
+    import json
+
+    case = tmp_path / "tiny.yaml"
+    case.write_text(SMALL.replace("drive: {duration: 2 s}",
+                                  "drive: {duration: 0.1 s, anode_potential: -4.5e-7 V}"))
+    out = tmp_path / "out"
+    assert main(["run", str(case), "--out", str(out), "-q"]) in (0, None)
+    text = (out / "summary.csv").read_text(encoding="utf-8")
+    assert "passed_charge_final" in text and "at_common_charge" not in text
+    assert "nan" not in text.lower()
+    notes = json.loads((out / "run.json").read_text())["notes"]
+    assert any("no net plating" in n for n in notes)
+
+
 def test_a_seed_centred_on_a_side_is_half_a_seed_and_allowed():
     from ntransport.studies.dendrites import check
 
