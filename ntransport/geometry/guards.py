@@ -264,7 +264,7 @@ def check_steps(t_start: float, t_end: float, dt: float, *, what: str = "time st
     return n
 
 
-def check_voxels(shape, *, what: str = "image") -> int:
+def check_voxels(shape, *, what: str = "image", hint: str | None = None) -> int:
     """Refuse an image of *shape* (read from its header, before any voxel is loaded)
     above the ``voxels`` limit or whose solve would not fit in the available memory;
     returns the voxel count. A compressed TIFF can declare a huge stack in a small file:
@@ -272,5 +272,5 @@ def check_voxels(shape, *, what: str = "image") -> int:
     n = int(math.prod(int(s) for s in shape))
     _refuse_above("voxels", n, f"shape {tuple(int(s) for s in shape)} = {n:.3g} voxels",
                   n * BYTES_PER_VOXEL, what=what,
-                  hint="Crop or downsample the stack first (read a sub-volume).")
+                  hint=hint or "Crop or downsample the stack first (read a sub-volume).")
     return n

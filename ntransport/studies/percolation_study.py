@@ -122,6 +122,17 @@ def check(case) -> None:
                               f"{f['realisations']}.")
         if not 0 < f["sigma_ratio"] < 1e-2:
             raise ConfigError(f"fem.sigma_ratio must lie in (0, 1e-2), got {f['sigma_ratio']}.")
+        if not (f["box"] > 0 and f["voxels_per_radius"] >= 1):
+            raise ConfigError(f"fem.box must be > 0 and fem.voxels_per_radius >= 1, got "
+                              f"{f['box']!r} and {f['voxels_per_radius']!r}.")
+        # each FEM point solves on an n^3 voxel grid: bounded before the first one (3e6
+        # voxels per radius failed in numpy with 'broadcast dimensions too large')
+        from ..geometry.guards import check_voxels
+
+        n = max(4, int(round(f["box"] * f["voxels_per_radius"])))
+        check_voxels((n, n, n), what=f"fem voxel grid (box {f['box']:g} x voxels_per_radius "
+                                     f"{f['voxels_per_radius']})",
+                     hint="Use a smaller fem.box or fewer fem.voxels_per_radius.")
     m = d["film"]
     if m is not None and any(h > m["width"] for h in m["thicknesses"]):
         raise ConfigError(f"film.width ({m['width']}) must exceed every thickness "

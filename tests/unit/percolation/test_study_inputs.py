@@ -1,0 +1,25 @@
+"""The percolation study's FEM grid is bounded in check (3e6 voxels per radius reached
+numpy as 'broadcast dimensions too large' in every FEM point)."""
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ntransport.errors import ConfigError
+from ntransport.studies.registry import check_case, load_case
+
+CASE = Path(__file__).resolve().parents[3] / "geometries" / "percolation_metal_interphase.yaml"
+
+
+@pytest.mark.parametrize("fem, match", [
+    ({"voxels_per_radius": 3_000_000},
+     r"fem voxel grid \(box 8 x voxels_per_radius 3000000\): shape \(24000000, 24000000, "
+     r"24000000\) = 1.38e\+22 voxels .* Use a smaller fem.box or fewer fem.voxels_per_radius"),
+    ({"voxels_per_radius": 0}, r"fem.voxels_per_radius >= 1, got 8.0 and 0"),
+    ({"box": -8.0}, r"fem.box must be > 0"),
+])
+def test_fem_grids_that_cannot_be_solved_are_refused_by_check(fem, match):
+    data = yaml.safe_load(CASE.read_text())
+    data["fem"].update(fem)
+    with pytest.raises(ConfigError, match=match):
+        check_case(load_case(data, name="perc"))
