@@ -118,7 +118,14 @@ def exchange_current_from_overpotential(eta, current_density, *, alpha_a=0.5, al
         raise ValueError(f"exchange_current_from_overpotential needs eta > 0 V and "
                          f"current_density > 0 A/m2 (magnitudes), got eta = {eta!r}, "
                          f"current_density = {i!r}.")
-    return i / (np.exp(alpha_a * f * eta) - np.exp(-alpha_c * f * eta))
+    with np.errstate(over="ignore"):
+        i0 = i / (np.exp(alpha_a * f * eta) - np.exp(-alpha_c * f * eta))
+    if not i0 > 0:  # exp overflowed: eta of ~20 V and more (an i0 of 0 failed later, unnamed)
+        raise ValueError(f"a charge-transfer overpotential of {eta:.3g} V at {i:.3g} A/m2 "
+                         f"implies an exchange current density of {i0:.3g} A/m2, below what "
+                         "floating point holds; an electrode's overpotential is well below 1 V "
+                         "(check the unit: '60 mV').")
+    return i0
 
 
 def symmetric_cell_exchange_current(overpotential, current_density, *, conductivity,
