@@ -68,3 +68,22 @@ def test_layer_without_library_or_conductivity_names_the_layer():
                                           "material": {"transference": 0.5}}]})
     with pytest.raises(ConfigError, match=r"electrolytes\.X\.L1: give 'library'"):
         npp_zhang.check(load_case(bad))
+
+
+def test_a_poisson_layer_too_thin_for_a_bulk_is_refused_by_check():
+    """A 20 pm PEO layer (a perturbed case file) left nothing between the two excluded
+    double layers: np.max of an empty array after both solves."""
+    from pathlib import Path
+
+    import yaml
+
+    from ntransport.studies.registry import check_case
+
+    path = Path(__file__).resolve().parents[2] / "geometries" / "npp_peo_vs_peomof.yaml"
+    data = yaml.safe_load(path.read_text())
+    assert data["poisson"]["electrolyte"] == "PEO"
+    data["electrolytes"]["PEO"][0]["thickness"] = "2e-5 um"
+    with pytest.raises(ConfigError, match=r"poisson.electrolyte 'PEO': its layer \(2e-05 um\) "
+                                          r"is too thin for the comparison, which leaves out "
+                                          r"20 Debye lengths"):
+        check_case(load_case(data, name="npp"))

@@ -60,6 +60,7 @@ from .cells import build_cell, problem_for
 from .electrolytes import electrolyte_species, resolve_electrolytes
 from .figures import FIELDS  # noqa: F401 - importable from here as before
 from .layers import zero_current_check
+from .poisson import poisson_debye_length
 from .profiles import axis
 from .schema import COMPARISONS, FIXED, FREE, LAYER, LI, READINGS, SCHEMA  # noqa: F401
 
@@ -85,9 +86,11 @@ def check(case):
         raise unknown_name("poisson.electrolyte", data["poisson"]["electrolyte"], list(els),
                            exc=ConfigError)
     for name, layers in els.items():
-        electrolyte_species(layers, T=data["temperature"], t0=data["host_transference"],
-                            c_salt=data["salt_concentration"],
-                            concentrations=data["concentrations"])
+        sp, _ = electrolyte_species(layers, T=data["temperature"], t0=data["host_transference"],
+                                    c_salt=data["salt_concentration"],
+                                    concentrations=data["concentrations"])
+        if data["poisson"] is not None and name == data["poisson"]["electrolyte"]:
+            poisson_debye_length(data, layers, sp)  # a layer with a bulk to compare
     return els
 
 

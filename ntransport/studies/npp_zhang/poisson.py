@@ -21,25 +21,48 @@ from .transient import run_transient
 __all__ = ["poisson_comparison"]
 
 
-def poisson_comparison(res, data, setup, flux_sols, *, checkpoints, progress):
-    """The flux reading of one electrolyte with full Poisson (Debye layers resolved)."""
-    from ...io.artifacts import slug
+#: the comparison leaves out this many Debye lengths next to each electrode (the double
+#: layers) and compares the bulk between them
+EXCLUDED_DEBYE_LENGTHS = 20
+
+
+def poisson_debye_length(data, layers, sp) -> float:
+    """The Debye length [m] of the Poisson comparison's single layer, refusing a layer too
+    thin to leave a bulk between the two excluded double layers (a 20 pm layer reached
+    ``np.max`` of an empty array after both solves)."""
     from ...physics.scaling import debye_length
-    from .figures import poisson_figure
 
     name = data["poisson"]["electrolyte"]
-    layers, sp = setup[name]
     if len(layers) != 1:
         raise ConfigError(f"poisson.electrolyte {name!r} has {len(layers)} layers; the Poisson "
                           "comparison starts from uniform concentrations and needs a single "
                           "layer.")
+    m = layers[0][2]
+    _, _, cl, cf, cx = first_layer(layers, sp)
+    lam = debye_length(m.permittivity, 0.5 * (cl + cf + cx), data["temperature"])
+    H, k = thickness(layers), EXCLUDED_DEBYE_LENGTHS
+    if not H > 2.5 * k * lam:
+        raise ConfigError(f"poisson.electrolyte {name!r}: its layer ({H * 1e6:.3g} um) is too "
+                          f"thin for the comparison, which leaves out {k} Debye lengths "
+                          f"({k * lam * 1e6:.3g} um) next to each electrode; give a layer "
+                          f"thicker than {2.5 * k * lam * 1e6:.3g} um.")
+    return lam
+
+
+def poisson_comparison(res, data, setup, flux_sols, *, checkpoints, progress):
+    """The flux reading of one electrolyte with full Poisson (Debye layers resolved)."""
+    from ...io.artifacts import slug
+    from .figures import poisson_figure
+
+    name = data["poisson"]["electrolyte"]
+    layers, sp = setup[name]
+    lam = poisson_debye_length(data, layers, sp)
     if flux_sols is None:
         raise ConfigError("poisson: the comparison is made on the 'flux' reading; add it to "
                           "readings.")
     T = data["temperature"]
     m = layers[0][2]
-    _, _, cl, cf, cx = first_layer(layers, sp)
-    lam = debye_length(m.permittivity, 0.5 * (cl + cf + cx), T)
+    cl = first_layer(layers, sp)[2]
     r = data["poisson"]["debye_resolution"]
     d = build_cell(data["width"], layers, mesh=data["mesh"], h0=lam / (1.1 * r))
     pr = problem_for(d, sp, "flux", T=T, data=data, electrostatics="poisson",
@@ -65,7 +88,8 @@ def poisson_comparison(res, data, setup, flux_sols, *, checkpoints, progress):
     _, pe = profile(en, "phi", fe)
     yp, cp = profile(sol, "c_Li+", fp)
     _, pp = profile(sol, "phi", fp)
-    out = (ye > 20 * lam) & (ye < H - 20 * lam)
+    k = EXCLUDED_DEBYE_LENGTHS
+    out = (ye > k * lam) & (ye < H - k * lam)
     dc = float(np.max(np.abs(np.interp(ye[out], yp, cp) - ce[out])) / cl)
     V = max(abs(float(pe[-1] - pe[0])), 1e-300)
     dphi = float(np.max(np.abs(np.interp(ye[out], yp, pp) - pe[out])) / V)
@@ -77,11 +101,11 @@ def poisson_comparison(res, data, setup, flux_sols, *, checkpoints, progress):
     res.parameters[f"poisson {name}"] = {
         "permittivity [1]": m.permittivity, "debye_length [m]": lam,
         "first_cell [m]": float(np.min(np.diff(axis(d)[0]))), "compared_at [s]": fp.t,
-        "excluded_layers [m]": 20 * lam}
+        "excluded_layers [m]": k * lam}
     res.notes.append(
         f"Poisson vs electroneutral ({name}, flux reading, t = {fp.t:.4g} s, both on the same "
         f"Debye-resolving mesh, first cell {np.min(np.diff(yp)) * 1e12:.3g} pm): outside 20 Debye "
-        f"lengths ({20 * lam * 1e9:.3g} nm) of the electrodes the Li+ concentrations differ by "
+        f"lengths ({k * lam * 1e9:.3g} nm) of the electrodes the Li+ concentrations differ by "
         f"{dc:.2g} of c and the potentials by {dphi:.2g} of the cell voltage.")
     res.figures["poisson_vs_electroneutral"] = poisson_figure(
         (ye, ce, pe), (yp, cp, pp), lam, name, fp.t, cl)
