@@ -100,7 +100,7 @@ def current_statistics(result, regions=("interphase", "PVH", "SiO2 host")) -> di
 SCHEMA = Section({
     "title": Value(str, default="host-guest interface highways"),
     "count_salt": Value(bool, default=True),
-    "densities": Section({k: Value(float, default=v[0], doc=f"g/cm3; {v[1]}")
+    "densities": Section({k: Value(float, default=v[0], doc=f"g/cm3; {v[1]}", positive=True)
                           for k, v in hg.RHO.items()}, default={}),
     "interphase_thickness": Quantity("length", default=20e-9, positive=True),
     "thickness_sensitivity": ListOf(Quantity("length", positive=True), default=[]),

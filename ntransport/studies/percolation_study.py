@@ -362,11 +362,11 @@ def run(case, *, progress=True, checkpoints=None):
             result.parameters[f"literature threshold AR {r['aspect_ratio']:g}"] = {
                 "value": val, "source": src}
     bulk = next((r for r in rows if r["aspect_ratio"] == 1.0 and "se" in r), None)
-    if bulk is not None:
+    if bulk is not None:  # rows without an estimator record (threshold.shell: 0) say less
+        how = f" ({_estimator_text(bulk['estimate'], t)})" if "estimate" in bulk else ""
         result.notes.append(
             f"Headline threshold of overlapping {'spheres' if t['dim'] == 3 else 'disks'}: "
-            f"V_p = {bulk['fraction']:.4f} +- {bulk['se']:.4f} "
-            f"({_estimator_text(bulk['estimate'], t)}).")
+            f"V_p = {bulk['fraction']:.4f} +- {bulk['se']:.4f}{how}.")
     ar2 = next((r for r in rows if r["aspect_ratio"] == 2.0 and "se" in r), None)
     if ar2 is not None and t["dim"] == 3 and t["shape"] == "spheroid":
         result.notes.append(

@@ -41,7 +41,7 @@ SCHEMA = Section({
                           doc="frame times of the flux reading, in Sand times of the host"),
     "max_step": Quantity("time", default=None, positive=True),
     "poisson": Section({"electrolyte": Value(str),
-                        "debye_resolution": Value(float, default=4.0)}, default=None),
+                        "debye_resolution": Value(float, default=4.0, positive=True)}, default=None),
     "full_cell": Section({
         "c_rate": Value(float),
         "one_c_current": Quantity("current_density", positive=True),

@@ -23,3 +23,17 @@ def test_fem_grids_that_cannot_be_solved_are_refused_by_check(fem, match):
     data["fem"].update(fem)
     with pytest.raises(ConfigError, match=match):
         check_case(load_case(data, name="perc"))
+
+
+def test_an_enveloped_case_without_shells_runs_to_its_notes(tmp_path):
+    """threshold.shell: 0 (plain overlapping particles) gives threshold rows without an
+    estimator record; the headline note read one and the run failed with KeyError
+    'estimate' after the sampling."""
+    from ntransport.studies.registry import run_case
+
+    path = CASE.parent / "percolation_enveloped_metal.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["threshold"]["shell"] = 0.0
+    result = run_case(load_case(data, name="perc", reduced=True), tmp_path / "out",
+                      progress=False)
+    assert any(n.startswith("Headline threshold of overlapping") for n in result.notes)
