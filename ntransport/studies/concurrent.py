@@ -99,7 +99,17 @@ def check_workers(value, *, name: str = "workers") -> int | None:
             or not math.isfinite(value) or value != int(value) or value < 1):
         raise ConfigError(f"{name} must be a positive integer (1 runs one at a time, None "
                           f"one per core), got {value!r}.")
+    cores = default_workers()
+    if value > MAX_WORKERS_PER_CORE * cores:  # 2e6 worker processes ran until killed
+        raise ConfigError(f"{name} = {int(value)} is more than {MAX_WORKERS_PER_CORE}x the "
+                          f"{cores} usable cores: extra processes only compete for the cores, "
+                          f"each with its own memory. Give at most "
+                          f"{MAX_WORKERS_PER_CORE * cores}, or None for one per core.")
     return int(value)
+
+
+#: the most workers per usable core :func:`check_workers` accepts
+MAX_WORKERS_PER_CORE = 4
 
 
 @contextlib.contextmanager

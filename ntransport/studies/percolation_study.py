@@ -74,7 +74,7 @@ FEM = Section({
                          doc="insulator / metal conductivity in the FEM (finite contrast)"),
     "fit_window": Value(float, default=0.15, doc="width of the critical region above V_p"),
     "tunnelling_length": Value(float, default=None, doc="xi / particle radius (optional)"),
-    "workers": Value(int, default=1, doc="local worker processes of the sweep"),
+    "workers": Value(int, default=1, minimum=1, doc="local worker processes of the sweep"),
 }, default=None)
 
 SCHEMA = Section({
@@ -122,6 +122,9 @@ def check(case) -> None:
                               f"{f['realisations']}.")
         if not 0 < f["sigma_ratio"] < 1e-2:
             raise ConfigError(f"fem.sigma_ratio must lie in (0, 1e-2), got {f['sigma_ratio']}.")
+        from .concurrent import check_workers
+
+        check_workers(f["workers"], name="fem.workers")
         if not (f["box"] > 0 and f["voxels_per_radius"] >= 1):
             raise ConfigError(f"fem.box must be > 0 and fem.voxels_per_radius >= 1, got "
                               f"{f['box']!r} and {f['voxels_per_radius']!r}.")
@@ -224,7 +227,7 @@ def _fem(f, seed, checkpoints, progress):
         store = Path(tmp.name) / "fem_sweep"
     try:
         ds = sweep(study, {"target": list(f["fractions"])}, store=store,
-                   realisations=f["realisations"], seed=seed, n_workers=max(1, f["workers"]),
+                   realisations=f["realisations"], seed=seed, n_workers=f["workers"],
                    progress=progress)
     finally:
         if tmp is not None:

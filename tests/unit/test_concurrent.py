@@ -120,6 +120,17 @@ def test_pending_jobs_are_not_started_after_a_failure():
     assert len(started) < 20
 
 
+def test_worker_counts_far_above_the_cores_are_refused():
+    """2e6 worker processes (a case file's workers x 1e6) ran until they were killed."""
+    from ntransport.studies.concurrent import MAX_WORKERS_PER_CORE, check_workers, \
+        default_workers
+
+    cap = MAX_WORKERS_PER_CORE * default_workers()
+    assert check_workers(cap) == cap
+    with pytest.raises(ConfigError, match=rf"n_workers = {cap + 1} is more than 4x the"):
+        check_workers(cap + 1, name="n_workers")
+
+
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
 def test_bad_worker_counts_are_named(bad):
     with pytest.raises((ConfigError, TypeError), match="workers"):

@@ -17,6 +17,9 @@ CASE = Path(__file__).resolve().parents[3] / "geometries" / "percolation_metal_i
      r"24000000\) = 1.38e\+22 voxels .* Use a smaller fem.box or fewer fem.voxels_per_radius"),
     ({"voxels_per_radius": 0}, r"fem.voxels_per_radius >= 1, got 8.0 and 0"),
     ({"box": -8.0}, r"fem.box must be > 0"),
+    ({"workers": 2_000_000},  # started worker processes until the test's 180 s timer
+     r"fem.workers = 2000000 is more than 4x the \d+ usable cores"),
+    ({"workers": 0}, r"fem.workers: must be >= 1, got 0"),
 ])
 def test_fem_grids_that_cannot_be_solved_are_refused_by_check(fem, match):
     data = yaml.safe_load(CASE.read_text())
