@@ -7,8 +7,9 @@ norm :math:`\|D^{-1}r\|_2`, :math:`D=|\mathrm{diag}\,J(u_0)|`. :math:`\lambda_0 
 what the ``step_limit(u, du)`` hook allows (e.g. a cap on the change of a phase field).
 Convergence: the scaled update :math:`\|\lambda\delta\|_\infty` below ``tol`` (unknowns are
 O(1) after scaling) with a finite residual, or the scaled residual reduced by
-``residual_rtol`` from its initial value (round-off reached first: further updates would
-only stir the last digits of an ill-conditioned system).
+``residual_rtol`` from its initial value, or the scaled residual below ``MERIT_FLOOR``
+and no longer falling (round-off reached first: further updates would only stir the last
+digits of an ill-conditioned system).
 
 Linear systems go through :mod:`ntransport.solve.linear` (PARDISO with the symbolic
 analysis reused while the Jacobian's pattern holds), as an *inexact* Newton method
@@ -54,6 +55,13 @@ log = logging.getLogger(__name__)
 #: conditioned systems, while the residual still falls >= 1e4-fold per iteration in
 #: Newton's linear phase (Dembo et al. 1982: local convergence at rate eta)
 ETA_MAX = 1e-4
+#: a scaled residual below this is round-off (the line search accepts any step there) ...
+MERIT_FLOOR = 1e-13
+#: ... and an iteration that leaves it above this fraction of the last one has stalled:
+#: converged. An NPP cell with a small exchange current (0.01 A/m2) stalled at a scaled
+#: residual of 3.7e-14 with updates of 7e-8 (the Jacobian's conditioning), ran to the
+#: iteration limit in every step and crawled at dt = 1e-7 s
+STALL_RATIO = 0.9
 
 
 @dataclass
@@ -152,7 +160,7 @@ def newton(fun, u0, *, tol=1e-10, maxiter=25, positive=None, solver=None, min_st
             if ok:
                 rn, Jn = fun(un)
                 mn = norm2(rn / d)
-                if np.isfinite(mn) and (mn <= (1 - 1e-4 * lam) * merit or mn < 1e-13 or
+                if np.isfinite(mn) and (mn <= (1 - 1e-4 * lam) * merit or mn < MERIT_FLOOR or
                                         lam * np.max(np.abs(du)) < tol):
                     break
             lam *= 0.5
@@ -165,13 +173,15 @@ def newton(fun, u0, *, tol=1e-10, maxiter=25, positive=None, solver=None, min_st
         if forcing:  # Eisenstat & Walker's choice 2 (gamma 0.9, alpha 2), at most ETA_MAX;
             # their safeguard (eta >= 0.9 eta_prev^2 when that exceeds 0.1) never binds below
             eta = min(ETA_MAX, 0.9 * (mn / merit) ** 2) if merit > 0 else ETA_MAX
+        # round-off reached: the residual at the line search's floor and no longer falling
+        stalled = mn < MERIT_FLOOR and mn > STALL_RATIO * merit
         u, r, J, merit = un, rn, Jn, mn
         step = float(lam * np.max(np.abs(du)))
         res.residuals.append(float(merit))
         res.updates.append(step)
         res.damping.append(lam)
         log.debug("newton it %d: lambda=%.3g |du|=%.3e merit=%.3e", it, lam, step, merit)
-        if step < tol or merit <= residual_rtol * merit0:
+        if step < tol or merit <= residual_rtol * merit0 or stalled:
             res.u, res.iterations = u, it
             return res
     raise ConvergenceError(
