@@ -53,7 +53,7 @@ from ..errors import LimitError
 
 __all__ = ["DEFAULT_LIMITS", "ENV", "limit", "limits", "estimate_elements", "check_elements",
            "check_mesh_size", "check_gmsh_model", "expected_particles", "check_particles",
-           "check_steps", "available_memory", "BYTES_PER_ELEMENT"]
+           "check_steps", "available_memory", "BYTES_PER_ELEMENT", "how_to_raise"]
 
 DEFAULT_LIMITS = {"elements": 5_000_000, "particles": 20_000, "sample_particles": 5_000_000,
                   "steps": 1_000_000, "voxels": 30_000_000}
@@ -109,9 +109,11 @@ def limits(**values):
         _OVERRIDES.reset(token)
 
 
-def _how(name: str) -> str:
+def how_to_raise(name: str) -> str:
+    """How a user raises the limit *name* (the end of every limit's message)."""
     return (f"set {ENV[name]}=<n> (or inf) in the environment, or use "
             f"`with ntransport.geometry.guards.limits({name}=...)` in code")
+
 
 
 def available_memory() -> float | None:
@@ -146,12 +148,12 @@ def _refuse_above(name: str, n: float, size: str, mem: float, *, what: str, hint
     if not n <= lim:
         raise LimitError(
             f"{what}: {size} (>= {_gb(mem)} of memory to solve) exceeds the limit of "
-            f"{lim:.3g} {name}.{tip} To run it anyway, {_how(name)}.")
+            f"{lim:.3g} {name}.{tip} To run it anyway, {how_to_raise(name)}.")
     avail = available_memory()
     if avail is not None and mem > avail and lim == DEFAULT_LIMITS[name]:
         raise LimitError(
             f"{what}: {size} need at least {_gb(mem)} of memory, more than the "
-            f"{_gb(avail)} available.{tip} To try anyway, {_how(name)}.")
+            f"{_gb(avail)} available.{tip} To try anyway, {how_to_raise(name)}.")
 
 
 def check_elements(n: float, *, dim: int, what: str = "mesh", hint: str = "") -> float:
@@ -240,7 +242,7 @@ def check_particles(n: float, *, what: str = "particles", kind: str = "particles
         tip = f" {hint}" if hint else ""
         raise LimitError(
             f"{what}: about {n:.3g} particles exceeds the limit of {lim:.3g}.{tip} Use larger "
-            f"particles, a smaller box or a lower fraction; to run it anyway, {_how(kind)}.")
+            f"particles, a smaller box or a lower fraction; to run it anyway, {how_to_raise(kind)}.")
     return n
 
 
@@ -260,7 +262,7 @@ def check_steps(t_start: float, t_end: float, dt: float, *, what: str = "time st
         raise LimitError(
             f"{what}: {span:.6g} s at dt = {dt:.3g} s is {n:.3g} steps, above the limit of "
             f"{lim:.3g}. Use a larger dt, adaptive steps, or a shorter run; to run it "
-            f"anyway, {_how('steps')}.")
+            f"anyway, {how_to_raise('steps')}.")
     return n
 
 

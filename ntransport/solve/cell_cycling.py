@@ -159,12 +159,17 @@ class Protocol:
                               f"{self.samples_per_half_cycle!r}.")
         # the recorded samples, bounded before any is stored (500 A/m2 at the default
         # capacity meant 3e7 half-cycles and ran out of memory)
-        from ..geometry.guards import check_steps
+        from ..errors import LimitError
+        from ..geometry.guards import how_to_raise, limit
 
-        th = self.half_cycle_time
-        check_steps(0.0, 2 * self.max_cycles * th, th / int(self.samples_per_half_cycle),
-                    what=f"cycling protocol ({self.max_cycles:.3g} cycles of 2 half-cycles of "
-                         f"{th:.3g} s, {int(self.samples_per_half_cycle)} samples each)")
+        n = 2.0 * self.max_cycles * int(self.samples_per_half_cycle)
+        if not n <= limit("steps"):
+            raise LimitError(
+                f"cycling protocol: {self.max_cycles:.3g} cycles of 2 half-cycles of "
+                f"{self.half_cycle_time:.3g} s, {int(self.samples_per_half_cycle)} samples each, "
+                f"are {n:.3g} recorded samples, above the limit of {limit('steps'):.3g}. Use "
+                "fewer samples per half-cycle, a shorter duration, or a smaller current / "
+                f"larger capacity per half-cycle; to run it anyway, {how_to_raise('steps')}.")
 
     @property
     def half_cycle_time(self) -> float:

@@ -29,10 +29,12 @@ def _small(**protocol):
     ({"rtol": 0.0}, r"protocol.rtol: must be > 0, got 0.0"),
     ({"samples_per_half_cycle": 1}, r"protocol.samples_per_half_cycle: must be >= 2, got 1"),
     ({"samples_per_half_cycle": 6_000_000},  # ran out of memory
-     r"cycling protocol \(1 cycles of 2 half-cycles of 3.6e\+03 s, 6000000 samples each\): "
-     r".* 1.2e\+07 steps, above the limit of 1e\+06"),
+     r"cycling protocol: 1 cycles of 2 half-cycles of 3.6e\+03 s, 6000000 samples each, are "
+     r"1.2e\+07 recorded samples, above the limit of 1e\+06. Use fewer samples per "
+     r"half-cycle, a shorter duration, or a smaller current / larger capacity per half-cycle; "
+     r"to run it anyway, set NTRANSPORT_MAX_STEPS"),
     ({"current_density": "500000 mA/cm^2", "duration": "300 h"},  # ran out of memory
-     r"cycling protocol \(1.5e\+08 cycles .* above the limit"),
+     r"cycling protocol: 1.5e\+08 cycles .* above the limit"),
 ])
 def test_protocols_that_crashed_or_ran_out_of_memory_are_refused_by_check(protocol, match):
     with pytest.raises(ConfigError, match=match):
