@@ -146,10 +146,12 @@ def check_temperature(value, /, *, name: str = "temperature", exc=ValueError) ->
 
 
 def check_transfer_coefficients(alpha_a, alpha_c, /, *, name: str = "", exc=ValueError):
-    """Butler-Volmer transfer coefficients: finite, >= 0, not both zero.
+    """Butler-Volmer transfer coefficients: finite, in [0, 1], not both zero.
 
     Returns ``(alpha_a, alpha_c)`` as floats. Negative values turn the kinetics around
-    (an anodic overpotential would give a cathodic current); both zero give no current.
+    (an anodic overpotential would give a cathodic current); both zero give no current;
+    above 1 is beyond a one-electron reaction (Li+ + e- = Li): alpha_c = 5e5 passed a
+    deposition case's check and no Newton converged.
     """
     pre = f"{name}." if name else ""
     out = []
@@ -158,6 +160,9 @@ def check_transfer_coefficients(alpha_a, alpha_c, /, *, name: str = "", exc=Valu
         if v < 0:
             raise exc(f"{pre}{key} must be >= 0 (a transfer coefficient, usually 0.5), got "
                       f"{a!r}. A negative value reverses the direction of the kinetics.")
+        if v > 1:
+            raise exc(f"{pre}{key} must be <= 1 (a transfer coefficient of the one-electron "
+                      f"Li+/Li reaction, usually 0.5), got {a!r}.")
         out.append(v)
     if out[0] + out[1] <= 0:
         raise exc(f"{pre}alpha_a and {pre}alpha_c are both 0: the electrode would pass no "

@@ -30,7 +30,8 @@ import numpy as np
 
 from ..config import ListOf, MapOf, Quantity, Section, Value
 from ..constants import F, R
-from ..errors import ConfigError, GeometryError, MaterialError, suggest
+from ..errors import (ConfigError, GeometryError, MaterialError, check_transfer_coefficients,
+                      suggest)
 from ..io.artifacts import distinct_slugs, slug
 from ..io.tables import DataTable, SummaryTable
 from .registry import register_study
@@ -104,11 +105,7 @@ def _check_inputs(d):
                           f"{d['h_anode']:.3g} m; the mesh must coarsen away from the anode.")
     if not d["cfl"] > 0:
         raise ConfigError(f"cfl: must be > 0, got {d['cfl']!r}.")
-    for name in ("alpha_a", "alpha_c"):  # alpha_c = 5e5 passed the check, then no Newton
-        if not 0 < d[name] <= 1:         # converged (found by perturbing the case's numbers)
-            raise ConfigError(f"{name}: must lie in (0, 1], got {d[name]!r}: the transfer "
-                              "coefficients of the one-electron Li+/Li reaction (0.5: "
-                              "symmetric).")
+    check_transfer_coefficients(d["alpha_a"], d["alpha_c"], exc=ConfigError)
     if d["defect_width"] >= d["width"]:
         raise ConfigError(f"defect_width = {d['defect_width']:.3g} m must be smaller than "
                           f"width = {d['width']:.3g} m.")

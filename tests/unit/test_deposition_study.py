@@ -76,8 +76,9 @@ def test_conductivity_at_318_K_and_cited_exchange_currents():
     ({"contrast_i0": "5 mA/cm^2"}, r"contrast_i0 = 5 mA/cm² is not one of i0_sweep"),
     ({"i0_sweep": ["-1 mA/cm^2"]}, r"i0_sweep\[0\]: must be > 0"),
     ({"frames": 1}, r"frames: 1 animation frames; give at least 2"),
-    ({"alpha_c": 5e5}, r"alpha_c: must lie in \(0, 1\], got 500000.0: the transfer coeff"),
-    ({"alpha_a": 0}, r"alpha_a: must lie in \(0, 1\], got 0"),
+    ({"alpha_c": 5e5}, r"alpha_c must be <= 1 \(a transfer coefficient of the one-electron "
+                       r"Li\+/Li reaction, usually 0.5\), got 500000.0"),
+    ({"alpha_a": 0, "alpha_c": 0}, r"alpha_a and alpha_c are both 0"),
     ({"duration": "2 h", "temperature": "318 mA"}, r"temperature"),
     ({"defect_widht": "1 um"}, r"unknown key 'defect_widht'.*defect_width"),
 ])
