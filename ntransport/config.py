@@ -31,7 +31,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ConfigError, check_distinct, check_safe_name, suggest
+from .errors import (TEMPERATURE_MAX_K, TEMPERATURE_MIN_K, ConfigError, check_distinct,
+                     check_safe_name, check_temperature, suggest)
 from .units import KINDS, to_si
 
 __all__ = [
@@ -81,6 +82,12 @@ class Quantity:
             raise ConfigError(f"{_at(path)}must be > 0, got {data!r}.")
         if self.nonnegative and not v >= 0:
             raise ConfigError(f"{_at(path)}must be >= 0, got {data!r}.")
+        if self.kind == "temperature":  # every case-file temperature: the library's range
+            if isinstance(data, str) and not TEMPERATURE_MIN_K <= v <= TEMPERATURE_MAX_K:
+                raise ConfigError(f"{_at(path)}{data!r} = {v:g} K lies outside "
+                                  f"[{TEMPERATURE_MIN_K:g}, {TEMPERATURE_MAX_K:g}] K, where "
+                                  "electrolytes are measured and operated.")
+            check_temperature(v, name=path or "temperature", exc=ConfigError)  # bare numbers
         return v
 
 

@@ -95,6 +95,10 @@ def check_range(value, /, rng, *, name: str, exc=ValueError):
 # ---------------------------------------------------------------- generic input checks
 #: Temperatures are kelvin inside ntransport; a number below this is almost surely degC.
 TEMPERATURE_MIN_K = 200.0
+#: above this no electrolyte is measured or operated (polymers decompose near 600 K);
+#: 3e7 degC (a case's 30 degC x 1e6) reached a conductivity table as 'x = 0.0167 outside
+#: the tabulated range'
+TEMPERATURE_MAX_K = 1000.0
 
 
 def _number(value, name, exc) -> float:
@@ -127,7 +131,7 @@ def check_nonnegative(value, /, *, name: str, exc=ValueError) -> float:
 
 
 def check_temperature(value, /, *, name: str = "temperature", exc=ValueError) -> float:
-    """A temperature in kelvin: finite and >= 200 K.
+    """A temperature in kelvin: finite and in [200, 1000] K.
 
     Numbers are kelvin everywhere in ntransport; below 200 K no electrolyte of interest
     conducts, and a value like ``60`` is almost surely meant as 60 degC. Give a unit
@@ -142,6 +146,10 @@ def check_temperature(value, /, *, name: str = "temperature", exc=ValueError) ->
                   f"kelvin, so this is almost surely meant in degC: write '{v:g} degC' "
                   f"(= {v + 273.15:g} K), or '{v:g} K' with the unit if you really mean "
                   "kelvin.")
+    if v > TEMPERATURE_MAX_K:
+        raise exc(f"{name} = {v:g} K is above {TEMPERATURE_MAX_K:g} K, beyond where any "
+                  "electrolyte is measured or operated (an Arrhenius law extrapolated there "
+                  "means nothing); check the value and its unit.")
     return v
 
 

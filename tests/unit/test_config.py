@@ -244,3 +244,16 @@ def test_plain_values_with_bounds_name_the_key():
         spec.check({"seed": -7}, "")
     with pytest.raises(ConfigError, match=r"density: must be > 0, got 0\.0\."):
         spec.check({"density": 0.0}, "")
+
+
+@pytest.mark.parametrize("given, match", [
+    ("-80 degC", r"cell.temperature: '-80 degC' = 193.15 K lies outside \[200, 1000\] K"),
+    ("3e7 degC", r"'3e7 degC' = 3.00003e\+07 K lies outside \[200, 1000\] K"),
+    (1200, r"cell.temperature = 1200 K is above 1000 K"),
+])
+def test_case_file_temperatures_outside_the_electrolytes_range_are_refused(given, match):
+    """A highways case at 3e7 degC (30 degC x 1e6) reached a conductivity table as
+    'x = 0.0167 outside the tabulated range'; the range check is the library's."""
+    with pytest.raises(ConfigError, match=match):
+        Quantity("temperature").check(given, "cell.temperature")
+    assert Quantity("temperature").check("25 degC", "t") == pytest.approx(298.15)
