@@ -251,7 +251,7 @@ class Tagged:
                 f"{_at(path)}missing required key {self.tag!r}; one of {sorted(self.variants)}."
             )
         name = data[self.tag]
-        if name not in self.variants:
+        if not isinstance(name, str) or name not in self.variants:  # ['study']: unhashable
             raise ConfigError(
                 f"{path}.{self.tag}: unknown {self.tag} {name!r}.{suggest(str(name), self.variants)}"
             )

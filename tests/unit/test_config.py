@@ -235,7 +235,7 @@ def test_other_modules_can_register_study_kinds(_clean_registry):
 
 def test_plain_values_with_bounds_name_the_key():
     """A random seed below 0 reached numpy ('expected non-negative integer'); a density of 0
-    divided by zero (found by tests/hostile/test_case_number_fuzz.py)."""
+    divided by zero (found by tests/hostile/test_case_file_fuzz.py)."""
     spec = Section({"seed": Value(int, default=0, minimum=0),
                     "density": Value(float, default=1.2, positive=True)})
     assert spec.check({}, "") == {"seed": 0, "density": 1.2}
@@ -257,3 +257,12 @@ def test_case_file_temperatures_outside_the_electrolytes_range_are_refused(given
     with pytest.raises(ConfigError, match=match):
         Quantity("temperature").check(given, "cell.temperature")
     assert Quantity("temperature").check("25 degC", "t") == pytest.approx(298.15)
+
+
+def test_a_tag_that_is_not_a_string_is_named():
+    """`type: [study]` (a list) raised TypeError: unhashable type: 'list' (found by a fuzz
+    of the shipped case files' structure)."""
+    spec = Tagged({"a": Section({}), "b": Section({})})
+    with pytest.raises(ConfigError, match=r"laws.x.type: unknown type \['a'\]"):
+        spec.check({"type": ["a"]}, "laws.x")
+    assert spec.check({"type": "a"}, "laws.x") == {"type": "a"}

@@ -1,5 +1,5 @@
 """li_inventory case files: inputs that once crashed or exhausted memory (found by
-perturbing the shipped case's numbers, tests/hostile/test_case_number_fuzz.py, and by
+perturbing the shipped case's numbers, tests/hostile/test_case_file_fuzz.py, and by
 running the perturbed cases)."""
 from pathlib import Path
 
