@@ -87,3 +87,20 @@ def test_a_poisson_layer_too_thin_for_a_bulk_is_refused_by_check():
                                           r"is too thin for the comparison, which leaves out "
                                           r"20 Debye lengths"):
         check_case(load_case(data, name="npp"))
+
+
+def test_a_comparison_without_readings_is_refused_by_check():
+    """`readings: []` ran nothing and then drew a figure of 0 panels (ZeroDivisionError;
+    found by running the structurally perturbed case files)."""
+    from pathlib import Path
+
+    import yaml
+
+    from ntransport.studies.registry import check_case
+
+    path = Path(__file__).resolve().parents[2] / "geometries" / "npp_peo_vs_plm.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["readings"] = []
+    with pytest.raises(ConfigError, match=r"readings: the 'peo_vs_plm' comparison needs at "
+                                          r"least one of \['voltage', 'flux'\], got \[\]"):
+        check_case(load_case(data, name="npp"))

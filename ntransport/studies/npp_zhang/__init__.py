@@ -74,6 +74,9 @@ def check(case):
     if data["comparison"] == "full_cell" and data["full_cell"] is None:
         raise ConfigError("comparison: full_cell needs a 'full_cell' section (c_rate, "
                           "one_c_current, cathode_potential, i0_anode, i0_cathode).")
+    if data["comparison"] != "full_cell" and not data["readings"]:  # [] drew 0 panels
+        raise ConfigError(f"readings: the {data['comparison']!r} comparison needs at least one "
+                          f"of {list(READINGS)}, got [].")
     if not 0 < data["depletion_fraction"] < 1:
         raise ConfigError(f"depletion_fraction must lie in (0, 1), got {data['depletion_fraction']!r}.")
     if not data["flux"] > 0:
