@@ -37,23 +37,8 @@ from ntransport.studies.registry import check_case, load_case
 NUM = re.compile(r"^\s*([-+]?\d*\.?\d+(?:[eE][-+]?\d+)?)\s*(.*)$")
 
 
-def leaves(d, path=()):
-    if isinstance(d, dict):
-        for k, v in d.items():
-            if k != "reduced":
-                yield from leaves(v, path + (k,))
-    elif isinstance(d, list):
-        for i, v in enumerate(d):
-            yield from leaves(v, path + (i,))
-    else:
-        yield path, d
-
-
-def alarm(*_):
-    raise TimeoutError("check took more than 60 s")
-
-
 def nodes(d, path=()):
+    """Every (path, value) below *d*, the 'reduced:' overrides aside."""
     if path:
         yield path, d
     if isinstance(d, dict):
@@ -63,6 +48,14 @@ def nodes(d, path=()):
     elif isinstance(d, list):
         for i, v in enumerate(d):
             yield from nodes(v, path + (i,))
+
+
+def leaves(d):
+    return ((p, v) for p, v in nodes(d) if not isinstance(v, (dict, list)))
+
+
+def alarm(*_):
+    raise TimeoutError("check took more than 60 s")
 
 
 def numbers(data):
