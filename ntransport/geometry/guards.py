@@ -115,7 +115,6 @@ def how_to_raise(name: str) -> str:
             f"`with ntransport.geometry.guards.limits({name}=...)` in code")
 
 
-
 def available_memory() -> float | None:
     """Bytes of memory available to a new allocation (Linux ``MemAvailable``), or None."""
     try:

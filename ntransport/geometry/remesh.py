@@ -20,8 +20,7 @@ import math
 import numpy as np
 
 from ..errors import GeometryError, LimitError, MeshError, check_positive
-from . import guards
-from .guards import check_gmsh_model
+from .guards import check_elements, check_gmsh_model
 
 __all__ = ["anode_profile", "refine_polyline", "coarsen_polyline", "resample_arclength",
            "check_simple_polyline",
@@ -72,9 +71,9 @@ def anode_profile(width, *, height, defect_height, defect_width, spacing,
     # dense analytic sampling (cosine-clustered on the defect), then equal arc lengths;
     # its size bounded before it is allocated (width 5 m at spacing 0.1 um asked for 15 GB)
     n = 40 * max(math.ceil(width / spacing), 4)
-    guards.check_elements(n, dim=1, what=f"anode profile ({n:.3g} samples: 40 per spacing "
-                          f"{spacing:.3g} m over the width {width:.3g} m)",
-                          hint="Use a larger anode spacing (h_anode) or a narrower cell.")
+    check_elements(n, dim=1, what=f"anode profile ({n:.3g} samples: 40 per spacing "
+                   f"{spacing:.3g} m over the width {width:.3g} m)",
+                   hint="Use a larger anode spacing (h_anode) or a narrower cell.")
     x = np.linspace(0.0, width, n + 1)
     if hd > 0:
         xd = 0.5 * wd * np.sin(np.linspace(-0.5 * np.pi, 0.5 * np.pi, 4001))
