@@ -444,9 +444,8 @@ def _voltage_grid(runs, title):
                             title=f"({next(letters)}) {name} (V_FM {r.cell.interphase.V_FM:.3f}), "
                                   f"{r.label}")
             f = res.failure
-            # a cell at the limit from its first step (t = 0): matplotlib's own range
-            right = max(1.05 * f.time / 3600, 1e-3 * t_end) if f else t_end
-            if right > 0:
+            right = 1.05 * f.time / 3600 if f and f.time > 0 else t_end
+            if right > 0:  # every cell at the limit from its first step (t = 0): matplotlib's
                 ax.set_xlim(0, right)
             msg = (f"{f.reason}: {abs(f.voltage):.3g} V at {f.time / 3600:.3g} h" if f else
                    f"no failure in {res.time[-1] / 3600:.0f} h; "
