@@ -36,7 +36,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +45,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from ..errors import ConfigError, ConvergenceError, suggest
+from .rowblocks import RowBlocks
 
 __all__ = ["DirectSolver", "AMGSolver", "CGSolver", "Reordered", "make_solver", "solve",
            "DIRECT_LIMIT", "MIXED_MIN", "MIXED_ROW_NNZ", "pardiso_available", "norm2",
@@ -512,7 +513,19 @@ def _cg(A, b, M, rtol, maxiter, name, record=None):
     def count(_):
         its[0] += 1
 
-    x, info = spla.cg(A, b, rtol=rtol, atol=0.0, maxiter=maxiter, M=M, callback=count)
+    blocks = RowBlocks(A) if sp.issparse(A) and A.format == "csr" else None
+    if blocks is not None and blocks.threads > 1:
+        # the products in row blocks on several threads (the same bits as on one), and
+        # the BLAS of CG's dot products on one: OpenBLAS's own threads spin after each call
+        # and took the cores the row blocks need (2D CG 0.49 -> 0.41 s, benchmarks/amg)
+        from threadpoolctl import threadpool_limits
+
+        op = spla.LinearOperator(A.shape, matvec=blocks.matvec, dtype=A.dtype)
+        limit = threadpool_limits(1, user_api="blas")
+    else:
+        op, limit = A, nullcontext()
+    with limit:
+        x, info = spla.cg(op, b, rtol=rtol, atol=0.0, maxiter=maxiter, M=M, callback=count)
     res = norm2(b - A @ x) / bnorm
     if record is not None:
         record.append(its[0])

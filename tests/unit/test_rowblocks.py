@@ -1,0 +1,98 @@
+"""Row-split sparse products (solve/rowblocks.py): the same bits on any number of threads."""
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from ntransport.solve import rowblocks
+from ntransport.solve.rowblocks import MIN_NNZ, RowBlocks
+
+
+def laplacian(n, dtype=np.float64):
+    """Weighted graph Laplacian of an n x n grid (random edge weights in [1, 1.3)) plus
+    1e-2 I: SPD, with no structure a blocked sum could hide behind."""
+    rng = np.random.default_rng(0)
+    t = sp.diags([-1.0, -1.0], [-1, 1], shape=(n, n))
+    off = sp.triu(sp.kron(sp.identity(n), t) + sp.kron(t, sp.identity(n)), 1).tocoo()
+    off.data *= 1.0 + 0.3 * rng.random(off.nnz)
+    off = off + off.T
+    d = -np.asarray(off.sum(axis=1)).ravel() + 1e-2
+    A = (off + sp.diags(d)).tocsr()
+    A.sort_indices()
+    return A.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("threads", [2, 3, 7])
+def test_products_are_bit_for_bit_those_of_one_thread(dtype, threads):
+    A = laplacian(240, dtype)  # 57 600 rows, ~287 k nonzeros: above MIN_NNZ
+    assert A.nnz >= MIN_NNZ
+    rng = np.random.default_rng(1)
+    x, b, w = (rng.standard_normal(A.shape[0]).astype(dtype) for _ in range(3))
+    one, many = RowBlocks(A, threads=1), RowBlocks(A, threads=threads)
+    assert one.threads == 1 and many.threads == threads
+    # the blocks tile the rows and share out the nonzeros about evenly
+    spans = [(lo, hi) for lo, hi, *_ in many.blocks]
+    assert spans[0][0] == 0 and spans[-1][1] == A.shape[0]
+    assert all(a[1] == b_[0] for a, b_ in zip(spans, spans[1:]))
+    nnz = [len(blk[3]) for blk in many.blocks]
+    assert sum(nnz) == A.nnz and max(nnz) - min(nnz) <= 2 * np.diff(A.indptr).max()
+    assert np.array_equal(many.matvec(x), A @ x)
+    assert np.array_equal(many.residual(b, x), one.residual(b, x))
+    r = A @ x
+    np.subtract(b, r, out=r)
+    assert np.array_equal(many.residual(b, x), r)
+    r *= w
+    assert np.array_equal(many.jacobi(w, b, x), x + r)
+    assert np.array_equal(many.jacobi(w, b, x), one.jacobi(w, b, x))
+    assert many.matvec(x).dtype == dtype
+
+
+def test_small_matrices_and_the_thread_policy_stay_on_one_thread(monkeypatch):
+    small = laplacian(60)
+    assert small.nnz < MIN_NNZ and RowBlocks(small, threads=4).threads == 1
+    big = laplacian(240)
+    monkeypatch.setattr(rowblocks, "kernel_threads", lambda: 1)
+    assert RowBlocks(big).threads == 1
+    monkeypatch.setattr(rowblocks, "kernel_threads", lambda: 2)
+    assert RowBlocks(big).threads == 2
+    with pytest.raises(TypeError, match="CSR"):
+        RowBlocks(big.tocsc())
+
+
+def test_kernel_threads_follows_cores_thread_limit_and_main_thread(monkeypatch):
+    import threading
+
+    import ntransport.cores as cores
+
+    monkeypatch.setattr(cores.os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert cores.kernel_threads() == 3
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    assert cores.kernel_threads() == 8
+    monkeypatch.setenv("OMP_NUM_THREADS", "0")
+    assert cores.kernel_threads() == 1
+    out = []
+    th = threading.Thread(target=lambda: out.append(cores.kernel_threads()))
+    th.start()
+    th.join()
+    assert out == [1]
+
+
+def test_amg_cg_gives_the_same_bits_on_two_threads(monkeypatch):
+    """The V-cycle and CG with their products split over two threads (and the BLAS held
+    to one) repeat the one-thread solution bit for bit."""
+    from ntransport.solve.amg import VCycle, build_hierarchy
+    from ntransport.solve.linear import AMGSolver
+
+    A = laplacian(240)
+    b = np.random.default_rng(2).standard_normal(A.shape[0])
+    out = {}
+    for k in (1, 2):
+        monkeypatch.setattr(rowblocks, "kernel_threads", lambda k=k: k)
+        s = AMGSolver(rtol=1e-10)
+        M = VCycle(build_hierarchy(A), dtype=np.float32)
+        assert M._Ab[0].threads == k  # the fine level really is split
+        out[k] = (s.factor(A)(b), s.iterations[-1], M(b))
+    assert out[1][1] == out[2][1]
+    assert np.array_equal(out[1][0], out[2][0]) and np.array_equal(out[1][2], out[2][2])
+    assert np.linalg.norm(A @ out[2][0] - b) <= 1e-9 * np.linalg.norm(b)
