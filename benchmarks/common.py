@@ -65,26 +65,41 @@ def current_rss_gb() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e9
 
 
-def memory_bandwidth(n_bytes: int = 400_000_000, repeats: int = 5) -> dict:
-    """Single-thread memory bandwidth [GB/s] (max over repeats, arrays >> cache).
+def memory_bandwidth(n_bytes: int = 400_000_000, repeats: int = 5, threads: int = 1) -> dict:
+    """Memory bandwidth [GB/s] on *threads* threads (max over repeats, arrays >> cache;
+    with several threads each streams its own contiguous part, started together).
 
     * ``read``: ``np.add.reduce`` of a float64 array (bytes read);
     * ``copy``: ``b[:] = a`` counting read + write (STREAM convention, no write-allocate).
-    The **floor** used for SpMV/CG is the larger of the two: the fastest this core can
+    The **floor** used for SpMV/CG is the larger of the two: the fastest these cores can
     stream data, so a ratio against it is an upper bound on the slowdown.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     n = n_bytes // 8
     a = np.random.default_rng(0).random(n)
     b = np.empty_like(a)
+    cuts = np.linspace(0, n, threads + 1).astype(int)
+    parts = list(zip(cuts[:-1], cuts[1:]))
+    pool = ThreadPoolExecutor(max(1, threads - 1))
+
+    def together(fn):
+        futures = [pool.submit(fn, lo, hi) for lo, hi in parts[1:]]
+        fn(*parts[0])
+        for f in futures:
+            f.result()
+
     read, copy = [], []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        np.add.reduce(a)
+        together(lambda lo, hi: np.add.reduce(a[lo:hi]))
         read.append(a.nbytes / (time.perf_counter() - t0) / 1e9)
         t0 = time.perf_counter()
-        b[:] = a
+        together(lambda lo, hi: np.copyto(b[lo:hi], a[lo:hi]))
         copy.append(2 * a.nbytes / (time.perf_counter() - t0) / 1e9)
-    return dict(read_GBps=max(read), copy_GBps=max(copy), floor_GBps=max(max(read), max(copy)))
+    pool.shutdown()
+    return dict(read_GBps=max(read), copy_GBps=max(copy), floor_GBps=max(max(read), max(copy)),
+                threads=threads)
 
 
 @functools.cache

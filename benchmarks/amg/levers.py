@@ -15,12 +15,15 @@ repeated), the AMG setup and the CG solve to rtol 1e-8 of:
   changed by up to 10 %) with ``reuse="prolongators"`` and ``reuse="all"``.
 
 The floor: one SpMV of the fine matrix moves at least ``spmv_bytes(A)`` (values,
-indices, row pointers, x, y); at the measured single-thread bandwidth ``BW`` a CG of
-``k`` iterations cannot take less than ``k * spmv_bytes / BW``. ``ratio_to_floor`` is
+indices, row pointers, x, y); at the bandwidth ``BW`` measured on the run's threads
+(``--threads``, default 1) a CG of ``k`` iterations cannot take less than
+``k * spmv_bytes / BW``. With ``--threads N`` the library splits its products by rows over
+N threads (``solve/rowblocks.py``) and the floor is the N-thread bandwidth. ``ratio_to_floor`` is
 the CG time over that (the issue's definition), ``spmv_equivalents`` the CG time over one
 SpMV at the floor (independent of the iteration count).
 
     OMP_NUM_THREADS=1 nice -n 5 python benchmarks/amg/levers.py --dims 2 3 --repeats 3
+    python benchmarks/amg/levers.py --threads 2 --variants "(default)" --out results_2threads.json
 """
 from __future__ import annotations
 
@@ -34,7 +37,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from common import environment, memory_bandwidth, set_threads, spmv_bytes, stats  # noqa: E402
 
-set_threads(1)
+# one thread unless --threads N (set before numpy is imported)
+THREADS = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 1
+set_threads(THREADS)
 
 import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
@@ -109,21 +114,25 @@ VARIANTS = {
 
 
 def cg(A, b, M):
-    import scipy.sparse.linalg as spla
+    """The library's CG (``solve.linear._cg``): scipy's ``cg``, with the products split by
+    rows on several threads (``solve/rowblocks.py``) when ``--threads`` > 1."""
+    from ntransport.solve.linear import _cg
 
-    its = [0]
-    x, info = spla.cg(A, b, rtol=RTOL, atol=0.0, M=M, maxiter=1000,
-                      callback=lambda _: its.__setitem__(0, its[0] + 1))
+    its = []
+    x = _cg(A, b, M, RTOL, 1000, "CG", its)
     res = float(np.linalg.norm(b - A @ x) / np.linalg.norm(b))
     return its[0], res
 
 
 def time_spmv(A, n=20):
+    from ntransport.solve.rowblocks import RowBlocks
+
     x = np.ones(A.shape[1])
+    Ab = RowBlocks(A)  # A @ x on one thread; split by rows with --threads > 1
     best = np.inf
     for _ in range(n):
         t0 = time.perf_counter()
-        A @ x
+        Ab.matvec(x)
         best = min(best, time.perf_counter() - t0)
     return best
 
@@ -190,6 +199,10 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dims", type=int, nargs="+", default=[2, 3])
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=1,
+                    help="threads for the kernels and the bandwidth floor (default 1)")
+    ap.add_argument("--variants", nargs="+", default=None,
+                    help="run only the variants whose names contain one of these strings")
     ap.add_argument("--reuse-only", action="store_true",
                     help="re-measure only the reuse rows, keep the variants of results.json")
     ap.add_argument("--out", default="results.json",
@@ -197,7 +210,11 @@ def main(argv=None):
                          "its own file)")
     args = ap.parse_args(argv)
     env = environment()
-    bw = memory_bandwidth()
+    if args.variants:
+        for k in list(VARIANTS):
+            if not any(v in k for v in args.variants):
+                del VARIANTS[k]
+    bw = memory_bandwidth(threads=args.threads)
     print("bandwidth", bw, flush=True)
     results = [run_dim(d, args.repeats, bw["floor_GBps"], args.reuse_only) for d in args.dims]
     if args.reuse_only:  # merge into the previous full run

@@ -37,6 +37,10 @@ systems (15-31 k unknowns) the Lanczos is not repaid: a solve is 3-5 % slower th
 Gauss-Seidel. The prolongation is ``R.T``, a CSC view of the restriction: its product
 loops over the coarse columns, 2.4x faster than a CSR ``P`` over the fine rows.
 
+The products by A and R run in row blocks on the threads a call may use
+(:mod:`.rowblocks`: the same bits on any number of threads); the Gauss-Seidel sweeps and
+the prolongation's column loop stay on one.
+
 ``dtype=np.float32`` keeps the whole hierarchy in single precision (mixed-precision
 preconditioning: half the memory traffic; the CG iteration itself stays in double, so
 the accuracy of the solution is unchanged).

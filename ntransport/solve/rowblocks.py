@@ -7,9 +7,10 @@ same order as by ``A @ x``: the answers are the same **bit for bit** whatever th
 of threads, and a run repeats its bits on any machine.
 
 How many threads: :func:`ntransport.cores.kernel_threads` (the usable cores, limited by
-``OMP_NUM_THREADS``, 1 outside the main thread of the main process). Matrices below
-:data:`MIN_NNZ` nonzeros stay on one thread: there a thread hand-off (~20-50 us) costs more
-than it saves. On one thread every product is the plain ``A @ x``.
+``OMP_NUM_THREADS``, 1 outside the main thread of the main process), but never blocks of
+fewer than :data:`BLOCK_NNZ` nonzeros: below that a thread hand-off (~20-50 us) costs more
+than it saves, so a matrix of fewer than ``2 * BLOCK_NNZ`` nonzeros stays on one thread.
+On one thread every product is the plain ``A @ x``.
 
 Measured (benchmarks/amg, 2 threads against 1, the 1 M-element conduction systems): one
 SpMV 3.6 -> 2.0 ms (2D) and 2.2 -> 1.6 ms (3D); a whole CG iteration with its V-cycle
@@ -29,11 +30,11 @@ import scipy.sparse as sp
 
 from ..cores import kernel_threads
 
-__all__ = ["RowBlocks", "MIN_NNZ"]
+__all__ = ["RowBlocks", "BLOCK_NNZ"]
 
-#: matrices with fewer nonzeros are multiplied on one thread (a hand-off costs ~20-50 us,
-#: a product of 2e5 nonzeros ~0.2 ms)
-MIN_NNZ = 200_000
+#: the fewest nonzeros a thread's block may have (a hand-off costs ~20-50 us, a product of
+#: 1e5 nonzeros ~0.1 ms)
+BLOCK_NNZ = 100_000
 
 try:
     from scipy.sparse._sparsetools import csr_matvec as _csr_matvec
@@ -49,8 +50,8 @@ def _pool(workers: int) -> ThreadPoolExecutor:
 class RowBlocks:
     """The CSR matrix *A* cut into row blocks of about equal nonzeros, one per thread.
 
-    ``threads``: how many blocks (default :func:`~ntransport.cores.kernel_threads`, and 1
-    below :data:`MIN_NNZ` nonzeros). ``A`` itself is kept and not copied; the blocks are
+    ``threads``: how many blocks at most (default :func:`~ntransport.cores.kernel_threads`);
+    no block has fewer than :data:`BLOCK_NNZ` nonzeros. ``A`` itself is kept and not copied; the blocks are
     views of its index and value arrays (plus a shifted copy of each block's row pointers).
     """
 
@@ -61,9 +62,9 @@ class RowBlocks:
         self.shape = A.shape
         self.dtype = A.dtype
         n = threads if threads is not None else kernel_threads()
-        if A.nnz < MIN_NNZ or _csr_matvec is None or A.shape[0] < 2:
+        n = max(1, min(int(n), A.nnz // BLOCK_NNZ, A.shape[0]))
+        if _csr_matvec is None:
             n = 1
-        n = max(1, min(int(n), A.shape[0]))
         cuts = np.searchsorted(A.indptr, np.arange(1, n) * (A.nnz / n))
         cuts = np.unique(np.concatenate([[0], np.clip(cuts, 0, A.shape[0]), [A.shape[0]]]))
         self.blocks = []

@@ -4,7 +4,7 @@ import pytest
 import scipy.sparse as sp
 
 from ntransport.solve import rowblocks
-from ntransport.solve.rowblocks import MIN_NNZ, RowBlocks
+from ntransport.solve.rowblocks import BLOCK_NNZ, RowBlocks
 
 
 def laplacian(n, dtype=np.float64):
@@ -23,9 +23,11 @@ def laplacian(n, dtype=np.float64):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("threads", [2, 3, 7])
-def test_products_are_bit_for_bit_those_of_one_thread(dtype, threads):
-    A = laplacian(240, dtype)  # 57 600 rows, ~287 k nonzeros: above MIN_NNZ
-    assert A.nnz >= MIN_NNZ
+def test_products_are_bit_for_bit_those_of_one_thread(dtype, threads, monkeypatch):
+    from ntransport.solve import rowblocks
+
+    monkeypatch.setattr(rowblocks, "BLOCK_NNZ", 1000)  # allow 7 blocks of this matrix
+    A = laplacian(240, dtype)  # 57 600 rows, ~287 k nonzeros
     rng = np.random.default_rng(1)
     x, b, w = (rng.standard_normal(A.shape[0]).astype(dtype) for _ in range(3))
     one, many = RowBlocks(A, threads=1), RowBlocks(A, threads=threads)
@@ -49,8 +51,9 @@ def test_products_are_bit_for_bit_those_of_one_thread(dtype, threads):
 
 def test_small_matrices_and_the_thread_policy_stay_on_one_thread(monkeypatch):
     small = laplacian(60)
-    assert small.nnz < MIN_NNZ and RowBlocks(small, threads=4).threads == 1
+    assert small.nnz < 2 * BLOCK_NNZ and RowBlocks(small, threads=4).threads == 1
     big = laplacian(240)
+    assert big.nnz // BLOCK_NNZ == 2 and RowBlocks(big, threads=8).threads == 2
     monkeypatch.setattr(rowblocks, "kernel_threads", lambda: 1)
     assert RowBlocks(big).threads == 1
     monkeypatch.setattr(rowblocks, "kernel_threads", lambda: 2)
