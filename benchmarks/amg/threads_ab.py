@@ -86,8 +86,8 @@ def main(argv=None):
                 raw[k]["setup"].append(ts)
                 raw[k]["solve"].append(tc)
                 xs[k], its[k] = x, it
-                print(f"{dim}D round {r} kernels on {k} thread(s): setup {ts:.3f} s, CG {tc:.3f} s, "
-                      f"{it} its", flush=True)
+                print(f"{dim}D round {r} kernels on {k} thread(s): setup {ts:.3f} s, "
+                      f"CG {tc:.3f} s, {it} its", flush=True)
         from threadpoolctl import threadpool_limits
 
         with threadpool_limits(1, user_api="blas"):

@@ -23,6 +23,7 @@ to one thread.
 from __future__ import annotations
 
 import functools
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -43,7 +44,9 @@ except ImportError:  # pragma: no cover - a future scipy without the private ker
 
 
 @functools.cache
-def _pool(workers: int) -> ThreadPoolExecutor:
+def _pool(workers: int, pid: int) -> ThreadPoolExecutor:
+    """The worker threads (one pool per size and process: a forked child inherits the
+    parent's pool object but not its threads)."""
     return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ntransport-rows")
 
 
@@ -51,8 +54,9 @@ class RowBlocks:
     """The CSR matrix *A* cut into row blocks of about equal nonzeros, one per thread.
 
     ``threads``: how many blocks at most (default :func:`~ntransport.cores.kernel_threads`);
-    no block has fewer than :data:`BLOCK_NNZ` nonzeros. ``A`` itself is kept and not copied; the blocks are
-    views of its index and value arrays (plus a shifted copy of each block's row pointers).
+    no block has fewer than :data:`BLOCK_NNZ` nonzeros. ``A`` itself is kept and not copied;
+    the blocks are views of its index and value arrays (plus a shifted copy of each
+    block's row pointers).
     """
 
     def __init__(self, A, threads: int | None = None):
@@ -75,14 +79,16 @@ class RowBlocks:
         self.threads = len(self.blocks)
 
     def __repr__(self):
-        return f"RowBlocks({self.shape[0]}x{self.shape[1]}, nnz={self.A.nnz}, threads={self.threads})"
+        return (f"RowBlocks({self.shape[0]}x{self.shape[1]}, nnz={self.A.nnz}, "
+                f"threads={self.threads})")
 
     def _run(self, job):
         """``job(block)`` for every block: the first on this thread, the others on the pool."""
         if self.threads == 1:
             job(self.blocks[0])
             return
-        futures = [_pool(self.threads - 1).submit(job, blk) for blk in self.blocks[1:]]
+        pool = _pool(self.threads - 1, os.getpid())
+        futures = [pool.submit(job, blk) for blk in self.blocks[1:]]
         job(self.blocks[0])
         for f in futures:
             f.result()

@@ -99,3 +99,23 @@ def test_amg_cg_gives_the_same_bits_on_two_threads(monkeypatch):
     assert out[1][1] == out[2][1]
     assert np.array_equal(out[1][0], out[2][0]) and np.array_equal(out[1][2], out[2][2])
     assert np.linalg.norm(A @ out[2][0] - b) <= 1e-9 * np.linalg.norm(b)
+
+
+def test_a_forked_child_gets_its_own_worker_threads():
+    """A child forked after a threaded product must not wait on its parent's pool (whose
+    threads it does not inherit)."""
+    import multiprocessing as mp
+
+    A = laplacian(240)
+    x = np.ones(A.shape[0])
+    blocks = RowBlocks(A, threads=2)
+    assert blocks.threads == 2
+    expected = blocks.matvec(x)  # the parent's pool now has a live thread
+    ctx = mp.get_context("fork")
+    with ctx.Pool(1) as pool:
+        got = pool.apply_async(_child_product, (A, x)).get(timeout=30)
+    assert np.array_equal(got, expected)
+
+
+def _child_product(A, x):
+    return RowBlocks(A, threads=2).matvec(x)
