@@ -114,9 +114,15 @@ def _smoothed_prolongator(A, T, omega) -> sp.csr_matrix:
     d = np.asarray(abs(A).sum(axis=1)).ravel()
     dinv = np.zeros_like(d)
     dinv[d != 0] = 1.0 / d[d != 0]
-    AT = A @ T
-    AT = sp.diags(omega * dinv) @ AT
+    AT = RowBlocks(A).matmat(T)
+    AT.data *= np.repeat(omega * dinv, np.diff(AT.indptr))  # diag(omega D^-1) AT, same bits
     return _csr(T - AT)
+
+
+def _galerkin(A, P, R) -> sp.csr_matrix:
+    """The coarse matrix ``R (A P)``, both products in row blocks over the threads a call
+    may use (:mod:`.rowblocks`: the same bits as on one thread)."""
+    return _csr(RowBlocks(R).matmat(RowBlocks(A).matmat(P)))
 
 
 def build_hierarchy(A, *, theta: float = 0.05, max_coarse: int = 500, max_levels: int = 20,
@@ -137,7 +143,7 @@ def build_hierarchy(A, *, theta: float = 0.05, max_coarse: int = 500, max_levels
         R = _csr(P.T)
         Ps.append(P)
         Rs.append(R)
-        As.append(_csr(R @ (Ak @ P)))
+        As.append(_galerkin(Ak, P, R))
     return Hierarchy(As, Ps, Rs)
 
 
@@ -150,7 +156,7 @@ def galerkin_update(h: Hierarchy, A) -> Hierarchy:
     iteration count can grow."""
     As = [_csr(A, np.float64)]
     for P, R in zip(h.P, h.R):
-        As.append(_csr(R @ (As[-1] @ P)))
+        As.append(_galerkin(As[-1], P, R))
     return Hierarchy(As, h.P, h.R)
 
 
@@ -188,7 +194,8 @@ def jacobi_weight(A, *, tol: float = 0.1) -> np.ndarray:
                                        .toarray())[-1])
     else:
         sa = s.astype(A.dtype)
-        op = spla.LinearOperator(A.shape, matvec=lambda v: sa * (A @ (sa * np.ravel(v))),
+        Ab = RowBlocks(A)
+        op = spla.LinearOperator(A.shape, matvec=lambda v: sa * Ab.matvec(sa * np.ravel(v)),
                                  dtype=A.dtype)
         v0 = np.random.default_rng(0).random(n).astype(A.dtype)
         rho = float(spla.eigsh(op, k=1, which="LA", tol=tol, v0=v0, ncv=min(n - 1, 8),

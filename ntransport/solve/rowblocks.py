@@ -145,3 +145,26 @@ class RowBlocks:
 
         self._run(job)
         return out
+
+    def matmat(self, B):
+        """``A @ B`` for a sparse *B* (CSR; indices not sorted, as scipy's product leaves
+        them): each block's rows multiplied in its own thread by scipy's own product, whose
+        rows depend only on the same rows of *A*, so the bits are those of ``A @ B``."""
+        if self.threads == 1:
+            return sp.csr_matrix(self.A @ B)
+        B = sp.csr_matrix(B)
+        products = {}
+
+        def job(blk):
+            lo, hi, ip, ind, dat = blk
+            block = sp.csr_matrix((dat, ind, ip), shape=(hi - lo, self.shape[1]))
+            products[lo] = sp.csr_matrix(block @ B)
+
+        self._run(job)
+        parts = [products[lo] for lo, *_ in self.blocks]
+        offsets = np.cumsum([0] + [p.nnz for p in parts[:-1]])
+        indptr = np.concatenate([parts[0].indptr[:1]] +
+                                [p.indptr[1:] + o for p, o in zip(parts, offsets)])
+        return sp.csr_matrix((np.concatenate([p.data for p in parts]),
+                              np.concatenate([p.indices for p in parts]), indptr),
+                             shape=(self.shape[0], B.shape[1]))

@@ -119,3 +119,29 @@ def test_a_forked_child_gets_its_own_worker_threads():
 
 def _child_product(A, x):
     return RowBlocks(A, threads=2).matvec(x)
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_sparse_products_and_the_hierarchy_are_bit_for_bit_those_of_one_thread(threads,
+                                                                              monkeypatch):
+    from ntransport.solve.amg import build_hierarchy, galerkin_update
+
+    monkeypatch.setattr(rowblocks, "BLOCK_NNZ", 1000)
+    A = laplacian(240)
+    B = sp.random(A.shape[1], 900, density=5e-4, random_state=3, format="csr")
+    one, many = RowBlocks(A, threads=1).matmat(B), RowBlocks(A, threads=threads).matmat(B)
+    for M in (one, many):
+        M.sort_indices()
+    assert many.shape == (A.shape[0], 900) and many.nnz == one.nnz
+    assert np.array_equal(one.indptr, many.indptr) and np.array_equal(one.indices, many.indices)
+    assert np.array_equal(one.data, many.data)
+    out = {}
+    for k in (1, threads):
+        monkeypatch.setattr(rowblocks, "kernel_threads", lambda k=k: k)
+        h = build_hierarchy(A)
+        h2 = galerkin_update(h, A * 1.5)
+        out[k] = [m for lvl in (h.A, h.P, h2.A) for m in lvl]
+    assert len(out[1]) == len(out[threads]) > 3
+    for a, b in zip(out[1], out[threads]):
+        assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+        assert np.array_equal(a.data, b.data)
