@@ -12,9 +12,13 @@ fewer than :data:`BLOCK_NNZ` nonzeros: below that a thread hand-off (~20-50 us) 
 than it saves, so a matrix of fewer than ``2 * BLOCK_NNZ`` nonzeros stays on one thread.
 On one thread every product is the plain ``A @ x``.
 
-Measured (benchmarks/amg, 2 threads against 1, the 1 M-element conduction systems): one
-SpMV 3.6 -> 2.0 ms (2D) and 2.2 -> 1.6 ms (3D); a whole CG iteration with its V-cycle
-16.8 -> 11.5 ms and 10.4 -> 8.0 ms.
+The sparse-sparse products of the AMG setup (:meth:`RowBlocks.matmat`) are split the same
+way: a row of ``A @ B`` depends only on that row of *A*.
+
+Measured (``benchmarks/amg/threads_ab*.json``, 2 threads against 1, interleaved, the 1 M-
+element conduction systems): one SpMV 2.2-6.4 -> 1.2-4.0 ms, the CG 12-28 % and the
+hierarchy's setup 20-26 % faster, the same bits; on a loaded host the gain shrinks (the
+second core is then shared).
 
 The kernel is scipy's ``csr_matvec`` (``scipy.sparse._sparsetools``, the one ``A @ x``
 calls, present since scipy 1.8); if a scipy release drops it, every product falls back
