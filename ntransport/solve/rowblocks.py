@@ -165,10 +165,23 @@ class RowBlocks:
             products[lo] = sp.csr_matrix(block @ B)
 
         self._run(job)
-        parts = [products[lo] for lo, *_ in self.blocks]
-        offsets = np.cumsum([0] + [p.nnz for p in parts[:-1]])
-        indptr = np.concatenate([parts[0].indptr[:1]] +
-                                [p.indptr[1:] + o for p, o in zip(parts, offsets)])
-        return sp.csr_matrix((np.concatenate([p.data for p in parts]),
-                              np.concatenate([p.indices for p in parts]), indptr),
-                             shape=(self.shape[0], B.shape[1]))
+        # stack the blocks' products into one CSR matrix, each block freed once copied: the
+        # result's pages are written only as the blocks' are released (np.empty commits no
+        # memory), so the peak stays near one product plus one block, not two products
+        parts = [products.pop(lo) for lo, *_ in self.blocks]
+        nnz = sum(p.nnz for p in parts)
+        idx = np.int64 if nnz >= np.iinfo(np.int32).max or max(
+            p.indices.dtype.itemsize for p in parts) > 4 else np.int32
+        data = np.empty(nnz, dtype=np.result_type(*[p.dtype for p in parts]))
+        indices = np.empty(nnz, dtype=idx)
+        indptr = np.empty(self.shape[0] + 1, dtype=idx)
+        indptr[0] = 0
+        at = 0
+        for (lo, hi, *_), i in zip(self.blocks, range(len(parts))):
+            p, parts[i] = parts[i], None
+            data[at:at + p.nnz] = p.data
+            indices[at:at + p.nnz] = p.indices
+            indptr[lo + 1:hi + 1] = p.indptr[1:] + at
+            at += p.nnz
+            del p
+        return sp.csr_matrix((data, indices, indptr), shape=(self.shape[0], B.shape[1]))
