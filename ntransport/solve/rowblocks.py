@@ -75,6 +75,8 @@ class RowBlocks:
             n = 1
         cuts = np.searchsorted(A.indptr, np.arange(1, n) * (A.nnz / n))
         cuts = np.unique(np.concatenate([[0], np.clip(cuts, 0, A.shape[0]), [A.shape[0]]]))
+        if cuts.size == 1:  # no rows: one empty block
+            cuts = np.array([0, 0])
         self.blocks = []
         for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
             ip = A.indptr[lo:hi + 1]

@@ -60,6 +60,10 @@ def test_small_matrices_and_the_thread_policy_stay_on_one_thread(monkeypatch):
     assert RowBlocks(big).threads == 2
     with pytest.raises(TypeError, match="CSR"):
         RowBlocks(big.tocsc())
+    for empty in (sp.csr_matrix((0, 0)), sp.csr_matrix((5, 5))):  # no rows; no nonzeros
+        rb = RowBlocks(empty, threads=4)
+        assert rb.threads == 1
+        assert np.array_equal(rb.matvec(np.ones(empty.shape[1])), np.zeros(empty.shape[0]))
 
 
 def test_kernel_threads_follows_cores_thread_limit_and_main_thread(monkeypatch):
