@@ -113,8 +113,6 @@ class RowBlocks:
         self._run(lambda blk: self._product(blk, x, y))
         return y
 
-    __matmul__ = matvec
-
     def residual(self, b, x):
         """``b - A x`` (as ``np.subtract(b, A @ x)``)."""
         if self.threads == 1:
