@@ -10,7 +10,8 @@ OMP/MKL/OpenBLAS variables set before any import and NGSolve inside a ``TaskMana
 Scharfetter-Gummel edge fluxes (its NPP scheme: positivity, exact for 1D drift); NGSolve
 has no SG form and assembles plain Galerkin P1, one integrator per term
 (``AssembleLinearization``). Both produce a 3n x 3n Jacobian with the same pattern; the
-timing compares residual + Jacobian assembly + sparse LU solve per iteration, not answers.
+timing compares residual + Jacobian assembly + sparse LU solve per iteration. The answers of
+the two discretisations are compared on one problem by ``answers.py`` beside this script.
 
 Timed per code:
 * ``first``: first Newton iteration on the mesh (PARDISO symbolic analysis included);
