@@ -250,12 +250,23 @@ def run_info(case, result, *, wall_time: float, started: float, files=(), argv=N
         "git_revision": _git_revision(),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "threads": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
-                    if os.environ.get(k)},
+        "threads": _threads(),
         "command": list(argv) if argv is not None else None,
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
         "wall_time_s": round(float(wall_time), 3),
     }
+
+
+def _threads() -> dict:
+    """The thread settings a run had: the variables that set them, the cores it could use
+    and the threads its row-split sparse products used (``cores.kernel_threads``;
+    PARDISO's answers depend on the thread count, the AMG-CG's do not)."""
+    from ..cores import kernel_threads, usable_cores
+
+    out = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
+           if os.environ.get(k)}
+    out.update(usable_cores=usable_cores(), kernel_threads=kernel_threads())
+    return out
 
 
 def write_json(path, data) -> Path:

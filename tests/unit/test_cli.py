@@ -146,6 +146,11 @@ def test_run_mesh_file_case_writes_outputs_and_exact_series_numbers(msh_case, tm
     info = json.loads((out / "run.json").read_text())
     assert info["status"] == "ok" and info["case"]["study"] == "conduction"
     assert "numpy" in info["versions"] and info["wall_time_s"] > 0
+    from ntransport.cores import kernel_threads, usable_cores
+
+    # the thread settings that decide which bits PARDISO gives (not the AMG-CG's)
+    assert info["threads"]["usable_cores"] == usable_cores() >= 1
+    assert info["threads"]["kernel_threads"] == kernel_threads() >= 1
 
 
 def test_layered_stack_case_reports_series_conductivity(tmp_path, monkeypatch):
