@@ -259,8 +259,9 @@ def run_info(case, result, *, wall_time: float, started: float, files=(), argv=N
 
 def _threads() -> dict:
     """The thread settings a run had: the variables that set them, the cores it could use
-    and the threads its row-split sparse products used (``cores.kernel_threads``;
-    PARDISO's answers depend on the thread count, the AMG-CG's do not)."""
+    and the threads a row-split sparse product could use in its main process
+    (``cores.kernel_threads``; runs side by side use one each). PARDISO's answers depend on
+    the thread count, the AMG-CG's do not."""
     from ..cores import kernel_threads, usable_cores
 
     out = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
