@@ -85,24 +85,15 @@ def ours(n):
 
 def theirs(n, vt):
     """NGSolve's Galerkin P1 steady state [SI] at the skfem node order of ``square(n)``."""
-    import netgen.meshing as nm
     import ngsolve as ngs
     import numpy as np
     from ngsolve.solvers import Newton
+    from run import ng_mesh  # this folder's peer benchmark
 
     from ntransport.physics.scaling import Scaling
 
     m, walls = square(n)
-    ngm = nm.Mesh(dim=2)
-    pts = np.zeros((m.nvertices, 3))
-    pts[:, :2] = m.p.T
-    ngm.AddPoints(pts)
-    ngm.AddElements(dim=2, index=ngm.AddRegion("cell", dim=2), base=0,
-                    data=np.ascontiguousarray(m.t.T, dtype=np.int32))
-    for name, f in walls.items():
-        ngm.AddElements(dim=1, index=ngm.AddRegion(name, dim=1), base=0,
-                        data=np.ascontiguousarray(f, dtype=np.int32))
-    mesh = ngs.Mesh(ngm)
+    mesh = ng_mesh(m, walls)  # the vertices in m's node order
     V = ngs.H1(mesh, order=1, dirichlet="left|right")
     X = V * V * V
     (cp, cm, ph), (vp, vm, w) = X.TnT()

@@ -115,22 +115,33 @@ def ours_newton(st, forcing):
                                     residuals=res.residuals)
 
 
-def ng_setup(n, threads):
+def ng_mesh(m, boundaries):
+    """An NGSolve mesh of the skfem triangle mesh *m*, its vertices in *m*'s node order
+    (so an order-1 H1 space numbers its dofs as *m* its nodes), with the named boundary
+    segments ``{name: (nseg, 2) node pairs}``."""
     import netgen.meshing as nm
     import ngsolve as ngs
     import numpy as np
-    import skfem
 
-    m = skfem.MeshTri.init_tensor(np.linspace(0, 1, n + 1), np.linspace(0, 1, n + 1))
     ngm = nm.Mesh(dim=2)
     pts = np.zeros((m.nvertices, 3))
     pts[:, :2] = m.p.T
     ngm.AddPoints(pts)
     ngm.AddElements(dim=2, index=ngm.AddRegion("cell", dim=2), base=0,
                     data=np.ascontiguousarray(m.t.T, dtype=np.int32))
-    ngm.AddElements(dim=1, index=ngm.AddRegion("wall", dim=1), base=0,
-                    data=np.ascontiguousarray(m.facets[:, m.boundary_facets()].T, dtype=np.int32))
-    mesh = ngs.Mesh(ngm)
+    for name, f in boundaries.items():
+        ngm.AddElements(dim=1, index=ngm.AddRegion(name, dim=1), base=0,
+                        data=np.ascontiguousarray(f, dtype=np.int32))
+    return ngs.Mesh(ngm)
+
+
+def ng_setup(n, threads):
+    import ngsolve as ngs
+    import numpy as np
+    import skfem
+
+    m = skfem.MeshTri.init_tensor(np.linspace(0, 1, n + 1), np.linspace(0, 1, n + 1))
+    mesh = ng_mesh(m, {"wall": m.facets[:, m.boundary_facets()].T})
     V = ngs.H1(mesh, order=1, dirichlet="wall")
     X = V * V * V
     (cp, cm, ph), (vp, vm, w) = X.TnT()
