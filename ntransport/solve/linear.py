@@ -518,10 +518,13 @@ def _cg(A, b, M, rtol, maxiter, name, record=None):
         # the products in row blocks on several threads (the same bits as on one), and
         # the BLAS of CG's dot products on one: OpenBLAS's own threads spin after each call
         # and took the cores the row blocks need (2D CG 0.49 -> 0.41 s, benchmarks/amg)
-        from threadpoolctl import threadpool_limits
-
         op = spla.LinearOperator(A.shape, matvec=blocks.matvec, dtype=A.dtype)
-        limit = threadpool_limits(1, user_api="blas")
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:  # a dependency (pyproject); without it only slower, not wrong
+            limit = nullcontext()
+        else:
+            limit = threadpool_limits(1, user_api="blas")
     else:
         op, limit = A, nullcontext()
     with limit:
