@@ -181,3 +181,19 @@ def test_a_3d_conduction_solve_repeats_its_bits_on_two_threads(monkeypatch):
     assert split.count(2) > 20  # the two-thread solve really split its products
     assert np.array_equal(out[1][0], out[2][0]) and out[1][1] == out[2][1]
     assert 1.0 < out[2][1] < 100.0  # between the phases' conductivities
+
+
+def test_the_split_cg_runs_without_threadpoolctl(monkeypatch):
+    """An environment that lacks threadpoolctl (not reinstalled since it became a
+    dependency) still solves, to the same bits: only the BLAS limit is skipped."""
+    import sys
+
+    from ntransport.solve.linear import AMGSolver
+
+    A = laplacian(240)
+    b = np.random.default_rng(4).standard_normal(A.shape[0])
+    monkeypatch.setattr(rowblocks, "kernel_threads", lambda: 2)
+    with_limit = AMGSolver(rtol=1e-10).factor(A)(b)
+    monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # import raises ImportError
+    without = AMGSolver(rtol=1e-10).factor(A)(b)
+    assert np.array_equal(with_limit, without)
