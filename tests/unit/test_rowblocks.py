@@ -197,5 +197,7 @@ def test_the_split_cg_runs_without_threadpoolctl(monkeypatch):
     with_limit = AMGSolver(rtol=1e-10).factor(A)(b)
     monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # import raises ImportError
     without = AMGSolver(rtol=1e-10).factor(A)(b)
-    assert np.allclose(with_limit, without, rtol=1e-9, atol=0.0)
+    # both reach a relative residual of 1e-10; with the condition number ~1e3 of this
+    # shifted Laplacian the two solutions can differ by ~1e-7 relative at most
+    assert np.allclose(with_limit, without, rtol=1e-6, atol=1e-6 * np.abs(without).max())
     assert np.linalg.norm(A @ without - b) <= 1e-9 * np.linalg.norm(b)
