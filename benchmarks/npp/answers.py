@@ -56,12 +56,13 @@ def ours(n):
 
     from ntransport.geometry import Domain
     from ntransport.physics.electrode import FixedConcentration, FixedPotential
+    from ntransport.physics.scaling import Scaling
     from ntransport.physics.species import binary_salt
     from ntransport.solve.npp import NPPProblem, run
 
     m, walls = square(n)
     d = Domain.from_arrays(m.p.T * L, m.t.T, {"cell": np.arange(m.t.shape[1])}, walls)
-    vt = 8.314462618 * T / 96485.33212
+    vt = Scaling(L, C0, DP, T).thermal_voltage
     bcs = [FixedPotential("left", 0.0), FixedPotential("right", 4 * vt)]
     bcs += [FixedConcentration(w, s, c) for w, c in (("left", C0), ("right", C_RIGHT * C0))
             for s in ("Li+", "A-")]

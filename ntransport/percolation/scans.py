@@ -29,7 +29,7 @@ from .sampling import sample_overlapping
 from .shapes import Sphere, Spheroid
 from .threshold import critical_densities
 
-__all__ = ["FilmThreshold", "film_threshold", "fem_point", "LITERATURE"]
+__all__ = ["FilmThreshold", "film_threshold", "fem_point", "fem_grid_size", "LITERATURE"]
 
 #: Reference thresholds (covered volume fraction) of overlapping particles in 3D
 #: (2D disks for completeness); key (shape, aspect ratio, dim) -> (value, source).
@@ -80,6 +80,11 @@ def _shape(aspect_ratio, dim):
                                                                        dim=dim)
 
 
+def fem_grid_size(box_radii, voxels_per_radius) -> int:
+    """Voxels along each side of :func:`fem_point`'s grid (at least 4)."""
+    return max(4, int(round(float(box_radii) * voxels_per_radius)))
+
+
 def fem_point(target, seed, *, box_radii=8.0, voxels_per_radius=3, dim=3,
               aspect_ratio=1.0, sigma_ratio=1e-8, tunnelling_length=None) -> dict:
     r"""Conductivity of one random microstructure at covered fraction *target*.
@@ -102,7 +107,7 @@ def fem_point(target, seed, *, box_radii=8.0, voxels_per_radius=3, dim=3,
     shape = _shape(float(aspect_ratio), dim)
     L = float(box_radii)
     p = sample_overlapping(shape, L, reduced_density=-math.log1p(-target), rng=int(seed))
-    n = max(4, int(round(L * voxels_per_radius)))
+    n = fem_grid_size(L, voxels_per_radius)
     owners = voxelize(p, n, owners=True)
     con = connectivity(p)
     barrier = None

@@ -108,21 +108,21 @@ def _tentative(C, B) -> tuple[sp.csr_matrix, np.ndarray]:
     return T, norm
 
 
-def _smoothed_prolongator(A, T, omega) -> sp.csr_matrix:
+def _smoothed_prolongator(Ab, T, omega) -> sp.csr_matrix:
     """:math:`P = T - \\omega D^{-1} A T` with the Gershgorin row weights of pyamg's
-    ``weighting='local'`` (no spectral-radius iteration)."""
-    d = np.asarray(abs(A).sum(axis=1)).ravel()
+    ``weighting='local'`` (no spectral-radius iteration); *Ab*: ``RowBlocks(A)``."""
+    d = np.asarray(abs(Ab.A).sum(axis=1)).ravel()
     dinv = np.zeros_like(d)
     dinv[d != 0] = 1.0 / d[d != 0]
-    AT = RowBlocks(A).matmat(T)
+    AT = Ab.matmat(T)
     AT.data *= np.repeat(omega * dinv, np.diff(AT.indptr))  # diag(omega D^-1) AT, same bits
     return _csr(T - AT)
 
 
-def _galerkin(A, P, R) -> sp.csr_matrix:
-    """The coarse matrix ``R (A P)``, both products in row blocks over the threads a call
-    may use (:mod:`.rowblocks`: the same bits as on one thread)."""
-    return _csr(RowBlocks(R).matmat(RowBlocks(A).matmat(P)))
+def _galerkin(Ab, P, R) -> sp.csr_matrix:
+    """The coarse matrix ``R (A P)`` (*Ab*: ``RowBlocks(A)``), both products in row blocks
+    over the threads a call may use (:mod:`.rowblocks`: the same bits as on one thread)."""
+    return _csr(RowBlocks(R).matmat(Ab.matmat(P)))
 
 
 def build_hierarchy(A, *, theta: float = 0.05, max_coarse: int = 500, max_levels: int = 20,
@@ -139,11 +139,12 @@ def build_hierarchy(A, *, theta: float = 0.05, max_coarse: int = 500, max_levels
         T, B = _tentative(C, B)
         if T.shape[1] == 0 or T.shape[1] >= Ak.shape[0]:
             break  # no coarsening possible (e.g. a diagonal matrix)
-        P = _smoothed_prolongator(Ak, T, omega)
+        Ab = RowBlocks(Ak)  # both products of the level by Ak share its row blocks
+        P = _smoothed_prolongator(Ab, T, omega)
         R = _csr(P.T)
         Ps.append(P)
         Rs.append(R)
-        As.append(_galerkin(Ak, P, R))
+        As.append(_galerkin(Ab, P, R))
     return Hierarchy(As, Ps, Rs)
 
 
@@ -156,11 +157,11 @@ def galerkin_update(h: Hierarchy, A) -> Hierarchy:
     iteration count can grow."""
     As = [_csr(A, np.float64)]
     for P, R in zip(h.P, h.R):
-        As.append(_galerkin(As[-1], P, R))
+        As.append(_galerkin(RowBlocks(As[-1]), P, R))
     return Hierarchy(As, h.P, h.R)
 
 
-def jacobi_weight(A, *, tol: float = 0.1) -> np.ndarray:
+def jacobi_weight(A, *, tol: float = 0.1, blocks: RowBlocks | None = None) -> np.ndarray:
     r""":math:`\omega D^{-1}` of the weighted-Jacobi smoother of the SPD matrix *A*, with
     :math:`\omega = 4/(3\rho)` and :math:`\rho` the largest eigenvalue of :math:`D^{-1}A`
     (that of the symmetric :math:`D^{-1/2}AD^{-1/2}`): the classical smoothing weight
@@ -173,10 +174,11 @@ def jacobi_weight(A, *, tol: float = 0.1) -> np.ndarray:
     at two thirds of the time) and from a dense eigensolver below 64 unknowns. A Ritz
     value never exceeds :math:`\rho`, so the estimate errs low by at most ~*tol*:
     :math:`\omega\rho \le 4/(3(1 - tol))`, 1.48 at the default, well inside 2.
+    *blocks*: the :class:`~.rowblocks.RowBlocks` of *A* if the caller has them already.
     """
     import scipy.sparse.linalg as spla
 
-    A = sp.csr_matrix(A)
+    given, A = A, sp.csr_matrix(A)
     if A.dtype not in (np.float32, np.float64):
         A = A.astype(np.float64)
     d = A.diagonal().astype(np.float64)
@@ -194,7 +196,9 @@ def jacobi_weight(A, *, tol: float = 0.1) -> np.ndarray:
                                        .toarray())[-1])
     else:
         sa = s.astype(A.dtype)
-        Ab = RowBlocks(A)
+        # the caller's row blocks of this very matrix (a V-cycle's), else new ones
+        Ab = (blocks if blocks is not None and blocks.A is given and given.dtype == A.dtype
+              else RowBlocks(A))
         op = spla.LinearOperator(A.shape, matvec=lambda v: sa * Ab.matvec(sa * np.ravel(v)),
                                  dtype=A.dtype)
         v0 = np.random.default_rng(0).random(n).astype(A.dtype)
@@ -243,7 +247,8 @@ class VCycle:
         # same bits as on one thread; rowblocks); the prolongation's column loop stays whole
         self._Ab = [RowBlocks(a) for a in self.A[:-1]]
         self._Rb = [RowBlocks(r) for r in self.R]
-        self.W = ([jacobi_weight(a).astype(self.dtype) for a in self.A[:-1]]
+        self.W = ([jacobi_weight(a, blocks=ab).astype(self.dtype)
+                   for a, ab in zip(self.A[:-1], self._Ab)]
                   if smoother == "jacobi" else None)
         coarse = h.A[-1].toarray()
         self._coarse_n = coarse.shape[0]

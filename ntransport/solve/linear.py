@@ -502,7 +502,8 @@ def _looser(own: float, rtol: float | None) -> float:
 
 def _cg(A, b, M, rtol, maxiter, name, record=None):
     """Preconditioned CG that raises with the residual reached (iterations appended to
-    *record*)."""
+    *record*). *A*: the matrix, or its :class:`~.rowblocks.RowBlocks` (a factor's, made
+    once for all its solves)."""
     if not np.all(np.isfinite(b)):
         raise ConvergenceError(f"{name}: the right-hand side holds NaN/inf.")
     bnorm = norm2(b)
@@ -513,7 +514,9 @@ def _cg(A, b, M, rtol, maxiter, name, record=None):
     def count(_):
         its[0] += 1
 
-    blocks = RowBlocks(A) if sp.issparse(A) and A.format == "csr" else None
+    blocks = A if isinstance(A, RowBlocks) else (
+        RowBlocks(A) if sp.issparse(A) and A.format == "csr" else None)
+    A = blocks.A if blocks is not None else A
     if blocks is not None and blocks.threads > 1:
         # the products in row blocks on several threads (the same bits as on one), and
         # the BLAS of CG's dot products on one: OpenBLAS's own threads spin after each call
@@ -652,20 +655,21 @@ class AMGSolver:
         Newton forcing term; CG stops at the larger of it and the solver's own)."""
         A = _check_matrix(A, "AMG-CG")
         M = self._preconditioner(A, self.precision)
+        Ab = RowBlocks(A)  # CG's products, for every solve of this factor
 
         def solve_(b, rtol=None):
             b = np.asarray(b, dtype=float)
             tol = _looser(self.rtol, rtol)
             its = []
             try:
-                x = _cg(A, b, M.aslinearoperator(), tol, self.maxiter, "AMG-CG", its)
+                x = _cg(Ab, b, M.aslinearoperator(), tol, self.maxiter, "AMG-CG", its)
             except ConvergenceError:
                 if self.precision == "double":
                     raise
                 log.info("AMG-CG with a single-precision hierarchy did not converge; "
                          "retrying in double precision")
                 try:
-                    x = _cg(A, b, self._preconditioner(A, "double").aslinearoperator(),
+                    x = _cg(Ab, b, self._preconditioner(A, "double").aslinearoperator(),
                             tol, self.maxiter, "AMG-CG", its)
                 except ConvergenceError as exc:
                     raise ConvergenceError(f"{exc} (tried single- and double-precision AMG "
@@ -689,9 +693,10 @@ class CGSolver:
         if np.any(d == 0):
             raise ConvergenceError("Jacobi-CG: zero on the diagonal; use solver='direct'.")
         M = sp.diags(1.0 / d)
+        Ab = RowBlocks(A)  # CG's products, for every solve of this factor
 
         def solve_(b, rtol=None):
-            return _cg(A, np.asarray(b, dtype=float), M, _looser(self.rtol, rtol),
+            return _cg(Ab, np.asarray(b, dtype=float), M, _looser(self.rtol, rtol),
                        self.maxiter, "Jacobi-CG")
 
         return solve_

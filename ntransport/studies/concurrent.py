@@ -90,6 +90,10 @@ class _Fed:
         return self.job(alive, dict(self.inputs))
 
 
+#: the most workers per usable core :func:`check_workers` accepts
+MAX_WORKERS_PER_CORE = 4
+
+
 def check_workers(value, *, name: str = "workers") -> int | None:
     """*value* as a worker count (None stays None: one per core), or a ConfigError naming
     *name* (the argument's name in the caller: ``workers``, a sweep's ``n_workers``)."""
@@ -106,10 +110,6 @@ def check_workers(value, *, name: str = "workers") -> int | None:
                           f"each with its own memory. Give at most "
                           f"{MAX_WORKERS_PER_CORE * cores}, or None for one per core.")
     return int(value)
-
-
-#: the most workers per usable core :func:`check_workers` accepts
-MAX_WORKERS_PER_CORE = 4
 
 
 @contextlib.contextmanager

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import ListOf, MapOf, Quantity, Section, Value
+from ..constants import F
 from ..errors import ConfigError, suggest
 from ..io.artifacts import distinct_slugs
 from ..io.tables import DataTable, SummaryTable
@@ -518,7 +519,7 @@ def _summarise(result, data, sols, meta):
             tab = (tab.add_si(label, "tip_height_at_common_charge",
                               _charge_interp(sol, q_common), "m")
                       .add_si(label, "mean_deposit_thickness_at_common_charge",
-                              q_common / (96485.33212 * prob.scaled.cs_c0 * prob.scaled.c0), "m"))
+                              q_common / (F * prob.scaled.cs_c0 * prob.scaled.c0), "m"))
         v = _velocity_at(sol, 0.8 * q_common) if q_common > 0 else float("nan")
         if math.isfinite(v):
             tab = tab.add(label, "tip_velocity_at_0.8_common_charge", v * 1e6, "µm/s")

@@ -131,8 +131,9 @@ def check(case) -> None:
         # each FEM point solves on an n^3 voxel grid: bounded before the first one (3e6
         # voxels per radius failed in numpy with 'broadcast dimensions too large')
         from ..geometry.guards import check_voxels
+        from ..percolation.scans import fem_grid_size
 
-        n = max(4, int(round(f["box"] * f["voxels_per_radius"])))
+        n = fem_grid_size(f["box"], f["voxels_per_radius"])
         check_voxels((n, n, n), what=f"fem voxel grid (box {f['box']:g} x voxels_per_radius "
                                      f"{f['voxels_per_radius']})",
                      hint="Use a smaller fem.box or fewer fem.voxels_per_radius.")
