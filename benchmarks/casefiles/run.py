@@ -66,13 +66,16 @@ def main(argv=None):
                     help="record the host's speed before and after each run and the steal time "
                          "during it")
     ap.add_argument("--out", default=None,
-                    help="results file (default: results.json beside this script; a re-run "
-                         "on another host goes to its own file)")
+                    help="results file (default: results.json beside this script; a bare "
+                         "name also goes beside it; a re-run on another host goes to its "
+                         "own file)")
     a = ap.parse_args(argv)
     cases = sorted((ROOT / "geometries").glob("*.yaml"))
     if a.only:
         cases = [c for c in cases if c.stem in a.only]
-    out = Path(a.out) if a.out else Path(__file__).with_name("results.json")
+    out = Path(a.out or "results.json")
+    if out.parent == Path("."):  # a bare name: beside this script, like the others' --out
+        out = Path(__file__).with_name(out.name)
     # a partial re-run (--only) replaces its rows and keeps the others (each row is dated)
     old = json.loads(out.read_text())["runs"] if out.exists() else []
     rows = []
