@@ -549,7 +549,7 @@ _REUSE = ("none", "prolongators", "all")
 
 
 class AMGSolver:
-    """CG preconditioned by a smoothed-aggregation AMG V-cycle (:mod:`.amg`).
+    """CG preconditioned by an AMG V-cycle (:mod:`.amg`; smoothed aggregation by default).
 
     Parameters
     ----------
@@ -560,10 +560,16 @@ class AMGSolver:
         ~1e-11 at rtol = 1e-8 on 1 M-element meshes (NGSolve agreement, benchmarks/).
     maxiter : int
         CG iterations before :class:`ConvergenceError` is raised.
-    theta : float
-        Strength threshold of the aggregation: couplings weaker than
-        ``theta * sqrt(a_ii a_jj)`` are ignored. 0.05 halves the CG iterations of P1
-        composites against 0 (benchmarks/amg).
+    theta : float, optional
+        Strength threshold: couplings weaker than ``theta * sqrt(a_ii a_jj)``
+        (aggregation) or than ``theta * max_k(-a_ik)`` (classical) are ignored. Default
+        0.05 for aggregation (halves the CG iterations of P1 composites against 0,
+        benchmarks/amg) and pyamg's 0.25 for classical coarsening.
+    coarsening : {"aggregation", "classical"}
+        Smoothed aggregation (the default; :func:`.amg.build_hierarchy`) or classical
+        Ruge-Stueben coarsening (:func:`.amg.build_classical_hierarchy`), which the voxel
+        solver uses on 3D grids with a contrast: there aggregation's coarse levels fill in,
+        and a solve costs 2-8x more (benchmarks/amg/voxel_coarsening.json).
     sweeps : int
         Smoothing sweeps before and after each coarse correction.
     smoother : {"jacobi", "gauss-seidel"}
@@ -595,10 +601,11 @@ class AMGSolver:
     True
     """
 
-    def __init__(self, rtol: float = 1e-8, maxiter: int = 500, *, theta: float = 0.05,
+    def __init__(self, rtol: float = 1e-8, maxiter: int = 500, *, theta: float | None = None,
                  sweeps: int = 1, max_coarse: int = 500, precision: str = "single",
-                 reuse: str = "none", smoother: str = "jacobi"):
-        from .amg import SMOOTHERS
+                 reuse: str = "none", smoother: str = "jacobi",
+                 coarsening: str = "aggregation"):
+        from .amg import COARSENINGS, SMOOTHERS
 
         if precision not in _PRECISIONS:
             raise ConfigError(f"AMGSolver: precision must be 'single' or 'double', got "
@@ -609,6 +616,11 @@ class AMGSolver:
         if smoother not in SMOOTHERS:
             raise ConfigError(f"AMGSolver: smoother must be one of {SMOOTHERS}, got "
                               f"{smoother!r}.{suggest(str(smoother), SMOOTHERS)}")
+        if coarsening not in COARSENINGS:
+            raise ConfigError(f"AMGSolver: coarsening must be one of {COARSENINGS}, got "
+                              f"{coarsening!r}.{suggest(str(coarsening), COARSENINGS)}")
+        if theta is None:
+            theta = 0.05 if coarsening == "aggregation" else 0.25
         for name, v, lo in (("rtol", rtol, 0.0), ("theta", theta, -1e-300)):
             if not (isinstance(v, (int, float)) and np.isfinite(v) and v > lo and v < 1):
                 raise ConfigError(f"AMGSolver: {name} must be a number in "
@@ -619,6 +631,7 @@ class AMGSolver:
         self.rtol, self.maxiter = float(rtol), int(maxiter)
         self.theta, self.sweeps, self.max_coarse = float(theta), int(sweeps), int(max_coarse)
         self.precision, self.reuse, self.smoother = precision, reuse, smoother
+        self.coarsening = coarsening
         self._kept = None  # (indptr, indices, hierarchy, preconditioner) for reuse
         self.setups = 0  # full hierarchy builds (aggregation), for tests and benchmarks
         self.iterations = []  # CG iterations of every solve
@@ -627,10 +640,10 @@ class AMGSolver:
         return (f"AMGSolver(rtol={self.rtol:g}, maxiter={self.maxiter}, theta={self.theta:g}, "
                 f"sweeps={self.sweeps}, max_coarse={self.max_coarse}, "
                 f"precision={self.precision!r}, reuse={self.reuse!r}, "
-                f"smoother={self.smoother!r})")
+                f"smoother={self.smoother!r}, coarsening={self.coarsening!r})")
 
     def _preconditioner(self, A, precision):
-        from .amg import VCycle, build_hierarchy, galerkin_update
+        from .amg import VCycle, build_classical_hierarchy, build_hierarchy, galerkin_update
 
         kept = self._kept
         same = (kept is not None and self.reuse != "none" and kept[4] == precision
@@ -641,7 +654,8 @@ class AMGSolver:
         if same:
             h = galerkin_update(kept[2], A)
         else:
-            h = build_hierarchy(A, theta=self.theta, max_coarse=self.max_coarse)
+            build = build_hierarchy if self.coarsening == "aggregation" else build_classical_hierarchy
+            h = build(A, theta=self.theta, max_coarse=self.max_coarse)
             self.setups += 1
         M = VCycle(h, sweeps=self.sweeps, dtype=_PRECISIONS[precision],
                    smoother=self.smoother)

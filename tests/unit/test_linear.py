@@ -170,6 +170,54 @@ def test_csr_hierarchy_matches_pyamg_smoothed_aggregation():
     assert abs(its[0] - its[1]) <= 1, its
 
 
+def voxel_matrix(n, contrast, seed=0):
+    """The two-point-flux matrix of an n^3 two-phase voxel grid (30 % at *contrast*, 1
+    elsewhere, harmonic face conductances, Dirichlet half cells at x = 0 and x = n)."""
+    import ntransport.percolation.voxel as vx
+
+    sig = np.where(np.random.default_rng(seed).random((n, n, n)) < 0.3, contrast, 1.0)
+    got = {}
+
+    def grab(A, b, rtol, solver, dim):
+        got["A"] = A
+        return np.zeros(A.shape[0])
+
+    keep, vx._solve = vx._solve, grab
+    try:
+        vx.grid_solution(sig)
+    finally:
+        vx._solve = keep
+    return sp.csr_matrix(got["A"])
+
+
+def test_classical_hierarchy_is_pyamgs_ruge_stueben_and_stays_sparse_on_voxels():
+    """`build_classical_hierarchy` keeps pyamg's Ruge-Stueben levels (same sizes, the same
+    prolongator) as CSR; on a 3D voxel grid with a contrast its operator complexity stays
+    below smoothed aggregation's, which fills in there (the reason the voxel solver uses
+    it; benchmarks/amg/voxel_coarsening.json: 2.6-2.9 against 6-8 at 64^3-96^3)."""
+    import pyamg
+
+    from ntransport.solve.amg import VCycle, build_classical_hierarchy, build_hierarchy
+
+    A = voxel_matrix(24, 1e4)
+    h = build_classical_hierarchy(A, max_coarse=50)
+    ml = pyamg.ruge_stuben_solver(A, max_coarse=50, max_levels=20)
+    assert h.sizes == [lv.A.shape[0] for lv in ml.levels]
+    np.testing.assert_allclose(h.P[0].toarray(), ml.levels[0].P.toarray(), atol=1e-14)
+    assert all(r.format == "csr" and r.shape == p.T.shape for r, p in zip(h.R, h.P))
+    oc_classical = h.operator_complexity
+    oc_aggregation = build_hierarchy(A, max_coarse=50).operator_complexity
+    assert oc_classical < 3.5 < oc_aggregation, (oc_classical, oc_aggregation)
+    b = np.ones(A.shape[0])
+    its = [0]
+    import scipy.sparse.linalg as spla
+
+    x, info = spla.cg(A, b, rtol=1e-10, atol=0, M=VCycle(h).aslinearoperator(),
+                      callback=lambda _: its.__setitem__(0, its[0] + 1))
+    assert info == 0 and np.linalg.norm(A @ x - b) < 1e-9 * np.linalg.norm(b)
+    assert its[0] < 60, its
+
+
 @pytest.mark.parametrize("smoother", ["jacobi", "gauss-seidel"])
 def test_vcycle_is_symmetric_positive_definite(smoother):
     """CG needs an SPD preconditioner: Gauss-Seidel forward before and backward after;
@@ -186,7 +234,9 @@ def test_vcycle_is_symmetric_positive_definite(smoother):
 @pytest.mark.parametrize("opts", [dict(precision="double"), dict(precision="single"),
                                   dict(sweeps=2, theta=0.0), dict(max_coarse=10),
                                   dict(smoother="gauss-seidel"),
-                                  dict(smoother="jacobi", sweeps=2)])
+                                  dict(smoother="jacobi", sweeps=2),
+                                  dict(coarsening="classical"),
+                                  dict(coarsening="classical", reuse="prolongators")])
 def test_amg_options_reach_rtol(opts):
     A = heterogeneous(50, contrast=1e3)
     b = np.random.default_rng(1).standard_normal(A.shape[0])
@@ -280,6 +330,7 @@ def test_amg_reuse_across_steps_with_the_same_pattern():
     (dict(reuse="yes"), "reuse must be one of"),
     (dict(sweeps=0), "sweeps must be an integer >= 1, got 0"),
     (dict(smoother="sor"), "smoother must be one of .*got 'sor'"),
+    (dict(coarsening="rs"), "coarsening must be one of .*got 'rs'"),
     (dict(theta=1.5), "theta must be a number in"),
     (dict(rtol=0.0), "rtol must be a number in"),
 ])
