@@ -152,9 +152,11 @@ def main(argv=None):
             continue
         key = name.split(",")[0]  # the layers and shells meshes are shared by their cases
         d = built[key] = built[key] if key in built else make()
-        results.append(compare(name + f" ({d.mesh.p.shape[1]} nodes)", lambda s, d=d, sg=sigma: float(
-            solve_conduction(d, sg, voltage=1.0, order=1, solver=s).effective_conductivity),
-            args.rounds))
+        def call(s, d=d, sg=sigma):
+            return float(solve_conduction(d, sg, voltage=1.0, order=1,
+                                          solver=s).effective_conductivity)
+
+        results.append(compare(name + f" ({d.mesh.p.shape[1]} nodes)", call, args.rounds))
     from ntransport.percolation.voxel import grid_solution
 
     rng = np.random.default_rng(5)

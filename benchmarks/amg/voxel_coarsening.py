@@ -8,9 +8,12 @@ whole user call, ``grid_solution(sig, rtol=1e-10, solver=AMGSolver(coarsening=..
 both coarsenings, interleaved (A B, then B A), on random two-phase grids in 2D and 3D
 (the phase of each voxel drawn with probability p, one seed per grid), and records the
 iterations, the operator complexity of each hierarchy (built once more, untimed) and the
-effective conductivities (which must agree to the solve's tolerance).
+effective conductivities (which must agree to the solve's tolerance). ``--choices`` adds
+to an existing JSON, untimed, what the default ``coarsening="auto"`` picks on each grid and
+the nonzeros of every aggregation level over the fine level's (auto turns classical when
+one exceeds ``amg.FILL_IN``).
 
-    OMP_NUM_THREADS=1 python benchmarks/amg/voxel_coarsening.py [--rounds 2]
+    OMP_NUM_THREADS=1 python benchmarks/amg/voxel_coarsening.py [--rounds 2] [--choices]
 
 Writes ``voxel_coarsening.json`` beside this script.
 """
@@ -47,7 +50,7 @@ def matrix_of(sig, periodic):
 
     got = {}
 
-    def grab(A, b, rtol, solver, dim):
+    def grab(A, b, rtol, solver):
         got["A"] = A
         return np.zeros(A.shape[0])
 
@@ -59,10 +62,32 @@ def matrix_of(sig, periodic):
     return got["A"]
 
 
+def add_choices():
+    from ntransport.solve.amg import build_auto_hierarchy, build_hierarchy
+
+    out = HERE / "voxel_coarsening.json"
+    data = json.loads(out.read_text())
+    for k, ((n, dim, p, c, periodic), row) in enumerate(zip(GRIDS, data["results"])):
+        assert (row["n"], row["dim"], row["p"], row["contrast"]) == (n, dim, p, c)
+        sig = np.where(np.random.default_rng(k).random((n,) * dim) < p, c, 1.0)
+        A = matrix_of(sig, periodic)
+        h = build_hierarchy(A)
+        row["aggregation_level_nnz_over_fine"] = [a.nnz / h.A[0].nnz for a in h.A[1:]]
+        row["auto_choice"] = build_auto_hierarchy(A).coarsening
+        print(n, dim, p, c, row["auto_choice"],
+              [round(x, 2) for x in row["aggregation_level_nnz_over_fine"]], flush=True)
+    data["choices_environment"] = environment()
+    out.write_text(json.dumps(data, indent=1))
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--choices", action="store_true",
+                    help="add auto's choice and the aggregation levels' fill to the JSON")
     args = ap.parse_args(argv)
+    if args.choices:
+        return add_choices()
     from ntransport.percolation.voxel import grid_solution
     from ntransport.solve.amg import build_classical_hierarchy, build_hierarchy
     from ntransport.solve.linear import AMGSolver

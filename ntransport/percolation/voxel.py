@@ -227,7 +227,7 @@ def _solve_grid(sig, keep, periodic, rtol, solver, cut=None):
                       shape=(sig.size, sig.size))
     live = np.flatnonzero(keep.ravel())  # drop insulating (zero) voxels
     phi = np.zeros(sig.size)
-    phi[live] = _solve(A[live][:, live], b[live], rtol, solver, dim)
+    phi[live] = _solve(A[live][:, live], b[live], rtol, solver)
     current = float(np.sum(g_in * (1.0 - phi[idx[0].ravel()])))
     # cell-averaged current density: mean of the two face fluxes along each axis
     flux = np.zeros((sig.size, dim))
@@ -241,37 +241,17 @@ def _solve_grid(sig, keep, periodic, rtol, solver, cut=None):
                         float(current * n / area))  # I L / (V A) with V = 1, voxel edge 1
 
 
-#: face-conductance contrast above which a 3D grid's AMG coarsens classically (_coarsening)
-CLASSICAL_CONTRAST = 30.0
-
-
-def _coarsening(A, dim) -> str:
-    """The AMG coarsening for a voxel matrix: classical (Ruge-Stueben) for a 3D grid whose
-    face conductances span more than `CLASSICAL_CONTRAST`, smoothed aggregation otherwise.
-    On such 3D grids aggregation's coarse levels fill in (operator complexity 4-8 against
-    2.6-2.9) and its setup dominates: a classical solve takes 0.13-0.48 of the time to the
-    same answer at contrasts 1e2-1e8 (64^3-96^3; 8.0 s against 52 s at 96^3). At contrast
-    10 and below, and on 2D grids, aggregation is the faster (classical 1.1-1.55x its
-    time); at 30 they break even (1.04). benchmarks/amg/voxel_coarsening.json."""
-    if dim != 3:
-        return "aggregation"
-    A = A.tocoo()
-    g = -A.data[(A.row != A.col) & (A.data < 0)]
-    contrast = g.max() / g.min() if g.size else 1.0
-    return "classical" if contrast > CLASSICAL_CONTRAST else "aggregation"
-
-
-def _solve(A, b, rtol, solver, dim):
+def _solve(A, b, rtol, solver):
     """Through the one linear-solver layer: SuperLU for small systems (measured as fast as
     AMG up to ~6e3 unknowns, and it spares a process the ~3 s MKL discovery of the first
-    PARDISO use), AMG-CG with a tight tolerance above (contrasts up to ~1e8): see
-    :func:`_coarsening` for which AMG."""
+    PARDISO use), AMG-CG with a tight tolerance above (contrasts up to ~1e8). The AMG's
+    ``"auto"`` coarsening turns classical on 3D grids with a contrast, where aggregation
+    fills in (2-8x faster there, benchmarks/amg/voxel_coarsening.json)."""
     from ..solve.linear import AMGSolver, DirectSolver, make_solver
 
     if solver is None:
         solver = (DirectSolver("superlu") if A.shape[0] <= 8000 else
-                  AMGSolver(rtol=min(rtol, 1e-10), maxiter=3000,
-                            coarsening=_coarsening(A, dim)))
+                  AMGSolver(rtol=min(rtol, 1e-10), maxiter=3000))
     try:
         return make_solver(solver, n=A.shape[0], dim=3).factor(A)(b)
     except ConvergenceError as exc:

@@ -15,8 +15,9 @@ matrices, whose ``abs()`` calls scipy's pure-Python ``sum_duplicates`` -- second
 level at 1 M unknowns. Strength and aggregation are pyamg's compiled kernels.
 
 :func:`build_classical_hierarchy` builds a classical (Ruge-Stueben) hierarchy instead, with
-pyamg's ``ruge_stuben_solver``, for the matrices where aggregation's coarse levels fill in:
-3D voxel grids with a conductivity contrast (``AMGSolver(coarsening="classical")``).
+pyamg's ``ruge_stuben_solver``, and :func:`build_auto_hierarchy` (``AMGSolver``'s default)
+falls back to it when aggregation's coarse levels fill in, as they do on 3D voxel grids
+with a conductivity contrast.
 
 The V-cycle (:class:`VCycle`) smooths ``sweeps`` times before and after the coarse
 correction, with the same smoother both ways so that the preconditioner is symmetric, as
@@ -51,6 +52,7 @@ the accuracy of the solution is unchanged).
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,13 +61,23 @@ import scipy.sparse as sp
 
 from .rowblocks import RowBlocks
 
-__all__ = ["Hierarchy", "build_hierarchy", "build_classical_hierarchy", "galerkin_update",
-           "VCycle", "SMOOTHERS", "COARSENINGS", "jacobi_weight"]
+log = logging.getLogger(__name__)
+
+__all__ = ["Hierarchy", "build_hierarchy", "build_classical_hierarchy", "build_auto_hierarchy",
+           "galerkin_update", "VCycle", "SMOOTHERS", "COARSENINGS", "FILL_IN", "jacobi_weight"]
 
 #: the V-cycle's smoothers (:class:`VCycle`)
 SMOOTHERS = ("jacobi", "gauss-seidel")
-#: how a hierarchy is built: :func:`build_hierarchy` or :func:`build_classical_hierarchy`
-COARSENINGS = ("aggregation", "classical")
+#: how a hierarchy is built: :func:`build_auto_hierarchy`, :func:`build_hierarchy` or
+#: :func:`build_classical_hierarchy`
+COARSENINGS = ("auto", "aggregation", "classical")
+#: aggregation "fills in" when a coarse level holds more nonzeros than this share of the
+#: fine level's: its densest level holds 1.31-2.54x the fine level's on 3D voxel grids with
+#: contrasts 1e2-1e8, where classical coarsening is 2-8x faster; at most 0.87x on 2D voxel
+#: grids (contrasts up to 1e8), 0.53-0.55x on homogeneous 3D grids and the image case's
+#: voxel systems, 0.30x on the P1 systems, where aggregation is the faster
+#: (benchmarks/amg/voxel_coarsening.json)
+FILL_IN = 1.0
 
 
 @dataclass
@@ -76,6 +88,7 @@ class Hierarchy:
     A: list
     P: list
     R: list
+    coarsening: str = "aggregation"
 
     @property
     def operator_complexity(self) -> float:
@@ -132,8 +145,9 @@ def _galerkin(Ab, P, R) -> sp.csr_matrix:
 
 
 def build_hierarchy(A, *, theta: float = 0.05, max_coarse: int = 500, max_levels: int = 20,
-                    omega: float = 4.0 / 3.0) -> Hierarchy:
-    """Smoothed-aggregation hierarchy of the SPD CSR matrix *A* (double precision)."""
+                    omega: float = 4.0 / 3.0, max_fill: float | None = None) -> Hierarchy | None:
+    """Smoothed-aggregation hierarchy of the SPD CSR matrix *A* (double precision); None
+    as soon as a coarse level holds more than *max_fill* times the nonzeros of *A*."""
     from pyamg.strength import symmetric_strength_of_connection
 
     A = _csr(A, np.float64)
@@ -151,6 +165,10 @@ def build_hierarchy(A, *, theta: float = 0.05, max_coarse: int = 500, max_levels
         Ps.append(P)
         Rs.append(R)
         As.append(_galerkin(Ab, P, R))
+        if max_fill is not None and As[-1].nnz > max_fill * A.nnz:
+            log.info("AMG: smoothed aggregation fills in (level %d holds %.2f of the fine "
+                     "level's nonzeros)", len(As) - 1, As[-1].nnz / A.nnz)
+            return None
     return Hierarchy(As, Ps, Rs)
 
 
@@ -160,12 +178,12 @@ def build_classical_hierarchy(A, *, theta: float = 0.25, max_coarse: int = 500,
     ``ruge_stuben_solver`` (classical strength, RS C/F splitting, classical interpolation;
     compiled kernels), its levels kept as CSR for :class:`VCycle`.
 
-    For the two-point-flux matrices of 3D voxel grids with a conductivity contrast
-    (``percolation.voxel``): smoothed aggregation's coarse matrices fill in there
-    (operator complexity 4-8 against 2.6-2.9), so a solve costs 2-8x more (52 s against
-    8.0 s at 96^3 near the percolation threshold; ``benchmarks/amg/voxel_coarsening.json``).
-    On the P1 finite-element systems aggregation needs 2-3.5x fewer CG iterations and stays
-    the default.
+    For the two-point-flux matrices of 3D voxel grids with a conductivity contrast, where
+    smoothed aggregation's coarse matrices fill in (operator complexity 4-8 against
+    2.6-2.9) and a solve costs 2-8x more with it (52 s against 8.0 s at 96^3 near the
+    percolation threshold; ``benchmarks/amg/voxel_coarsening.json``):
+    :func:`build_auto_hierarchy` falls back to it there. On the P1 finite-element systems
+    aggregation needs 2-3.5x fewer CG iterations.
     """
     import pyamg
 
@@ -175,7 +193,17 @@ def build_classical_hierarchy(A, *, theta: float = 0.25, max_coarse: int = 500,
     levels = ml.levels
     return Hierarchy([_csr(lv.A, np.float64) for lv in levels],
                      [_csr(lv.P, np.float64) for lv in levels[:-1]],
-                     [_csr(lv.R, np.float64) for lv in levels[:-1]])
+                     [_csr(lv.R, np.float64) for lv in levels[:-1]], "classical")
+
+
+def build_auto_hierarchy(A, *, theta: float = 0.05, max_coarse: int = 500) -> Hierarchy:
+    """Smoothed aggregation (strength *theta*), unless a coarse level fills in beyond
+    `FILL_IN` of the fine level's nonzeros: then a classical hierarchy (its own default
+    strength) instead. The abandoned levels cost little next to what they save: on a 96^3
+    voxel grid near the percolation threshold the whole aggregation setup took 52 s, the
+    classical solve 8 s (benchmarks/amg/voxel_coarsening.json)."""
+    h = build_hierarchy(A, theta=theta, max_coarse=max_coarse, max_fill=FILL_IN)
+    return h if h is not None else build_classical_hierarchy(A, max_coarse=max_coarse)
 
 
 def galerkin_update(h: Hierarchy, A) -> Hierarchy:

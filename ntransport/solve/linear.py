@@ -565,11 +565,14 @@ class AMGSolver:
         (aggregation) or than ``theta * max_k(-a_ik)`` (classical) are ignored. Default
         0.05 for aggregation (halves the CG iterations of P1 composites against 0,
         benchmarks/amg) and pyamg's 0.25 for classical coarsening.
-    coarsening : {"aggregation", "classical"}
-        Smoothed aggregation (the default; :func:`.amg.build_hierarchy`) or classical
-        Ruge-Stueben coarsening (:func:`.amg.build_classical_hierarchy`), which the voxel
-        solver uses on 3D grids with a contrast: there aggregation's coarse levels fill in,
-        and a solve costs 2-8x more (benchmarks/amg/voxel_coarsening.json).
+    coarsening : {"auto", "aggregation", "classical"}
+        Smoothed aggregation (:func:`.amg.build_hierarchy`), classical Ruge-Stueben
+        coarsening (:func:`.amg.build_classical_hierarchy`), or ``"auto"`` (the default):
+        aggregation unless one of its coarse levels fills in beyond ``amg.FILL_IN`` of the
+        fine level's nonzeros, then classical. Aggregation fills in on 3D voxel grids with a
+        conductivity contrast, where classical solves 2-8x faster; it never does on the P1
+        systems measured, which keep it (benchmarks/amg/voxel_coarsening.json).
+        ``hierarchies`` lists the coarsening of every hierarchy built.
     sweeps : int
         Smoothing sweeps before and after each coarse correction.
     smoother : {"jacobi", "gauss-seidel"}
@@ -603,8 +606,7 @@ class AMGSolver:
 
     def __init__(self, rtol: float = 1e-8, maxiter: int = 500, *, theta: float | None = None,
                  sweeps: int = 1, max_coarse: int = 500, precision: str = "single",
-                 reuse: str = "none", smoother: str = "jacobi",
-                 coarsening: str = "aggregation"):
+                 reuse: str = "none", smoother: str = "jacobi", coarsening: str = "auto"):
         from .amg import COARSENINGS, SMOOTHERS
 
         if precision not in _PRECISIONS:
@@ -620,7 +622,7 @@ class AMGSolver:
             raise ConfigError(f"AMGSolver: coarsening must be one of {COARSENINGS}, got "
                               f"{coarsening!r}.{suggest(str(coarsening), COARSENINGS)}")
         if theta is None:
-            theta = 0.05 if coarsening == "aggregation" else 0.25
+            theta = 0.25 if coarsening == "classical" else 0.05
         for name, v, lo in (("rtol", rtol, 0.0), ("theta", theta, -1e-300)):
             if not (isinstance(v, (int, float)) and np.isfinite(v) and v > lo and v < 1):
                 raise ConfigError(f"AMGSolver: {name} must be a number in "
@@ -634,6 +636,7 @@ class AMGSolver:
         self.coarsening = coarsening
         self._kept = None  # (indptr, indices, hierarchy, preconditioner) for reuse
         self.setups = 0  # full hierarchy builds (aggregation), for tests and benchmarks
+        self.hierarchies = []  # the coarsening of each of them ("aggregation"/"classical")
         self.iterations = []  # CG iterations of every solve
 
     def __repr__(self):
@@ -643,7 +646,10 @@ class AMGSolver:
                 f"smoother={self.smoother!r}, coarsening={self.coarsening!r})")
 
     def _preconditioner(self, A, precision):
-        from .amg import VCycle, build_classical_hierarchy, build_hierarchy, galerkin_update
+        from .amg import (
+            VCycle, build_auto_hierarchy, build_classical_hierarchy, build_hierarchy,
+            galerkin_update,
+        )
 
         kept = self._kept
         same = (kept is not None and self.reuse != "none" and kept[4] == precision
@@ -654,9 +660,11 @@ class AMGSolver:
         if same:
             h = galerkin_update(kept[2], A)
         else:
-            build = build_hierarchy if self.coarsening == "aggregation" else build_classical_hierarchy
+            build = {"auto": build_auto_hierarchy, "aggregation": build_hierarchy,
+                     "classical": build_classical_hierarchy}[self.coarsening]
             h = build(A, theta=self.theta, max_coarse=self.max_coarse)
             self.setups += 1
+            self.hierarchies.append(h.coarsening)
         M = VCycle(h, sweeps=self.sweeps, dtype=_PRECISIONS[precision],
                    smoother=self.smoother)
         if self.reuse != "none":

@@ -178,7 +178,7 @@ def voxel_matrix(n, contrast, seed=0):
     sig = np.where(np.random.default_rng(seed).random((n, n, n)) < 0.3, contrast, 1.0)
     got = {}
 
-    def grab(A, b, rtol, solver, dim):
+    def grab(A, b, rtol, solver):
         got["A"] = A
         return np.zeros(A.shape[0])
 
@@ -216,6 +216,29 @@ def test_classical_hierarchy_is_pyamgs_ruge_stueben_and_stays_sparse_on_voxels()
                       callback=lambda _: its.__setitem__(0, its[0] + 1))
     assert info == 0 and np.linalg.norm(A @ x - b) < 1e-9 * np.linalg.norm(b)
     assert its[0] < 60, its
+
+
+def test_auto_coarsening_turns_classical_only_where_aggregation_fills_in():
+    """`coarsening="auto"` (the default): aggregation, unless a coarse level holds more
+    nonzeros than the fine level (`FILL_IN`), as on 3D voxel grids with a contrast; then
+    classical. P1 and low-contrast voxel systems keep aggregation."""
+    from ntransport.solve.amg import FILL_IN, build_auto_hierarchy, build_hierarchy
+
+    assert FILL_IN == 1.0
+    filling = voxel_matrix(24, 1e4)
+    assert build_hierarchy(filling, max_fill=FILL_IN) is None
+    assert build_auto_hierarchy(filling).coarsening == "classical"
+    for A in (voxel_matrix(24, 3.0), heterogeneous(60, contrast=1e4), poisson(60)):
+        h = build_auto_hierarchy(A, max_coarse=50)
+        assert h.coarsening == "aggregation"
+        assert all(a.nnz <= A.nnz for a in h.A[1:])
+    s = AMGSolver()
+    assert s.coarsening == "auto" and s.theta == 0.05
+    b = np.ones(filling.shape[0])
+    x = s.factor(filling)(b)
+    assert s.hierarchies == ["classical"]
+    assert np.linalg.norm(filling @ x - b) < 1e-7 * np.linalg.norm(b)
+    assert AMGSolver(coarsening="classical").theta == 0.25
 
 
 @pytest.mark.parametrize("smoother", ["jacobi", "gauss-seidel"])

@@ -62,3 +62,24 @@ def test_study_result_files_are_written_as_bytes(tmp_path):
     assert tmp_path / "stack.tif" in paths
     with pytest.raises(ResultError, match="must be bytes"):
         StudyResult("x", SummaryTable(), files={"a.txt": "text"})
+
+
+@pytest.mark.parametrize("contrast, coarsening", [(1e5, "classical"), (4.0, "aggregation")])
+def test_voxel_solver_amg_coarsens_where_aggregation_fills_in_and_matches_the_direct_solve(
+        contrast, coarsening, monkeypatch):
+    """Above the direct limit the image's voxel solver takes the default AMG, whose "auto"
+    coarsening turns classical on a 3D two-phase image with a high contrast (aggregation
+    fills in there); its answer is the direct solve's to the AMG's tolerance."""
+    import ntransport.solve.linear as lin
+
+    lab = (np.random.default_rng(2).random((24, 22, 22)) < 0.4).astype(np.uint8)
+    img = ni.read_image(lab, voxel_size=1e-6, phases={0: "A", 1: "B"})
+    sigma = {"A": 1.0, "B": contrast}
+    made = []
+    real = lin.make_solver
+    monkeypatch.setattr("ntransport.image.solve.make_solver",
+                        lambda *a, **kw: made.append(real(*a, **kw)) or made[-1])
+    amg = ni.solve_voxels(img, sigma, axis="x")
+    assert [s.hierarchies for s in made] == [[coarsening]]
+    direct = ni.solve_voxels(img, sigma, axis="x", solver="direct")
+    assert amg.effective_conductivity == pytest.approx(direct.effective_conductivity, rel=1e-7)
