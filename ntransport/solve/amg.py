@@ -216,7 +216,7 @@ def galerkin_update(h: Hierarchy, A) -> Hierarchy:
     As = [_csr(A, np.float64)]
     for P, R in zip(h.P, h.R):
         As.append(_galerkin(RowBlocks(As[-1]), P, R))
-    return Hierarchy(As, h.P, h.R)
+    return Hierarchy(As, h.P, h.R, h.coarsening)
 
 
 def jacobi_weight(A, *, tol: float = 0.1, blocks: RowBlocks | None = None) -> np.ndarray:

@@ -239,6 +239,10 @@ def test_auto_coarsening_turns_classical_only_where_aggregation_fills_in():
     assert s.hierarchies == ["classical"]
     assert np.linalg.norm(filling @ x - b) < 1e-7 * np.linalg.norm(b)
     assert AMGSolver(coarsening="classical").theta == 0.25
+    from ntransport.solve.amg import galerkin_update
+
+    h = build_auto_hierarchy(filling)
+    assert galerkin_update(h, filling).coarsening == "classical"  # reuse keeps the kind
 
 
 @pytest.mark.parametrize("smoother", ["jacobi", "gauss-seidel"])
