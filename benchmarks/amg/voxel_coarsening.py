@@ -45,21 +45,10 @@ METHODS = ("aggregation", "classical")
 
 
 def matrix_of(sig, periodic):
-    """The matrix grid_solution hands to its solver (captured, not solved)."""
-    import ntransport.percolation.voxel as vx
+    """The matrix grid_solution hands to its solver."""
+    from ntransport.percolation.voxel import grid_system
 
-    got = {}
-
-    def grab(A, b, rtol, solver):
-        got["A"] = A
-        return np.zeros(A.shape[0])
-
-    keep, vx._solve = vx._solve, grab
-    try:
-        vx.grid_solution(sig, periodic=periodic)
-    finally:
-        vx._solve = keep
-    return got["A"]
+    return grid_system(sig, periodic=periodic)[0]
 
 
 def add_choices():

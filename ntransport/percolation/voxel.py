@@ -32,7 +32,7 @@ from .sampling import Particles
 from .shapes import Sphere, Spheroid
 
 __all__ = ["voxelize", "voxel_conductivity", "conductivity_of_grid", "grid_solution",
-           "GridSolution", "backbone_mask"]
+           "grid_system", "GridSolution", "backbone_mask"]
 
 
 def voxelize(particles: Particles, n: int, *, owners: bool = False) -> np.ndarray:
@@ -150,10 +150,33 @@ def grid_solution(sig: np.ndarray, *, periodic=False, rtol=1e-9, solver=None,
     of the first (last) layer couples to its electrode with the metal's half-cell only
     if its particle reaches the electrode plane, the barrier otherwise.
     """
+    sig, keep, cut = _prepare(sig, periodic, owners, clusters, barrier, electrode_contact)
+    if not keep.any():
+        z = np.zeros(sig.shape)
+        return GridSolution(z, np.zeros(sig.shape + (sig.ndim,)), 0.0, 0.0)
+    return _solve_grid(sig, keep, periodic, rtol, solver, cut)
+
+
+def grid_system(sig: np.ndarray, *, periodic=False):
+    """The linear system ``(A, b)`` that :func:`grid_solution` hands its solver for the
+    conductivity array *sig* (no contact topology): the two-point-flux matrix of the
+    conducting voxels (those cut off from the electrodes dropped) in CSR, and the anode's
+    half-cell currents at unit voltage. For solver studies and benchmarks."""
+    sig, keep, _ = _prepare(sig, periodic, None, None, None, None)
+    A, b = _assemble_grid(sig, periodic, None)[:2]
+    live = np.flatnonzero(keep.ravel())
+    return A[live][:, live].tocsr(), b[live]
+
+
+def _prepare(sig, periodic, owners, clusters, barrier, electrode_contact):
+    """Checked conductivities (zero outside the conducting backbone), the mask of the
+    voxels solved for, and the contact-topology tuple of :func:`_face_cut` (or None)."""
     sig = np.asarray(sig, dtype=float)
-    if np.any(~np.isfinite(sig)) or np.any(sig < 0):
-        raise GeometryError("sig must hold finite conductivities >= 0, got "
-                            f"min {np.nanmin(sig)!r}.")
+    bad = ~np.isfinite(sig) | (sig < 0)
+    if bad.any():
+        raise GeometryError(f"sig must hold finite conductivities >= 0, got {int(bad.sum())} "
+                            f"entries that are not (e.g. {sig[bad][0]!r}); a conductivity "
+                            "array has one value >= 0 per voxel (0 for an insulator).")
     cut = None
     if owners is not None:
         owners = np.asarray(owners)
@@ -164,15 +187,12 @@ def grid_solution(sig: np.ndarray, *, periodic=False, rtol=1e-9, solver=None,
         lab = np.where(owners >= 0, cl[np.maximum(owners, 0)], -1)
         cut = (owners, lab, float(np.min(sig)) if barrier is None else barrier,
                electrode_contact)
-    if np.any(sig == 0):
-        if cut is not None:
-            raise GeometryError("owners/clusters need sig > 0 everywhere (a finite insulator).")
-        keep = backbone_mask(sig > 0) if not periodic else sig > 0
-        if not keep.any():
-            z = np.zeros(sig.shape)
-            return GridSolution(z, np.zeros(sig.shape + (sig.ndim,)), 0.0, 0.0)
-        return _solve_grid(np.where(keep, sig, 0.0), keep, periodic, rtol, solver)
-    return _solve_grid(sig, np.ones(sig.shape, bool), periodic, rtol, solver, cut)
+    if not np.any(sig == 0):
+        return sig, np.ones(sig.shape, bool), cut
+    if cut is not None:
+        raise GeometryError("owners/clusters need sig > 0 everywhere (a finite insulator).")
+    keep = backbone_mask(sig > 0) if not periodic else sig > 0
+    return np.where(keep, sig, 0.0), keep, None
 
 
 def _face_cut(g, i, i2, cut):
@@ -186,8 +206,11 @@ def _face_cut(g, i, i2, cut):
     return g
 
 
-def _solve_grid(sig, keep, periodic, rtol, solver, cut=None):
-    dim, n = sig.ndim, sig.shape[0]
+def _assemble_grid(sig, periodic, cut):
+    """``(A, b, faces, g_in, g_out)`` of the grid: the matrix over every voxel, the
+    right-hand side, each axis's face pairs with their conductances, and the half-cell
+    conductances to the anode and the cathode."""
+    dim = sig.ndim
     idx = np.arange(sig.size).reshape(sig.shape)
     rows, cols, vals = [], [], []
     diag = np.zeros(sig.size)
@@ -225,6 +248,13 @@ def _solve_grid(sig, keep, periodic, rtol, solver, cut=None):
                        (np.concatenate(rows + [np.arange(sig.size)]),
                         np.concatenate(cols + [np.arange(sig.size)]))),
                       shape=(sig.size, sig.size))
+    return A, b, faces, g_in, g_out
+
+
+def _solve_grid(sig, keep, periodic, rtol, solver, cut=None):
+    dim, n = sig.ndim, sig.shape[0]
+    idx = np.arange(sig.size).reshape(sig.shape)
+    A, b, faces, g_in, g_out = _assemble_grid(sig, periodic, cut)
     live = np.flatnonzero(keep.ravel())  # drop insulating (zero) voxels
     phi = np.zeros(sig.size)
     phi[live] = _solve(A[live][:, live], b[live], rtol, solver)

@@ -54,6 +54,24 @@ def test_topology_preserving_voxels_conduct_iff_the_graph_spans():
     assert seen == {True, False}
 
 
+def test_grid_system_is_what_grid_solution_solves():
+    """`grid_system` gives the matrix and right-hand side `grid_solution` solves: its
+    solution is grid_solution's potential on the conducting voxels, and voxels cut off
+    from the electrodes are dropped."""
+    import scipy.sparse.linalg as spla
+
+    from ntransport.percolation.voxel import backbone_mask, grid_solution, grid_system
+
+    sig = np.where(np.random.default_rng(4).random((9, 8, 7)) < 0.7, 2.0, 0.0)
+    A, b = grid_system(sig)
+    keep = backbone_mask(sig > 0)
+    assert A.shape == (keep.sum(),) * 2 and A.format == "csr"
+    np.testing.assert_allclose(spla.spsolve(A.tocsc(), b),
+                               grid_solution(sig).phi[keep], rtol=1e-10)
+    with pytest.raises(GeometryError, match="sig must hold finite conductivities"):
+        grid_system(np.full((3, 3), np.nan))
+
+
 def test_grid_solution_flux_and_errors():
     from ntransport.percolation.voxel import grid_solution
 
