@@ -549,7 +549,8 @@ _REUSE = ("none", "prolongators", "all")
 
 
 class AMGSolver:
-    """CG preconditioned by an AMG V-cycle (:mod:`.amg`; smoothed aggregation by default).
+    """CG preconditioned by an AMG V-cycle (:mod:`.amg`): smoothed aggregation, or classical
+    coarsening where aggregation fills in (``coarsening``).
 
     Parameters
     ----------
@@ -635,7 +636,7 @@ class AMGSolver:
         self.precision, self.reuse, self.smoother = precision, reuse, smoother
         self.coarsening = coarsening
         self._kept = None  # (indptr, indices, hierarchy, preconditioner) for reuse
-        self.setups = 0  # full hierarchy builds (aggregation), for tests and benchmarks
+        self.setups = 0  # full hierarchy builds (coarsening), for tests and benchmarks
         self.hierarchies = []  # the coarsening of each of them ("aggregation"/"classical")
         self.iterations = []  # CG iterations of every solve
 
