@@ -157,3 +157,29 @@ def test_conduction_case_reports_the_estimate_in_summary_and_run_json(tmp_path):
     info = json.loads((tmp_path / "out" / "run.json").read_text())
     acc = info["parameters"]["case"]["accuracy"]
     assert acc["order"] == 2 and acc["rtol"] == 1e-3 and len(acc["refinement"]) >= 2
+
+
+@pytest.mark.parametrize("dim", [2, 3])
+def test_p2_mesh_shares_the_linear_meshs_topology_with_the_same_answer(dim, monkeypatch):
+    """`p2_mesh` hands the quadratic mesh the facet and edge arrays of the linear one
+    (the same elements), which are exactly what scikit-fem would build itself, so the
+    P2 solve gives the same bits with and without the sharing."""
+    import skfem
+
+    import ntransport.solve.conduction_p2 as c2
+
+    box = (6e-6, 6e-6) if dim == 2 else (5e-6, 5e-6, 5e-6)
+    d = particle_composite(box, volume_fraction=0.15, radius=1e-6, seed=2,
+                           mesh_size=0.7e-6 if dim == 3 else 0.4e-6)
+    M = c2.p2_mesh(d)
+    fresh = (skfem.MeshTri2 if dim == 2 else skfem.MeshTet2)(M.doflocs, M.t)
+    for name in ("facets", "t2f", "f2t") + (("edges", "t2e") if dim == 3 else ()):
+        assert hasattr(M, "_" + name), name
+        np.testing.assert_array_equal(getattr(M, name), getattr(fresh, name), err_msg=name)
+    sigma = {"matrix": 1.0, "particles": 7.0}
+    shared = solve_conduction(d, sigma, voltage=1.0, order=2).effective_conductivity
+    monkeypatch.setattr(c2, "_share_topology", lambda M, m1: M)
+    d2 = particle_composite(box, volume_fraction=0.15, radius=1e-6, seed=2,
+                            mesh_size=0.7e-6 if dim == 3 else 0.4e-6)
+    alone = solve_conduction(d2, sigma, voltage=1.0, order=2).effective_conductivity
+    assert shared == alone
