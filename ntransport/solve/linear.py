@@ -679,6 +679,7 @@ class AMGSolver:
         A = _check_matrix(A, "AMG-CG")
         M = self._preconditioner(A, self.precision)
         Ab = RowBlocks(A)  # CG's products, for every solve of this factor
+        double = []  # the double-precision cycle, built at the first solve that needs it
 
         def solve_(b, rtol=None):
             b = np.asarray(b, dtype=float)
@@ -691,9 +692,10 @@ class AMGSolver:
                     raise
                 log.info("AMG-CG with a single-precision hierarchy did not converge; "
                          "retrying in double precision")
+                if not double:
+                    double.append(self._preconditioner(A, "double").aslinearoperator())
                 try:
-                    x = _cg(Ab, b, self._preconditioner(A, "double").aslinearoperator(),
-                            tol, self.maxiter, "AMG-CG", its)
+                    x = _cg(Ab, b, double[0], tol, self.maxiter, "AMG-CG", its)
                 except ConvergenceError as exc:
                     raise ConvergenceError(f"{exc} (tried single- and double-precision AMG "
                                            "hierarchies)") from None

@@ -627,3 +627,15 @@ def test_inf_norm_matches_scipy_with_empty_and_negative_rows():
     assert np.diff(A.indptr)[[7, 39]].tolist() == [0, 0]
     assert _inf_norm(A) == pytest.approx(float(abs(A).sum(axis=1).max()), rel=1e-12)  # summation order
     assert _inf_norm(sp.csr_matrix((3, 3))) == 0.0
+
+
+def test_amg_double_precision_retry_builds_its_hierarchy_once_per_factor():
+    """A factor whose single-precision cycle fails builds the double-precision one at the
+    first failing solve and reuses it for the next solves (not one setup per solve)."""
+    A = poisson(40)
+    s = AMGSolver(rtol=1e-15, maxiter=2, precision="single")
+    solve = s.factor(A)
+    for _ in range(3):
+        with pytest.raises(ConvergenceError, match="tried single- and double-precision"):
+            solve(np.ones(A.shape[0]))
+    assert s.setups == 2 and s.hierarchies == ["aggregation", "aggregation"]
