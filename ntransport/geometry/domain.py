@@ -21,7 +21,7 @@ from ..cores import spare_thread
 from ..errors import MeshError, unknown_name
 from .mesh_checks import check_mesh_arrays, simplex_det
 
-__all__ = ["Domain", "interface_name", "mesh_edges"]
+__all__ = ["Domain", "interface_name", "mesh_edges", "edge_keys", "edge_index"]
 
 _ELEMENT_NODES = {2: 3, 3: 4}
 
@@ -171,6 +171,22 @@ def mesh_edges(mesh: skfem.Mesh) -> tuple[np.ndarray, np.ndarray]:
     np.remainder(uniq, n, out=edges[1], casting="unsafe")
     mesh._edges, mesh._t2e = edges, inverse.reshape(keys.shape)
     return mesh._edges, mesh._t2e
+
+
+def edge_keys(edges: np.ndarray, n: int) -> np.ndarray:
+    """One int64 key ``lo * n + hi`` per edge of :func:`mesh_edges` (*n*: the vertex
+    count); ascending, as those edges are sorted lexicographically."""
+    return edges[0].astype(np.int64) * n + edges[1]
+
+
+def edge_index(a, b, keys: np.ndarray, n: int, *, what: str = "edge_index") -> np.ndarray:
+    """Index of the edges (a, b), in either order, among the edges with the sorted *keys*
+    of :func:`edge_keys`; a MeshError naming *what* if one is not a mesh edge."""
+    q = np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b)
+    pos = np.searchsorted(keys, q)
+    if np.any(pos >= keys.size) or np.any(keys[np.minimum(pos, keys.size - 1)] != q):
+        raise MeshError(f"{what}: an edge that is not a mesh edge.")
+    return pos
 
 
 #: a 3D mesh from this many elements gets its edges built beside its facets (two threads)

@@ -25,8 +25,8 @@ from typing import Callable
 
 import numpy as np
 
-from ..errors import GeometryError
-from .domain import Domain, mesh_edges
+from ..errors import GeometryError, MeshError
+from .domain import Domain, edge_index, edge_keys, mesh_edges
 from .mesh_checks import mean_ratio
 
 __all__ = ["split_elements", "Projector", "MIN_QUALITY_RATIO"]
@@ -128,7 +128,7 @@ def _split_once(mesh, region, facets, project):
     mid = chord.copy()
     moved = np.zeros(edges.shape[1], dtype=bool)
     # the edges of every named facet, looked up once (new facet nodes and candidates)
-    keys = edges[0].astype(np.int64) * n + edges[1]
+    keys = edge_keys(edges, n)
     fedges = {name: _facet_edges(fn, keys, n) for name, fn in facets.items()}
     if project is not None and fedges:
         cand = np.unique(np.concatenate([e.ravel() for e in fedges.values()]))
@@ -194,21 +194,18 @@ def _tet_children(mids, t2e) -> np.ndarray:
     return table[choice].transpose(1, 2, 0)  # (8, 4, nel)
 
 
-def _edge_index(a, b, keys, n) -> np.ndarray:
-    """Index of the edges (a, b) among the mesh edges with sorted *keys* (lo * n + hi)."""
-    q = np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b)
-    pos = np.searchsorted(keys, q)
-    if np.any(pos >= keys.size) or np.any(keys[np.minimum(pos, keys.size - 1)] != q):
-        raise GeometryError("split: a named facet has an edge that is not a mesh edge.")
-    return pos
-
-
 def _facet_edges(fn: np.ndarray, keys, n) -> np.ndarray:
     """(nedges_per_facet, nf) edge indices of facets *fn* (nodes (2 or 3, nf))."""
+    def index(i, j):
+        try:
+            return edge_index(fn[i], fn[j], keys, n)
+        except MeshError:
+            raise GeometryError("split: a named facet has an edge that is not a mesh "
+                                "edge.") from None
+
     if fn.shape[0] == 2:
-        return _edge_index(fn[0], fn[1], keys, n)[None, :]
-    return np.stack([_edge_index(fn[0], fn[1], keys, n), _edge_index(fn[1], fn[2], keys, n),
-                     _edge_index(fn[0], fn[2], keys, n)])
+        return index(0, 1)[None, :]
+    return np.stack([index(0, 1), index(1, 2), index(0, 2)])
 
 
 def _split_facets(fn: np.ndarray, mids: np.ndarray) -> np.ndarray:

@@ -22,20 +22,12 @@ from .linear import make_solver
 __all__ = ["p2_mesh", "solve_p2"]
 
 
-def _lookup(keys_sorted, order, keys):
-    pos = np.searchsorted(keys_sorted, keys)
-    pos = np.clip(pos, 0, keys_sorted.size - 1)
-    if np.any(keys_sorted[pos] != keys):
-        raise RuntimeError("an interface edge is not an edge of the mesh")  # pragma: no cover
-    return order[pos]
-
-
 def p2_mesh(domain, *, curved: bool = True):
     """The quadratic scikit-fem mesh of *domain* (MeshTri2 / MeshTet2), interface edge
     midpoints on the curved reconstruction when *curved*."""
     import skfem
 
-    from ..geometry.domain import mesh_edges
+    from ..geometry.domain import edge_index, edge_keys, mesh_edges
 
     m1 = domain.mesh
     edges = mesh_edges(m1)[0]  # the integer-key build, cached on m1 as scikit-fem's own
@@ -44,11 +36,7 @@ def p2_mesh(domain, *, curved: bool = True):
         a, b, mid = curved_midpoints(domain)
         if a.size:
             n = m1.nvertices
-            keys = (np.minimum(edges[0], edges[1]).astype(np.int64) * n
-                    + np.maximum(edges[0], edges[1]))
-            order = np.argsort(keys)
-            k = np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b)
-            eidx = _lookup(keys[order], order, k)
+            eidx = edge_index(a, b, edge_keys(edges, n), n, what="p2_mesh (curved edges)")
             doflocs = M.doflocs.copy()
             doflocs[:, n + eidx] = mid
             M = replace(M, doflocs=doflocs)

@@ -320,3 +320,24 @@ def test_edge_graph_from_reference_element_matches_pair_search():
         g1, g2 = mesh_edge_graph(m), edge_graph(m.t)
         np.testing.assert_array_equal(g1.edges, g2.edges)
         np.testing.assert_array_equal(g1.t2e, g2.t2e)
+
+
+def test_edge_index_finds_edges_in_either_order_and_names_a_missing_one():
+    """`edge_index` over `edge_keys(mesh_edges(...))`: the position of (a, b) and of (b, a)
+    among the sorted edges, and a MeshError naming the caller for a non-edge."""
+    import skfem
+
+    from ntransport.geometry.domain import edge_index, edge_keys, mesh_edges
+
+    m = skfem.MeshTet.init_tensor(*(np.linspace(0, 1, 4),) * 3)
+    edges = mesh_edges(m)[0]
+    keys = edge_keys(edges, m.nvertices)
+    assert np.all(np.diff(keys) > 0)
+    pick = np.array([0, 7, edges.shape[1] - 1])
+    np.testing.assert_array_equal(edge_index(edges[0, pick], edges[1, pick], keys, m.nvertices),
+                                  pick)
+    np.testing.assert_array_equal(edge_index(edges[1, pick], edges[0, pick], keys, m.nvertices),
+                                  pick)
+    with pytest.raises(MeshError, match="caller: an edge that is not a mesh edge"):
+        edge_index(np.array([0]), np.array([m.nvertices - 1]), keys, m.nvertices,
+                   what="caller")
