@@ -44,14 +44,8 @@ GRIDS = [(64, 3, 0.5, 1.0, False), (64, 3, 0.2, 1e8, False), (64, 3, 0.3, 1e4, F
 METHODS = ("aggregation", "classical")
 
 
-def matrix_of(sig, periodic):
-    """The matrix grid_solution hands to its solver."""
-    from ntransport.percolation.voxel import grid_system
-
-    return grid_system(sig, periodic=periodic)[0]
-
-
 def add_choices():
+    from ntransport.percolation.voxel import grid_system
     from ntransport.solve.amg import build_auto_hierarchy, build_hierarchy
 
     out = HERE / "voxel_coarsening.json"
@@ -59,7 +53,7 @@ def add_choices():
     for k, ((n, dim, p, c, periodic), row) in enumerate(zip(GRIDS, data["results"])):
         assert (row["n"], row["dim"], row["p"], row["contrast"]) == (n, dim, p, c)
         sig = np.where(np.random.default_rng(k).random((n,) * dim) < p, c, 1.0)
-        A = matrix_of(sig, periodic)
+        A = grid_system(sig, periodic=periodic)[0]
         h = build_hierarchy(A)
         row["aggregation_level_nnz_over_fine"] = [a.nnz / h.A[0].nnz for a in h.A[1:]]
         row["auto_choice"] = build_auto_hierarchy(A).coarsening
@@ -77,14 +71,14 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.choices:
         return add_choices()
-    from ntransport.percolation.voxel import grid_solution
+    from ntransport.percolation.voxel import grid_solution, grid_system
     from ntransport.solve.amg import build_classical_hierarchy, build_hierarchy
     from ntransport.solve.linear import AMGSolver
 
     results = []
     for k, (n, dim, p, c, periodic) in enumerate(GRIDS):
         sig = np.where(np.random.default_rng(k).random((n,) * dim) < p, c, 1.0)
-        A = matrix_of(sig, periodic)
+        A = grid_system(sig, periodic=periodic)[0]
         row = dict(n=n, dim=dim, p=p, contrast=c, periodic=periodic, unknowns=A.shape[0],
                    methods={})
         times = {m: [] for m in METHODS}
