@@ -25,6 +25,14 @@ the load average before every round. Results: ``results_<size>.json``; the table
     python benchmarks/conduction/meshes.py --dims 2 3 --size full --seeds 0
     python benchmarks/conduction/meshes.py --dims 2 3 --size small --seeds 1
     nice -n 5 python benchmarks/conduction/run.py --size full --threads 1 2 --repeats 3
+
+``--order 2`` compares quadratic elements (``solve_conduction``'s default in 3D) against
+NGSolve's ``H1(order=2)``, preconditioned by BDDC with an h1amg coarse space (NGSolve's
+choice for high order; pardiso too in 2D). The default ntransport path places interface
+edge midpoints on the curved reconstruction (isoparametric elements there), a different
+discretisation from NGSolve's straight P2 on an imported mesh; ``ntransport straight``
+(``solve_p2(curved=False)``, the same discretisation) is timed in the same rounds, and its
+sigma_eff is the one compared with NGSolve's.
 """
 from __future__ import annotations
 
@@ -43,25 +51,31 @@ sys.path.insert(0, str(HERE))
 
 SIGMA = {"matrix": 1.0, "particles": 10.0}
 RTOL = 1e-8  # relative residual of every CG (ntransport AMG-CG and NGSolve h1amg)
-NG_VARIANTS = {2: ("pardiso", "h1amg"), 3: ("h1amg",)}
+NG_VARIANTS = {1: {2: ("pardiso", "h1amg"), 3: ("h1amg",)},
+               2: {2: ("pardiso", "bddc"), 3: ("bddc",)}}
 
 
-def ours(a):
-    """Fresh mesh -> sigma_eff with ntransport; returns (seconds, stages, energy)."""
+def _domain(a):
     import numpy as np
 
     from ntransport.geometry import Domain
-    from ntransport.solve.conduction import solve_conduction
 
-    t0 = time.perf_counter()
     names = [str(x) for x in a["region_names"]]
-    d = Domain.from_arrays(
+    return Domain.from_arrays(
         a["points"], a["cells"],
         {n: np.nonzero(a["region"] == k)[0] for k, n in enumerate(names)},
         {b: a[f"facets_{b}"] for b in ("anode", "cathode", "sides")})
-    # P1, like the NGSolve side (solve_conduction's order="auto" picks P2 in 3D since
-    # h-img's order=2 elements; the results in results_full*.json predate that default)
-    kw = {"order": 1} if "order" in inspect.signature(solve_conduction).parameters else {}
+
+
+def ours(a, order=1):
+    """Fresh mesh -> sigma_eff with ntransport; returns (seconds, stages, energy)."""
+    from ntransport.solve.conduction import solve_conduction
+
+    t0 = time.perf_counter()
+    d = _domain(a)
+    # the order asked for, P1 by default like the NGSolve side (solve_conduction's
+    # order="auto" picks P2 in 3D; the P1 results in results_full*.json predate that)
+    kw = {"order": order} if "order" in inspect.signature(solve_conduction).parameters else {}
     t1 = time.perf_counter()
     res = solve_conduction(d, SIGMA, voltage=1.0, **kw)
     t2 = time.perf_counter()
@@ -72,7 +86,23 @@ def ours(a):
         res.total_current
 
 
-def ngsolve(a, inverse, threads):
+def ours_straight(a):
+    """Fresh mesh -> sigma_eff with ntransport's P2 on straight elements (NGSolve's
+    discretisation); returns (seconds, stages, energy)."""
+    import numpy as np
+
+    from ntransport.solve.conduction_p2 import solve_p2
+
+    t0 = time.perf_counter()
+    d = _domain(a)
+    sigma = np.array([SIGMA[n] for n in d.region_names])[d.region]
+    t1 = time.perf_counter()
+    out = solve_p2(d, sigma, ("anode", "cathode"), curved=False)
+    t2 = time.perf_counter()
+    return t2 - t0, dict(domain=t1 - t0, solve=t2 - t1), out["current"]
+
+
+def ngsolve(a, inverse, threads, order=1):
     """Fresh mesh -> sigma_eff with NGSolve; returns (seconds, stages, energy, its)."""
     import netgen.meshing as nm
     import ngsolve as ngs
@@ -96,18 +126,20 @@ def ngsolve(a, inverse, threads):
         mesh = ngs.Mesh(m)
         t1 = time.perf_counter()
         sigma = mesh.MaterialCF(SIGMA, default=0)
-        fes = ngs.H1(mesh, order=1, dirichlet="anode|cathode")
+        fes = ngs.H1(mesh, order=order, dirichlet="anode|cathode")
         u, v = fes.TnT()
         form = ngs.BilinearForm(sigma * ngs.grad(u) * ngs.grad(v) * ngs.dx, symmetric=True)
         if inverse == "h1amg":
             pre = ngs.Preconditioner(form, "h1amg")
+        elif inverse == "bddc":
+            pre = ngs.Preconditioner(form, "bddc", coarsetype="h1amg")
         form.Assemble()
         gfu = ngs.GridFunction(fes)
         gfu.Set(1.0, definedon=mesh.Boundaries("anode"))
         r = (-form.mat * gfu.vec).Evaluate()
         t2 = time.perf_counter()
         its = None
-        if inverse == "h1amg":
+        if inverse in ("h1amg", "bddc"):
             inv = ngs.krylovspace.CGSolver(form.mat, pre.mat, tol=RTOL, maxiter=500)
             gfu.vec.data += inv * r
             its = inv.iterations
@@ -139,22 +171,32 @@ def worker(args):
     if args.threads > 1:
         ngs.SetNumThreads(args.threads)
     out = dict(environment=environment(threads_requested=args.threads), results=[])
+    order = args.order
+    out["order"] = order
+    variants = NG_VARIANTS[order]
     for dim in args.dims:
         warm = load(dim, "small", 1)
-        ours(warm)
-        for inv in NG_VARIANTS[dim]:
-            ngsolve(warm, inv, args.threads)
+        ours(warm, order)
+        if order == 2:
+            ours_straight(warm)
+        for inv in variants[dim]:
+            ngsolve(warm, inv, args.threads, order)
         a = load(dim, args.size, 0)
         rec = dict(dim=dim, size=args.size, elements=int(a["cells"].shape[0]),
-                   nodes=int(a["points"].shape[0]), rounds=[])
-        times = {"ntransport": [], **{f"ngsolve {v}": [] for v in NG_VARIANTS[dim]}}
+                   nodes=int(a["points"].shape[0]), order=order, rounds=[])
+        times = {"ntransport": [], **({"ntransport straight": []} if order == 2 else {}),
+                 **{f"ngsolve {v}": [] for v in variants[dim]}}
         for r in range(args.repeats):
             rnd = dict(loadavg=list(os.getloadavg()))
-            t, st, e = ours(a)
+            t, st, e = ours(a, order)
             times["ntransport"].append(t)
             rnd["ntransport"] = dict(seconds=t, stages=st, energy=e)
-            for inv in NG_VARIANTS[dim]:
-                tn, stn, en, its = ngsolve(a, inv, args.threads)
+            if order == 2:
+                t, st, e = ours_straight(a)
+                times["ntransport straight"].append(t)
+                rnd["ntransport straight"] = dict(seconds=t, stages=st, energy=e)
+            for inv in variants[dim]:
+                tn, stn, en, its = ngsolve(a, inv, args.threads, order)
                 times[f"ngsolve {inv}"].append(tn)
                 rnd[f"ngsolve {inv}"] = dict(seconds=tn, stages=stn, energy=en, iterations=its)
             print(f"{dim}D {args.threads} thr round {r}: "
@@ -167,9 +209,14 @@ def worker(args):
         rec["ratio_of_minima"] = rec["stats"]["ntransport"]["min"] / rec["stats"][best]["min"]
         rec["ratio_of_medians"] = (rec["stats"]["ntransport"]["median"]
                                    / rec["stats"][best]["median"])
-        e_ours = rec["rounds"][-1]["ntransport"]["energy"]
+        e_ours = rec["rounds"][-1]["ntransport straight" if order == 2 else "ntransport"]["energy"]
         e_ng = rec["rounds"][-1][best]["energy"]
         rec["sigma_eff_rel_diff"] = abs(e_ours / e_ng - 1)
+        if order == 2:  # the curved default against the straight discretisation
+            rec["curved_vs_straight_rel_diff"] = abs(
+                rec["rounds"][-1]["ntransport"]["energy"] / e_ours - 1)
+            rec["ratio_of_minima_straight"] = (rec["stats"]["ntransport straight"]["min"]
+                                               / rec["stats"][best]["min"])
         out["results"].append(rec)
         print(f"{dim}D {args.threads} thr: ratio of minima {rec['ratio_of_minima']:.2f} "
               f"(vs {best}), sigma_eff rel. diff {rec['sigma_eff_rel_diff']:.1e}", flush=True)
@@ -183,6 +230,8 @@ def main(argv=None):
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--dims", type=int, nargs="+", default=[2, 3], choices=(2, 3))
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--order", type=int, default=1, choices=(1, 2),
+                    help="polynomial degree of both codes' elements")
     ap.add_argument("--tag", default="", help="suffix of the results file name")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -198,7 +247,8 @@ def main(argv=None):
         env = dict(os.environ, **{v: str(n) for v in
                                   ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")})
         cmd = [sys.executable, __file__, "--worker", "--size", args.size, "--repeats",
-               str(args.repeats), "--threads", str(n), "--dims", *map(str, args.dims)]
+               str(args.repeats), "--threads", str(n), "--dims", *map(str, args.dims),
+               "--order", str(args.order)]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
         sys.stdout.write("".join(l + "\n" for l in proc.stdout.splitlines()
                                  if not l.startswith("RESULT ")))
@@ -207,7 +257,8 @@ def main(argv=None):
             raise SystemExit(f"worker with {n} threads failed")
         line = [l for l in proc.stdout.splitlines() if l.startswith("RESULT ")][-1]
         runs.append(dict(threads=n, **json.loads(line[len("RESULT "):])))
-    out = HERE / f"results_{args.size}{args.tag}.json"
+    order = "" if args.order == 1 else f"_p{args.order}"
+    out = HERE / f"results_{args.size}{order}{args.tag}.json"
     out.write_text(json.dumps(dict(runs=runs), indent=2))
     print(f"wrote {out}")
 

@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 __all__ = [
-    "p1_gradients", "CSRPattern", "coo_to_csr", "split_interface_nodes", "SplitMesh", "boundary_nodes",
+    "p1_gradients", "isoparametric_gradients", "CSRPattern", "coo_to_csr", "split_interface_nodes", "SplitMesh", "boundary_nodes",
     "EdgeGraph", "edge_graph", "mesh_edge_graph", "assemble_reduced",
 ]
 
@@ -71,6 +71,48 @@ def p1_gradients(p: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"P1 gradients need a 2D or 3D mesh, got dimension {dim}.")
     g[0] = -g[1:].sum(axis=0)
     return g, vol
+
+
+def isoparametric_gradients(x: np.ndarray, dref: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Basis gradients and Jacobian determinants of isoparametric elements.
+
+    The map of every element is :math:`x(\xi) = \sum_A x_A\hat\varphi_A(\xi)` (the
+    element's own basis), so :math:`J = \sum_A x_A\otimes\hat\nabla\hat\varphi_A` at each
+    quadrature point and :math:`\nabla\varphi_A = J^{-T}\hat\nabla\hat\varphi_A`. The
+    same quantities scikit-fem's ``MappingIsoparametric`` computes, vectorised over
+    elements and points at once, with the inverse written out by cofactors.
+
+    Parameters
+    ----------
+    x : (dim, nl, nel) float
+        Coordinates of every element's nodes (``doflocs[:, element_dofs]``).
+    dref : (nl, dim, nq) float
+        Reference gradients of the nl basis functions at the nq quadrature points.
+
+    Returns
+    -------
+    grads : (nl, dim, nel, nq) float
+    det : (nel, nq) float
+        :math:`\det J` (its sign is the element's orientation).
+    """
+    dim = x.shape[0]
+    J = np.einsum("dAe,Akq->dkeq", x, dref)  # J[d, k] = dx_d / dxi_k
+    inv = np.empty_like(J)  # inv[k, d] = (J^{-1})[k, d]
+    if dim == 2:
+        det = J[0, 0] * J[1, 1] - J[0, 1] * J[1, 0]
+        inv[0, 0], inv[0, 1] = J[1, 1], -J[0, 1]
+        inv[1, 0], inv[1, 1] = -J[1, 0], J[0, 0]
+    elif dim == 3:
+        for k in range(3):
+            k1, k2 = (k + 1) % 3, (k + 2) % 3
+            for d in range(3):
+                d1, d2 = (d + 1) % 3, (d + 2) % 3
+                inv[k, d] = J[d1, k1] * J[d2, k2] - J[d1, k2] * J[d2, k1]
+        det = J[0, 0] * inv[0, 0] + J[0, 1] * inv[1, 0] + J[0, 2] * inv[2, 0]
+    else:
+        raise ValueError(f"isoparametric gradients need a 2D or 3D mesh, got dimension {dim}.")
+    inv /= det
+    return np.einsum("kdeq,Akq->Adeq", inv, dref), det
 
 
 def coo_to_csr(rows, cols, vals, shape) -> sp.csr_matrix:

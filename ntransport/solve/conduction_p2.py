@@ -5,17 +5,23 @@ Same problem as :func:`ntransport.solve.conduction.solve_conduction` with
 :math:`h^4` instead of :math:`h^2` for piecewise-smooth solutions on interface-conforming
 meshes. Interface edge midpoints are placed on the smooth reconstruction of
 :mod:`ntransport.solve.conduction_curved`, so the geometry error of a faceted circle or
-sphere does not cap the rate at :math:`h^2`. Assembly by scikit-fem
-(:func:`ntransport.physics.conduction.conduction`, a 4th-order rule); linear algebra by
-:mod:`ntransport.solve.linear`.
+sphere does not cap the rate at :math:`h^2`.
+
+Assembly: the straight-sided (affine) elements -- all but those touching a curved
+interface edge -- in closed form (:func:`ntransport.physics.conduction.conduction_p2`),
+the curved ones by scikit-fem's isoparametric basis on those elements only
+(:func:`ntransport.physics.conduction.conduction`, a 4th-order rule), the Dirichlet dofs
+eliminated triplet by triplet; linear algebra by :mod:`ntransport.solve.linear`.
+Building scikit-fem's isoparametric basis on every element had cost ~60 % of a 3D P2
+solve (benchmarks/README.md, section 1).
 """
 from __future__ import annotations
 
-from dataclasses import replace
 
 import numpy as np
 
-from ..physics.conduction import conduction
+from ..physics.conduction import conduction_p2, conduction_quadrature, p2_gradient_tensors
+from .assembly import coo_to_csr, isoparametric_gradients, p1_gradients
 from .conduction_curved import curved_midpoints
 from .linear import make_solver
 
@@ -25,22 +31,27 @@ __all__ = ["p2_mesh", "solve_p2"]
 def p2_mesh(domain, *, curved: bool = True):
     """The quadratic scikit-fem mesh of *domain* (MeshTri2 / MeshTet2), interface edge
     midpoints on the curved reconstruction when *curved*."""
+    return _p2_mesh(domain, curved)[0]
+
+
+def _p2_mesh(domain, curved):
+    """(quadratic mesh, indices of the edges whose midpoint left the chord)."""
     import skfem
 
     from ..geometry.domain import edge_index, edge_keys, mesh_edges
 
     m1 = domain.mesh
+    p, n = m1.p, m1.nvertices
     edges = mesh_edges(m1)[0]  # the integer-key build, cached on m1 as scikit-fem's own
-    M = (skfem.MeshTri2 if domain.dim == 2 else skfem.MeshTet2).from_mesh(m1)
+    mid = 0.5 * (p[:, edges[0]] + p[:, edges[1]])  # dof n + k sits on edge k
+    eidx = np.zeros(0, dtype=np.int64)
     if curved:
-        a, b, mid = curved_midpoints(domain)
+        a, b, m = curved_midpoints(domain)
         if a.size:
-            n = m1.nvertices
             eidx = edge_index(a, b, edge_keys(edges, n), n, what="p2_mesh (curved edges)")
-            doflocs = M.doflocs.copy()
-            doflocs[:, n + eidx] = mid
-            M = replace(M, doflocs=doflocs)
-    return _share_topology(M, m1)
+            mid[:, eidx] = m
+    M = (skfem.MeshTri2 if domain.dim == 2 else skfem.MeshTet2)(np.hstack([p, mid]), m1.t)
+    return _share_topology(M, m1), eidx
 
 
 #: the topology caches of a scikit-fem mesh (its facets and edges, element maps)
@@ -59,33 +70,134 @@ def _share_topology(M, m1):
     return M
 
 
+def local_edges(elem) -> list[tuple[int, int]]:
+    """Local vertex pair of each edge dof of a scikit-fem P2 simplex element, read from
+    its reference dof locations (an edge dof sits at the midpoint of its two vertices)."""
+    x = np.asarray(elem.doflocs, dtype=float)
+    nv = elem.refdom.nnodes
+    pairs = {(i, j): 0.5 * (x[i] + x[j]) for i in range(nv) for j in range(i + 1, nv)}
+    out = []
+    for A in range(nv, x.shape[0]):
+        hit = [ij for ij, m in pairs.items() if np.allclose(m, x[A])]
+        if len(hit) != 1:
+            raise ValueError(f"{type(elem).__name__}: dof {A} is not at an edge midpoint.")
+        out.append(hit[0])
+    return out
+
+
+def _electrode_dofs(m1, facets, dim):
+    """P2 dofs on boundary *facets*: their vertices, and their edges (offset by the
+    vertex count, scikit-fem's numbering: 2D facet dofs, 3D edge dofs)."""
+    from ..geometry.domain import edge_index, edge_keys, mesh_edges
+
+    facets = np.asarray(facets)
+    nodes = m1.facets[:, facets]
+    n = m1.nvertices
+    if dim == 2:
+        return np.concatenate([np.unique(nodes), n + np.unique(facets)])
+    keys = edge_keys(mesh_edges(m1)[0], n)
+    e = np.concatenate([edge_index(nodes[i], nodes[j], keys, n, what="electrode edges")
+                        for i, j in ((0, 1), (1, 2), (0, 2))])
+    return np.concatenate([np.unique(nodes), n + np.unique(e)])
+
+
+def _curved_elements(m1, eidx, dim):
+    """Mask of the elements with an edge among the curved edges *eidx*."""
+    from ..geometry.domain import mesh_edges
+
+    t2e = mesh_edges(m1)[1]
+    bent = np.zeros(int(t2e.max()) + 1 if t2e.size else 0, dtype=bool)
+    bent[eidx] = True
+    return bent[t2e].any(axis=0)
+
+
+def _reduced_system(edofs, K, fixed, ud):
+    """Free-free matrix and lifting ``b = -K_fd u_d`` of the symmetric matrix with local
+    matrices *K* (nl, nl, nel) on the element dofs *edofs*, the dofs where *fixed*
+    eliminated.
+
+    Only the upper triangles are scattered (the diagonal halved, so the matrix is
+    ``S + S^T``): 55 of 100 triplets a tetrahedron. The free dofs are numbered first,
+    so the free-free block is the leading block of S and no triplet is masked."""
+    nl = edofs.shape[0]
+    N = fixed.size
+    nfree = N - int(fixed.sum())
+    order = np.empty(N, dtype=np.int32 if N < 2**31 else np.int64)
+    order[~fixed] = np.arange(nfree)
+    order[fixed] = np.arange(nfree, N)
+    iu, ju = np.triu_indices(nl)
+    Ku = K[iu, ju]  # (nu, nel), rows copied whole
+    Ku[iu == ju] *= 0.5
+    fe = order[edofs]
+    S = coo_to_csr(fe[iu].ravel(), fe[ju].ravel(), Ku.ravel(), (N, N))
+    del Ku, fe
+    A = S[:nfree, :nfree]
+    udf = ud[fixed]
+    b = -(S[:nfree, nfree:] @ udf + udf @ S[nfree:, :nfree])
+    return (A + A.T).tocsr(), b
+
+
 def solve_p2(domain, sigma, electrodes, *, solver="auto", curved=True):
     """Unit-voltage P2 solve. Returns a dict: ``u`` (P2 dofs), ``current`` (at 1 V),
     ``grad`` (dim, nel) element-mean gradient, ``volumes`` (nel,), ``vertex_u``,
     ``dofs``."""
     import skfem
+    from skfem.assembly import Dofs
 
-    M = p2_mesh(domain, curved=curved)
-    elem = skfem.ElementTriP2() if domain.dim == 2 else skfem.ElementTetP2()
-    basis = skfem.Basis(M, elem, intorder=4)
-    nqp = basis.X.shape[1]
-    K = conduction.assemble(basis, sigma=np.repeat(sigma[:, None], nqp, axis=1)).tocsr()
-    anode = basis.get_dofs(np.asarray(domain.facets(electrodes[0]))).all()
-    cathode = basis.get_dofs(np.asarray(domain.facets(electrodes[1]))).all()
-    u = np.zeros(basis.N)
-    u[anode] = 1.0
-    free = np.ones(basis.N, dtype=bool)
-    free[anode] = False
-    free[cathode] = False
-    A = K[free][:, free]
-    b = -(K[free][:, ~free] @ u[~free])
-    s = make_solver(solver, n=int(free.sum()), dim=domain.dim)
-    u[free] = s.factor(A)(b)
-    current = float(u @ (K @ u))
-    grad = basis.interpolate(u).grad  # (dim, nel, nqp)
-    dx = basis.dx
-    vol = dx.sum(axis=1)
-    g = np.einsum("deq,eq->de", np.asarray(grad), dx) / vol
-    return {"u": u, "current": current, "grad": g, "volumes": vol,
-            "vertex_u": u[basis.nodal_dofs[0]], "dofs": int(basis.N),
-            "solver": type(s).__name__}
+    m1, dim = domain.mesh, domain.dim
+    M, eidx = _p2_mesh(domain, curved)
+    elem = skfem.ElementTriP2() if dim == 2 else skfem.ElementTetP2()
+    dofs = Dofs(M, elem)
+    edofs = dofs.element_dofs  # (nl, nel)
+    N = int(dofs.N)
+    bent = _curved_elements(m1, eidx, dim)
+    cur = np.flatnonzero(bent)
+
+    anode = _electrode_dofs(m1, domain.facets(electrodes[0]), dim)
+    cathode = _electrode_dofs(m1, domain.facets(electrodes[1]), dim)
+    ud = np.zeros(N)
+    ud[anode] = 1.0
+    fixed = np.zeros(N, dtype=bool)
+    fixed[anode] = fixed[cathode] = True
+
+    # local matrices and mean-gradient weights: every element in closed form, then the
+    # curved ones again, by quadrature on their isoparametric map
+    C, D = p2_gradient_tensors(dim, local_edges(elem))
+    g, volumes = p1_gradients(m1.p, m1.t)
+    K = conduction_p2(g, volumes, sigma, C)  # (nl, nl, nel)
+    Gm = np.einsum("Aa,ade->Ade", D, g)  # element mean of grad(phi_A)
+    del g
+    if cur.size:
+        _curved_kernels(M.doflocs, edofs, cur, sigma, elem, K, Gm, volumes)
+    A, b = _reduced_system(edofs, K, fixed, ud)
+
+    s = make_solver(solver, n=A.shape[0], dim=dim)
+    u = ud.copy()
+    u[~fixed] = s.factor(A)(b)
+
+    # current at 1 V = u^T K u, element by element; element-mean gradients
+    ue = u[edofs]
+    current = float(np.einsum("ABe,Ae,Be->", K, ue, ue))
+    grad = np.einsum("Ae,Ade->de", ue, Gm)
+    return {"u": u, "current": current, "grad": grad, "volumes": volumes,
+            "vertex_u": u[:m1.nvertices], "dofs": N, "solver": type(s).__name__}
+
+
+#: curved elements per block of the quadrature kernel (bounds its temporaries)
+CURVED_BLOCK = 20_000
+
+
+def _curved_kernels(doflocs, edofs, cur, sigma, elem, K, Gm, volumes):
+    """Fill the local matrices, mean-gradient weights and volumes of the curved elements
+    *cur* by a degree-4 rule on their isoparametric (P2) map."""
+    from skfem.quadrature import get_quadrature
+
+    X, W = get_quadrature(elem.refdom, 4)
+    dref = np.stack([elem.lbasis(X, i)[1] for i in range(edofs.shape[0])])  # (nl, dim, nq)
+    for block in np.array_split(cur, -(-cur.size // CURVED_BLOCK)):
+        gr, det = isoparametric_gradients(doflocs[:, edofs[:, block]], dref)
+        wdx = np.abs(det) * W
+        K[:, :, block] = conduction_quadrature(gr, wdx, sigma[block])
+        vc = wdx.sum(axis=1)
+        Gm[:, :, block] = np.einsum("Adeq,eq->Ade", gr, wdx) / vc
+        volumes[block] = vc
