@@ -115,17 +115,17 @@ def conduction_p2(grads: np.ndarray, vol: np.ndarray, sigma: np.ndarray, C: np.n
     vol : (nel,)
     sigma : (nel,)
     C : (nl, nl, nv, nv)
-        From :func:`p2_gradient_tensors`.
+        From :func:`p2_gradient_tensors`; or any selection of its (A, B) pairs, e.g.
+        ``C[iu, ju]`` (npairs, nv, nv) for the upper triangles only.
 
     Returns
     -------
-    (nl, nl, nel) local matrices.
+    (nl, nl, nel) local matrices (``C.shape[:-2] + (nel,)``).
     """
     nv, nel = grads.shape[0], grads.shape[2]
-    nl = C.shape[0]
     G = np.einsum("ade,bde->abe", grads, grads).reshape(nv * nv, nel)
     G *= sigma * vol
-    return (C.reshape(nl * nl, nv * nv) @ G).reshape(nl, nl, nel)
+    return (C.reshape(-1, nv * nv) @ G).reshape(C.shape[:-2] + (nel,))
 
 
 def conduction_quadrature(grads: np.ndarray, wdx: np.ndarray, sigma: np.ndarray) -> np.ndarray:

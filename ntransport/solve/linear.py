@@ -637,7 +637,8 @@ class AMGSolver:
         self.coarsening = coarsening
         self._kept = None  # (indptr, indices, hierarchy, preconditioner) for reuse
         self.setups = 0  # full hierarchy builds (coarsening), for tests and benchmarks
-        self.hierarchies = []  # the coarsening of each of them ("aggregation"/"classical")
+        # the coarsening of each of them ("aggregation", "classical", "nested+...")
+        self.hierarchies = []
         self.iterations = []  # CG iterations of every solve
 
     def __repr__(self):
@@ -646,10 +647,10 @@ class AMGSolver:
                 f"precision={self.precision!r}, reuse={self.reuse!r}, "
                 f"smoother={self.smoother!r}, coarsening={self.coarsening!r})")
 
-    def _preconditioner(self, A, precision):
+    def _preconditioner(self, A, precision, prolongator=None):
         from .amg import (
             VCycle, build_auto_hierarchy, build_classical_hierarchy, build_hierarchy,
-            galerkin_update,
+            build_nested_hierarchy, galerkin_update,
         )
 
         kept = self._kept
@@ -663,7 +664,11 @@ class AMGSolver:
         else:
             build = {"auto": build_auto_hierarchy, "aggregation": build_hierarchy,
                      "classical": build_classical_hierarchy}[self.coarsening]
-            h = build(A, theta=self.theta, max_coarse=self.max_coarse)
+            if prolongator is not None:
+                h = build_nested_hierarchy(A, prolongator, build, theta=self.theta,
+                                           max_coarse=self.max_coarse)
+            else:
+                h = build(A, theta=self.theta, max_coarse=self.max_coarse)
             self.setups += 1
             self.hierarchies.append(h.coarsening)
         M = VCycle(h, sweeps=self.sweeps, dtype=_PRECISIONS[precision],
@@ -672,12 +677,16 @@ class AMGSolver:
             self._kept = (A.indptr.copy(), A.indices.copy(), h, M, precision)
         return M
 
-    def factor(self, A):
+    def factor(self, A, *, prolongator=None):
         """Build (or reuse) the AMG hierarchy of the SPD matrix *A*; return
         ``solve(b, rtol=None)`` (``rtol``: a looser tolerance the caller accepts, e.g. a
-        Newton forcing term; CG stops at the larger of it and the solver's own)."""
+        Newton forcing term; CG stops at the larger of it and the solver's own).
+
+        *prolongator*: a first coarsening the discretisation knows (n, nc) sparse, e.g.
+        the P1 space inside P2 elements; the hierarchy below it is built as usual
+        (:func:`.amg.build_nested_hierarchy`)."""
         A = _check_matrix(A, "AMG-CG")
-        M = self._preconditioner(A, self.precision)
+        M = self._preconditioner(A, self.precision, prolongator)
         Ab = RowBlocks(A)  # CG's products, for every solve of this factor
         double = []  # the double-precision cycle, built at the first solve that needs it
 
@@ -693,7 +702,8 @@ class AMGSolver:
                 log.info("AMG-CG with a single-precision hierarchy did not converge; "
                          "retrying in double precision")
                 if not double:
-                    double.append(self._preconditioner(A, "double").aslinearoperator())
+                    double.append(self._preconditioner(A, "double", prolongator)
+                                  .aslinearoperator())
                 try:
                     x = _cg(Ab, b, double[0], tol, self.maxiter, "AMG-CG", its)
                 except ConvergenceError as exc:
