@@ -1,0 +1,70 @@
+"""A B timing of the P2 conduction solve between two checkouts (issue #15, section 1).
+
+Each round runs ``solve_conduction(order=2)`` (the 3D default) on the same 3D composite
+with interphase shells (``particle_composite``, seed 3; the mesh built in the child, not
+timed) in a fresh process per checkout, alternating A B A B, one thread. Records the
+solve time, sigma_eff, P2 unknowns and AMG-CG iterations per round.
+
+    python benchmarks/conduction/p2_ab.py --a /path/to/old/checkout --b . --rounds 2
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CHILD = r"""
+import json, os, sys, time
+# the checkout on PYTHONPATH, not an editable install's finder (which comes first)
+sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in repr(f).lower()]
+sys.path.insert(0, os.environ["PYTHONPATH"])
+from ntransport.geometry.composite import particle_composite
+from ntransport.solve.conduction import solve_conduction
+from ntransport.solve.linear import AMGSolver
+d = particle_composite((10e-6,) * 3, volume_fraction=0.2, radius=1.5e-6, seed=3,
+                       shell_thickness=0.2e-6, mesh_size=float(sys.argv[1]))
+s = AMGSolver()
+t = time.perf_counter()
+r = solve_conduction(d, {"matrix": 1e-2, "particles": 1.0, "interphase": 10.0},
+                     voltage=1.0, order=2, solver=s)
+import ntransport
+print(json.dumps(dict(module=ntransport.__file__, seconds=time.perf_counter() - t, sigma_eff=r.effective_conductivity,
+                      dofs=r.info.get("dofs"), iterations=s.iterations,
+                      elements=d.mesh.nelements)))
+"""
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--a", required=True, help="checkout A (e.g. the commit before)")
+    ap.add_argument("--b", default=str(HERE.parents[1]), help="checkout B")
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--mesh-size", type=float, default=0.3e-6)
+    ap.add_argument("--out", default=str(HERE / "p2_ab.json"))
+    args = ap.parse_args(argv)
+    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    rounds = []
+    for r in range(args.rounds):
+        for tag, path in (("A", args.a), ("B", args.b)):
+            e = dict(env, PYTHONPATH=str(Path(path).resolve()))
+            git = subprocess.run(["git", "-C", path, "rev-parse", "--short", "HEAD"],
+                                 capture_output=True, text=True).stdout.strip()
+            out = subprocess.run([sys.executable, "-c", CHILD, str(args.mesh_size)], env=e,
+                                 capture_output=True, text=True, check=True).stdout
+            rec = dict(round=r, code=tag, commit=git, path=str(Path(path).resolve()), loadavg=list(os.getloadavg()),
+                       **json.loads(out.strip().splitlines()[-1]))
+            rounds.append(rec)
+            print(f"round {r} {tag} ({git}): {rec['seconds']:.2f} s, sigma_eff "
+                  f"{rec['sigma_eff']:.12g}, {rec['dofs']} dofs, CG {rec['iterations']}",
+                  flush=True)
+    Path(args.out).write_text(json.dumps(dict(rounds=rounds, mesh_size=args.mesh_size),
+                                         indent=2))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
