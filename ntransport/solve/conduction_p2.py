@@ -136,6 +136,35 @@ def _curved_elements(m1, eidx, dim):
     return bent[t2e].any(axis=0)
 
 
+def _halves_to_csr(fe, iu, ju, Su, N):
+    """``S`` (N, N) from the triplets ``(fe[iu], fe[ju], Su)``, built as the sum of the
+    first and the second half of the elements' triplets: each half's COO -> CSR in its
+    own thread when the call may use two (scipy's conversion releases the interpreter
+    lock), one after the other otherwise -- the same halves and the same sum either way,
+    so the same bits on one thread and on two."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ..cores import spare_thread
+
+    nel = fe.shape[1]
+    cut = nel // 2
+
+    def half(lo, hi):
+        f = fe[:, lo:hi]
+        return coo_to_csr(f[iu].ravel(), f[ju].ravel(), Su[:, lo:hi].ravel(), (N, N))
+
+    if spare_thread() and nel >= HALVES_THREAD_MIN:
+        with ThreadPoolExecutor(1) as ex:
+            second = ex.submit(half, cut, nel)
+            first = half(0, cut)
+            return first + second.result()
+    return half(0, cut) + half(cut, nel)
+
+
+#: elements from which the two halves of the P2 matrix are converted in two threads
+HALVES_THREAD_MIN = 50_000
+
+
 def _reduced_system(edofs, Su, fixed, ud):
     """Free-free matrix and lifting ``b = -K_fd u_d`` of the symmetric matrix ``S + S^T``
     whose local matrices have the upper triangles *Su* (npairs, nel), pairs in
@@ -152,7 +181,7 @@ def _reduced_system(edofs, Su, fixed, ud):
     order[fixed] = np.arange(nfree, N)
     iu, ju = np.triu_indices(nl)
     fe = order[edofs]
-    S = coo_to_csr(fe[iu].ravel(), fe[ju].ravel(), Su.ravel(), (N, N))
+    S = _halves_to_csr(fe, iu, ju, Su, N)
     del fe
     A = S[:nfree, :nfree]
     udf = ud[fixed]
@@ -219,15 +248,30 @@ CURVED_BLOCK = 20_000
 def _curved_kernels(doflocs, edofs, cur, sigma, elem, pairs, Su, Gm, volumes):
     """Fill the local matrices (the (A, B) *pairs* of them in *Su*), mean-gradient
     weights and volumes of the curved elements *cur* by a degree-4 rule on their
-    isoparametric (P2) map."""
+    isoparametric (P2) map. Blocks of `CURVED_BLOCK` elements, on two threads when the
+    call may use two (numpy's products release the interpreter lock; each block writes
+    its own columns, so the bits do not depend on the threads)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from skfem.quadrature import get_quadrature
+
+    from ..cores import spare_thread
 
     X, W = get_quadrature(elem.refdom, 4)
     dref = np.stack([elem.lbasis(X, i)[1] for i in range(edofs.shape[0])])  # (nl, dim, nq)
-    for block in np.array_split(cur, -(-cur.size // CURVED_BLOCK)):
+
+    def one(block):
         gr, det = isoparametric_gradients(doflocs[:, edofs[:, block]], dref)
         wdx = np.abs(det) * W
         Su[:, block] = conduction_quadrature(gr, wdx, sigma[block])[pairs]
         vc = wdx.sum(axis=1)
         Gm[:, :, block] = np.einsum("Adeq,eq->Ade", gr, wdx) / vc
         volumes[block] = vc
+
+    blocks = np.array_split(cur, -(-cur.size // CURVED_BLOCK))
+    if spare_thread() and len(blocks) > 1:
+        with ThreadPoolExecutor(2) as ex:
+            list(ex.map(one, blocks))
+    else:
+        for block in blocks:
+            one(block)

@@ -204,3 +204,35 @@ def test_amg_on_p2_coarsens_to_p1_first_and_converges_faster():
     assert abs(h.A[1] - P.T @ A @ P).max() < 1e-12 * abs(h.A[1]).max()
     with pytest.raises(ValueError, match="fewer unknowns"):
         build_nested_hierarchy(A, P.T)
+
+
+def test_p2_solve_gives_the_same_bits_with_and_without_the_second_thread(monkeypatch):
+    """The P2 matrix is converted in two halves and the curved kernels run in blocks,
+    on two threads where a call may use them: the same halves, the same blocks, so the
+    same matrix to the bit either way (and the matrix of one conversion to round-off)."""
+    import ntransport.cores as cores
+
+    d = particle_composite((5e-6,) * 3, volume_fraction=0.15, radius=1e-6, seed=2,
+                           shell_thickness=0.2e-6, mesh_size=0.6e-6)
+    sigma = np.array([1.0, 7.0, 0.3])[d.region]
+    monkeypatch.setattr(c2, "HALVES_THREAD_MIN", 0)
+    monkeypatch.setattr(c2, "CURVED_BLOCK", 500)  # several blocks on this small mesh
+    systems = {}
+    for spare in (False, True):
+        monkeypatch.setattr(cores, "spare_thread", lambda spare=spare: spare)
+        made = []
+        monkeypatch.setattr(c2, "_reduced_system",
+                            lambda *a, f=c2._reduced_system: made.append(f(*a)) or made[-1])
+        out = c2.solve_p2(d, sigma, ("anode", "cathode"), solver="direct")
+        systems[spare] = (made[0], out)
+    (A0, b0), o0 = systems[False]
+    (A1, b1), o1 = systems[True]
+    assert (A0 != A1).nnz == 0 and np.array_equal(b0, b1)
+    assert np.array_equal(o0["u"], o1["u"]) and np.array_equal(o0["grad"], o1["grad"])
+    M, eidx = c2._p2_mesh(d, True)
+    assert c2._curved_elements(d.mesh, eidx, 3).sum() > 2 * 500  # threads had blocks
+    fe = np.arange(40).reshape(10, 4)
+    iu, ju = np.triu_indices(10)
+    Su = np.random.default_rng(0).standard_normal((iu.size, 4))
+    whole = coo_to_csr(fe[iu].ravel(), fe[ju].ravel(), Su.ravel(), (40, 40))
+    assert abs(c2._halves_to_csr(fe, iu, ju, Su, 40) - whole).max() < 1e-14
