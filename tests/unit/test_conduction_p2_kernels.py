@@ -67,15 +67,26 @@ def test_p2_tensors_integrate_the_reference_products(dim):
     assert np.allclose(C, C.transpose(1, 0, 3, 2))
 
 
-@pytest.mark.parametrize("dim", [2, 3])
-def test_closed_form_p2_stiffness_equals_scikit_fem(dim):
+def _reference(dim, seed, bend=0.0):
+    """A jiggled P2 mesh (every edge midpoint moved off its chord by up to *bend*), a
+    random conductivity and scikit-fem's stiffness matrix on it."""
     m = _mesh(dim)
     elem, Mesh2 = _elements(dim)
     M = Mesh2.from_mesh(m)
-    rng = np.random.default_rng(5)
+    rng = np.random.default_rng(seed)
+    if bend:
+        doflocs = M.doflocs.copy()
+        doflocs[:, m.nvertices:] += rng.uniform(-bend, bend, doflocs[:, m.nvertices:].shape)
+        M = Mesh2(doflocs, M.t)
     sigma = rng.uniform(0.1, 10.0, m.nelements)
     basis = skfem.Basis(M, elem, intorder=4)
     ref = conduction.assemble(basis, sigma=np.repeat(sigma[:, None], basis.X.shape[1], 1))
+    return m, elem, M, rng, sigma, basis, ref
+
+
+@pytest.mark.parametrize("dim", [2, 3])
+def test_closed_form_p2_stiffness_equals_scikit_fem(dim):
+    m, elem, M, rng, sigma, basis, ref = _reference(dim, 5)
     C, D = p2_gradient_tensors(dim, c2.local_edges(elem))
     g, vol = p1_gradients(m.p, m.t)
     fast = _global(basis.element_dofs, conduction_p2(g, vol, sigma, C), basis.N)
@@ -91,16 +102,7 @@ def test_closed_form_p2_stiffness_equals_scikit_fem(dim):
 
 @pytest.mark.parametrize("dim", [2, 3])
 def test_isoparametric_kernel_equals_scikit_fem_on_curved_elements(dim):
-    m = _mesh(dim)
-    elem, Mesh2 = _elements(dim)
-    M = Mesh2.from_mesh(m)
-    rng = np.random.default_rng(7)
-    doflocs = M.doflocs.copy()  # bend every edge: midpoints off their chords
-    doflocs[:, m.nvertices:] += rng.uniform(-0.01, 0.01, doflocs[:, m.nvertices:].shape)
-    M = Mesh2(doflocs, M.t)
-    sigma = rng.uniform(0.1, 10.0, m.nelements)
-    basis = skfem.Basis(M, elem, intorder=4)
-    ref = conduction.assemble(basis, sigma=np.repeat(sigma[:, None], basis.X.shape[1], 1))
+    m, elem, M, rng, sigma, basis, ref = _reference(dim, 7, bend=0.01)  # every edge bent
     X, W = get_quadrature(elem.refdom, 4)
     dref = np.stack([elem.lbasis(X, i)[1] for i in range(basis.Nbfun)])
     gr, det = isoparametric_gradients(M.doflocs[:, basis.element_dofs], dref)
