@@ -32,7 +32,8 @@ t = time.perf_counter()
 r = solve_conduction(d, {"matrix": 1e-2, "particles": 1.0, "interphase": 10.0},
                      voltage=1.0, order=2, solver=s)
 import ntransport
-print(json.dumps(dict(module=ntransport.__file__, seconds=time.perf_counter() - t, sigma_eff=r.effective_conductivity,
+print(json.dumps(dict(module=ntransport.__file__, seconds=time.perf_counter() - t,
+                      sigma_eff=r.effective_conductivity,
                       dofs=r.info.get("dofs"), iterations=s.iterations,
                       elements=d.mesh.nelements)))
 """
@@ -55,7 +56,8 @@ def main(argv=None):
                                  capture_output=True, text=True).stdout.strip()
             out = subprocess.run([sys.executable, "-c", CHILD, str(args.mesh_size)], env=e,
                                  capture_output=True, text=True, check=True).stdout
-            rec = dict(round=r, code=tag, commit=git, path=str(Path(path).resolve()), loadavg=list(os.getloadavg()),
+            rec = dict(round=r, code=tag, commit=git, path=str(Path(path).resolve()),
+                       loadavg=list(os.getloadavg()),
                        **json.loads(out.strip().splitlines()[-1]))
             rounds.append(rec)
             print(f"round {r} {tag} ({git}): {rec['seconds']:.2f} s, sigma_eff "

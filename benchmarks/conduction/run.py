@@ -30,8 +30,9 @@ the load average before every round. Results: ``results_<size>.json``; the table
 NGSolve's ``H1(order=2)`` with its ``multigrid`` preconditioner (a direct solve on the
 lowest-order space, block smoothing of the higher-order dofs; pardiso too in 2D): on the
 small 3D mesh it took 1.6 s against BDDC's 8.5 s (h1amg coarse space), 15 s (BDDC, direct
-coarse), 7.5 s (h1amg) and 13 s (pardiso), one thread, 2026-12-03. The default ntransport path places interface
-edge midpoints on the curved reconstruction (isoparametric elements there), a different
+coarse), 7.5 s (h1amg) and 13 s (pardiso), one thread, 2026-12-03. The default
+ntransport path places interface edge midpoints on the curved reconstruction
+(isoparametric elements there), a different
 discretisation from NGSolve's straight P2 on an imported mesh; ``ntransport straight``
 (``solve_p2(curved=False)``, the same discretisation) is timed in the same rounds, and its
 sigma_eff is the one compared with NGSolve's.

@@ -20,7 +20,8 @@ import numpy as np
 from skfem import BilinearForm
 from skfem.helpers import dot, grad
 
-__all__ = ["conduction", "conduction_p1", "conduction_p2", "p2_gradient_tensors", "conduction_quadrature",
+__all__ = ["conduction", "conduction_p1", "conduction_p2", "p2_gradient_tensors",
+           "conduction_quadrature",
            "interface_conductance_p1", "facet_mass_p1"]
 
 

@@ -17,7 +17,9 @@ level at 1 M unknowns. Strength and aggregation are pyamg's compiled kernels.
 :func:`build_classical_hierarchy` builds a classical (Ruge-Stueben) hierarchy instead, with
 pyamg's ``ruge_stuben_solver``, and :func:`build_auto_hierarchy` (``AMGSolver``'s default)
 falls back to it when aggregation's coarse levels fill in, as they do on 3D voxel grids
-with a conductivity contrast.
+with a conductivity contrast. :func:`build_nested_hierarchy` puts a prolongator the
+discretisation knows on top (the P1 functions inside P2 elements: p-multigrid), and
+either coarsening below it.
 
 The V-cycle (:class:`VCycle`) smooths ``sweeps`` times before and after the coarse
 correction, with the same smoother both ways so that the preconditioner is symmetric, as
@@ -64,7 +66,8 @@ from .rowblocks import RowBlocks
 log = logging.getLogger(__name__)
 
 __all__ = ["Hierarchy", "build_hierarchy", "build_classical_hierarchy", "build_auto_hierarchy",
-           "build_nested_hierarchy", "galerkin_update", "VCycle", "SMOOTHERS", "COARSENINGS", "FILL_IN", "jacobi_weight"]
+           "build_nested_hierarchy", "galerkin_update", "VCycle", "SMOOTHERS", "COARSENINGS",
+           "FILL_IN", "jacobi_weight"]
 
 #: the V-cycle's smoothers (:class:`VCycle`)
 SMOOTHERS = ("jacobi", "gauss-seidel")

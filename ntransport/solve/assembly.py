@@ -15,7 +15,8 @@ import numpy as np
 import scipy.sparse as sp
 
 __all__ = [
-    "p1_gradients", "isoparametric_gradients", "CSRPattern", "coo_to_csr", "split_interface_nodes", "SplitMesh", "boundary_nodes",
+    "p1_gradients", "isoparametric_gradients", "CSRPattern", "coo_to_csr",
+    "split_interface_nodes", "SplitMesh", "boundary_nodes",
     "EdgeGraph", "edge_graph", "mesh_edge_graph", "assemble_reduced",
 ]
 

@@ -7,13 +7,16 @@ meshes. Interface edge midpoints are placed on the smooth reconstruction of
 :mod:`ntransport.solve.conduction_curved`, so the geometry error of a faceted circle or
 sphere does not cap the rate at :math:`h^2`.
 
-Assembly: the straight-sided (affine) elements -- all but those touching a curved
-interface edge -- in closed form (:func:`ntransport.physics.conduction.conduction_p2`),
-the curved ones by scikit-fem's isoparametric basis on those elements only
-(:func:`ntransport.physics.conduction.conduction`, a 4th-order rule), the Dirichlet dofs
-eliminated triplet by triplet; linear algebra by :mod:`ntransport.solve.linear`.
-Building scikit-fem's isoparametric basis on every element had cost ~60 % of a 3D P2
-solve (benchmarks/README.md, section 1).
+Assembly: every element in closed form
+(:func:`ntransport.physics.conduction.conduction_p2`), then those touching a curved
+interface edge again by a degree-4 rule on their isoparametric map
+(:func:`ntransport.solve.assembly.isoparametric_gradients`,
+:func:`ntransport.physics.conduction.conduction_quadrature`; scikit-fem's
+:func:`~ntransport.physics.conduction.conduction` form is the tests' reference); upper
+triangles only, the free dofs numbered first. Linear algebra by
+:mod:`ntransport.solve.linear`; AMG-CG coarsens to the P1 functions first
+(:func:`p1_prolongator`). scikit-fem's isoparametric basis on every element and AMG on
+the P2 matrix had made a 3D P2 solve 5.9x slower (benchmarks/README.md, section 1).
 """
 from __future__ import annotations
 
@@ -104,8 +107,8 @@ def _electrode_dofs(m1, facets, dim):
 def p1_prolongator(m1, fixed):
     r"""The P1 functions inside the P2 space, on the free dofs: the prolongator
     (nfree_P2, nfree_vertices) that keeps a vertex value and gives an edge dof the mean
-    of its two vertices (exact on straight edges, :math:`\lambda_a + \lambda_b` halves
-    at the midpoint; on a curved edge still a coarse space, as any Galerkin one).
+    of its two vertices (exact for the P1 functions on straight edges, along which they
+    are linear; on a curved edge still a valid coarse space, as any Galerkin one).
     Dirichlet dofs (*fixed*, in scikit-fem's P2 numbering) drop out as rows and as
     columns, so the coarse correction keeps their values.
 
@@ -171,8 +174,9 @@ def _reduced_system(edofs, Su, fixed, ud):
     ``np.triu_indices`` order, the diagonal halved, on the element dofs *edofs*, the dofs
     where *fixed* eliminated.
 
-    Only the upper triangles are scattered: 55 of 100 triplets a tetrahedron. The free dofs are numbered first,
-    so the free-free block is the leading block of S and no triplet is masked."""
+    Only the upper triangles are scattered: 55 of 100 triplets a tetrahedron. The free
+    dofs are numbered first, so the free-free block is the leading block of S and no
+    triplet is masked."""
     nl = edofs.shape[0]
     N = fixed.size
     nfree = N - int(fixed.sum())
