@@ -88,20 +88,25 @@ def local_edges(elem) -> list[tuple[int, int]]:
     return out
 
 
-def _electrode_dofs(m1, facets, dim):
-    """P2 dofs on boundary *facets*: their vertices, and their edges (offset by the
-    vertex count, scikit-fem's numbering: 2D facet dofs, 3D edge dofs)."""
+def _electrode_dofs(m1, facet_sets, dim):
+    """P2 dofs on each of the boundary facet sets *facet_sets*: their vertices, and their
+    edges (offset by the vertex count, scikit-fem's numbering: 2D facet dofs, 3D edge
+    dofs); the edge keys built once for all sets."""
     from ..geometry.domain import edge_index, edge_keys, mesh_edges
 
-    facets = np.asarray(facets)
-    nodes = m1.facets[:, facets]
     n = m1.nvertices
-    if dim == 2:
-        return np.concatenate([np.unique(nodes), n + np.unique(facets)])
-    keys = edge_keys(mesh_edges(m1)[0], n)
-    e = np.concatenate([edge_index(nodes[i], nodes[j], keys, n, what="electrode edges")
-                        for i, j in ((0, 1), (1, 2), (0, 2))])
-    return np.concatenate([np.unique(nodes), n + np.unique(e)])
+    keys = edge_keys(mesh_edges(m1)[0], n) if dim == 3 else None
+    out = []
+    for facets in facet_sets:
+        facets = np.asarray(facets)
+        nodes = m1.facets[:, facets]
+        if dim == 2:
+            e = facets
+        else:
+            e = np.concatenate([edge_index(nodes[i], nodes[j], keys, n, what="electrode edges")
+                                for i, j in ((0, 1), (1, 2), (0, 2))])
+        out.append(np.concatenate([np.unique(nodes), n + np.unique(e)]))
+    return out
 
 
 def p1_prolongator(m1, fixed):
@@ -209,8 +214,7 @@ def solve_p2(domain, sigma, electrodes, *, solver="auto", curved=True):
     bent = _curved_elements(m1, eidx, dim)
     cur = np.flatnonzero(bent)
 
-    anode = _electrode_dofs(m1, domain.facets(electrodes[0]), dim)
-    cathode = _electrode_dofs(m1, domain.facets(electrodes[1]), dim)
+    anode, cathode = _electrode_dofs(m1, [domain.facets(e) for e in electrodes[:2]], dim)
     ud = np.zeros(N)
     ud[anode] = 1.0
     fixed = np.zeros(N, dtype=bool)

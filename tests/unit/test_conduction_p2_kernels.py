@@ -161,7 +161,7 @@ def test_p1_prolongator_interpolates_p1_functions_exactly():
     M, _ = c2._p2_mesh(d, False)  # straight: every P1 function is a P2 function
     N = M.doflocs.shape[1]
     fixed = np.zeros(N, dtype=bool)
-    fixed[c2._electrode_dofs(d.mesh, d.facets("anode"), 3)] = True
+    fixed[c2._electrode_dofs(d.mesh, [d.facets("anode")], 3)[0]] = True
     P = c2.p1_prolongator(d.mesh, fixed)
     n = d.mesh.nvertices
     assert P.shape == (N - fixed.sum(), n - fixed[:n].sum())
