@@ -2,8 +2,10 @@
 
 Each round runs ``solve_conduction(order=2)`` (the 3D default) on the same 3D composite
 with interphase shells (``particle_composite``, seed 3; the mesh built in the child, not
-timed) in a fresh process per checkout, alternating A B A B, one thread. Records the
-solve time, sigma_eff, P2 unknowns and AMG-CG iterations per round.
+timed) in a fresh process per checkout, alternating A B A B, one thread (``--threads``). Records
+the solve time, its user and system CPU seconds and the process's peak resident memory
+(the system time is mostly the first touch of new memory), sigma_eff, P2 unknowns and
+AMG-CG iterations per round.
 
     python benchmarks/conduction/p2_ab.py --a /path/to/old/checkout --b . --rounds 2
 """
@@ -18,7 +20,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CHILD = r"""
-import json, os, sys, time
+import json, os, resource, sys, time
 # the checkout on PYTHONPATH, not an editable install's finder (which comes first)
 sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in repr(f).lower()]
 sys.path.insert(0, os.environ["PYTHONPATH"])
@@ -28,11 +30,16 @@ from ntransport.solve.linear import AMGSolver
 d = particle_composite((10e-6,) * 3, volume_fraction=0.2, radius=1.5e-6, seed=3,
                        shell_thickness=0.2e-6, mesh_size=float(sys.argv[1]))
 s = AMGSolver()
+r0 = resource.getrusage(resource.RUSAGE_SELF)
 t = time.perf_counter()
 r = solve_conduction(d, {"matrix": 1e-2, "particles": 1.0, "interphase": 10.0},
                      voltage=1.0, order=2, solver=s)
 import ntransport
-print(json.dumps(dict(module=ntransport.__file__, seconds=time.perf_counter() - t,
+wall = time.perf_counter() - t
+r1 = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps(dict(module=ntransport.__file__, seconds=wall,
+                      user=r1.ru_utime - r0.ru_utime, system=r1.ru_stime - r0.ru_stime,
+                      peak_rss_MB=r1.ru_maxrss / 1024, rss_before_MB=r0.ru_maxrss / 1024,
                       sigma_eff=r.effective_conductivity,
                       dofs=r.info.get("dofs"), iterations=s.iterations,
                       elements=d.mesh.nelements)))
@@ -45,9 +52,11 @@ def main(argv=None):
     ap.add_argument("--b", default=str(HERE.parents[1]), help="checkout B")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--mesh-size", type=float, default=0.3e-6)
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", default=str(HERE / "p2_ab.json"))
     args = ap.parse_args(argv)
-    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    n = str(args.threads)
+    env = dict(os.environ, OMP_NUM_THREADS=n, MKL_NUM_THREADS=n, OPENBLAS_NUM_THREADS=n)
     rounds = []
     for r in range(args.rounds):
         for tag, path in (("A", args.a), ("B", args.b)):
@@ -60,10 +69,12 @@ def main(argv=None):
                        loadavg=list(os.getloadavg()),
                        **json.loads(out.strip().splitlines()[-1]))
             rounds.append(rec)
-            print(f"round {r} {tag} ({git}): {rec['seconds']:.2f} s, sigma_eff "
+            print(f"round {r} {tag} ({git}): {rec['seconds']:.2f} s (system "
+                  f"{rec['system']:.2f} s, peak {rec['peak_rss_MB']:.0f} MB), sigma_eff "
                   f"{rec['sigma_eff']:.12g}, {rec['dofs']} dofs, CG {rec['iterations']}",
                   flush=True)
-    Path(args.out).write_text(json.dumps(dict(rounds=rounds, mesh_size=args.mesh_size),
+    Path(args.out).write_text(json.dumps(dict(rounds=rounds, mesh_size=args.mesh_size,
+                                              threads=args.threads),
                                          indent=2))
     print(f"wrote {args.out}")
 

@@ -146,27 +146,34 @@ def _curved_elements(m1, eidx, dim):
 
 def _halves_to_csr(fe, iu, ju, Su, N):
     """``S`` (N, N) from the triplets ``(fe[iu], fe[ju], Su)``, built as the sum of the
-    first and the second half of the elements' triplets: each half's COO -> CSR in its
+    first and the second half of the local pairs' triplets: each half's COO -> CSR in its
     own thread when the call may use two (scipy's conversion releases the interpreter
     lock), one after the other otherwise -- the same halves and the same sum either way,
-    so the same bits on one thread and on two."""
+    so the same bits on one thread and on two.
+
+    Halves of the pairs, not of the elements: a half of *Su* (npairs, nel) is a run of its
+    rows, handed to scipy without a copy. The peak memory of the P2 solve is here or in
+    A + A^T below, and this VM pays ~4 s a GB for the first touch of new memory (0.57 M
+    tetrahedra: peak 1.95 -> 1.61 GB and 7.3-7.7 -> 6.5-6.6 s on two threads, with the
+    changes of `_reduced_system` and `solve_p2`; benchmarks/README.md, section 1). Four
+    runs of the pairs, two at a time, were no better (1.48-1.57 GB, 6.3-6.5 s on two
+    threads; 0.3 s slower on one: more sums)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from ..cores import spare_thread
 
-    nel = fe.shape[1]
-    cut = nel // 2
+    cut = iu.size // 2
 
     def half(lo, hi):
-        f = fe[:, lo:hi]
-        return coo_to_csr(f[iu].ravel(), f[ju].ravel(), Su[:, lo:hi].ravel(), (N, N))
+        return coo_to_csr(fe[iu[lo:hi]].ravel(), fe[ju[lo:hi]].ravel(), Su[lo:hi].ravel(),
+                          (N, N))
 
-    if spare_thread() and nel >= HALVES_THREAD_MIN:
+    if spare_thread() and fe.shape[1] >= HALVES_THREAD_MIN:
         with ThreadPoolExecutor(1) as ex:
-            second = ex.submit(half, cut, nel)
+            second = ex.submit(half, cut, iu.size)
             first = half(0, cut)
             return first + second.result()
-    return half(0, cut) + half(cut, nel)
+    return half(0, cut) + half(cut, iu.size)
 
 
 #: elements from which the two halves of the P2 matrix are converted in two threads
@@ -174,10 +181,10 @@ HALVES_THREAD_MIN = 50_000
 
 
 def _reduced_system(edofs, Su, fixed, ud):
-    """Free-free matrix and lifting ``b = -K_fd u_d`` of the symmetric matrix ``S + S^T``
-    whose local matrices have the upper triangles *Su* (npairs, nel), pairs in
-    ``np.triu_indices`` order, the diagonal halved, on the element dofs *edofs*, the dofs
-    where *fixed* eliminated.
+    """Free-free matrix, lifting ``b = -K_fd u_d`` and ``u_d^T K_dd u_d`` of the symmetric
+    matrix ``K = S + S^T`` whose local matrices have the upper triangles *Su* (npairs,
+    nel), pairs in ``np.triu_indices`` order, the diagonal halved, on the element dofs
+    *edofs*, the dofs where *fixed* eliminated.
 
     Only the upper triangles are scattered: 55 of 100 triplets a tetrahedron. The free
     dofs are numbered first, so the free-free block is the leading block of S and no
@@ -195,7 +202,9 @@ def _reduced_system(edofs, Su, fixed, ud):
     A = S[:nfree, :nfree]
     udf = ud[fixed]
     b = -(S[:nfree, nfree:] @ udf + udf @ S[nfree:, :nfree])
-    return (A + A.T).tocsr(), b
+    cdd = 2.0 * float(udf @ (S[nfree:, nfree:] @ udf))
+    del S  # before A + A^T, the step that needs the most memory
+    return (A + A.T).tocsr(), b, cdd
 
 
 def solve_p2(domain, sigma, electrodes, *, solver="auto", curved=True):
@@ -232,7 +241,11 @@ def solve_p2(domain, sigma, electrodes, *, solver="auto", curved=True):
     if cur.size:
         _curved_kernels(M.doflocs, edofs, cur, sigma, elem, (iu, ju), Su, Gm, volumes)
     Su[iu == ju] *= 0.5
-    A, b = _reduced_system(edofs, Su, fixed, ud)
+    A, b, cdd = _reduced_system(edofs, Su, fixed, ud)
+    # the local matrices are not needed again: the current below comes from A, b and cdd
+    # (the peak memory of the solve, whose first touch this VM pays ~3 s a GB for, is
+    # the AMG setup's or this assembly's)
+    del Su
 
     s = make_solver(solver, n=A.shape[0], dim=dim)
     u = ud.copy()
@@ -241,10 +254,11 @@ def solve_p2(domain, sigma, electrodes, *, solver="auto", curved=True):
     else:
         u[~fixed] = s.factor(A)(b)
 
-    # current at 1 V = u^T K u, element by element; element-mean gradients
-    ue = u[edofs]
-    current = 2.0 * sum(float((ue[i] * ue[j]) @ Su[p]) for p, (i, j) in enumerate(zip(iu, ju)))
-    grad = np.einsum("Ae,Ade->de", ue, Gm)
+    # current at 1 V = u^T K u = u_f^T A u_f + 2 u_f^T K_fd u_d + u_d^T K_dd u_d (the
+    # energy: its error is quadratic in the solve's); element-mean gradients
+    uf = u[~fixed]
+    current = float(uf @ (A @ uf)) - 2.0 * float(uf @ b) + cdd
+    grad = np.einsum("Ae,Ade->de", u[edofs], Gm)
     return {"u": u, "current": current, "grad": grad, "volumes": volumes,
             "vertex_u": u[:m1.nvertices], "dofs": N, "solver": type(s).__name__}
 

@@ -227,9 +227,9 @@ def test_p2_solve_gives_the_same_bits_with_and_without_the_second_thread(monkeyp
                             lambda *a, f=c2._reduced_system: made.append(f(*a)) or made[-1])
         out = c2.solve_p2(d, sigma, ("anode", "cathode"), solver="direct")
         systems[spare] = (made[0], out)
-    (A0, b0), o0 = systems[False]
-    (A1, b1), o1 = systems[True]
-    assert (A0 != A1).nnz == 0 and np.array_equal(b0, b1)
+    (A0, b0, c0), o0 = systems[False]
+    (A1, b1, c1), o1 = systems[True]
+    assert (A0 != A1).nnz == 0 and np.array_equal(b0, b1) and c0 == c1
     assert np.array_equal(o0["u"], o1["u"]) and np.array_equal(o0["grad"], o1["grad"])
     M, eidx = c2._p2_mesh(d, True)
     assert c2._curved_elements(d.mesh, eidx, 3).sum() > 2 * 500  # threads had blocks
