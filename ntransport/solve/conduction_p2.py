@@ -153,11 +153,12 @@ def _halves_to_csr(fe, iu, ju, Su, N):
 
     Halves of the pairs, not of the elements: a half of *Su* (npairs, nel) is a run of its
     rows, handed to scipy without a copy. The peak memory of the P2 solve is here or in
-    A + A^T below, and this VM pays ~4 s a GB for the first touch of new memory (0.57 M
-    tetrahedra: peak 1.95 -> 1.61 GB and 7.3-7.7 -> 6.5-6.6 s on two threads, with the
-    changes of `_reduced_system` and `solve_p2`; benchmarks/README.md, section 1). Four
-    runs of the pairs, two at a time, were no better (1.48-1.57 GB, 6.3-6.5 s on two
-    threads; 0.3 s slower on one: more sums)."""
+    A + A^T below, and the first touch of new memory costs system time (on the project's
+    VM a fresh process wrote its first 256 MB at 0.46 GB/s). With the changes of
+    `_reduced_system` and `solve_p2`, at 0.57 M tetrahedra: peak 1.49 -> 1.34 GB and
+    9.7-10.2 -> 9.2-9.4 s on one thread, 1.95 -> 1.61 GB on two (benchmarks/README.md,
+    section 1). Four runs of the pairs, two at a time, were no better (1.48-1.57 GB on
+    two threads; 0.3 s slower on one: more sums)."""
     from concurrent.futures import ThreadPoolExecutor
 
     from ..cores import spare_thread
@@ -243,8 +244,7 @@ def solve_p2(domain, sigma, electrodes, *, solver="auto", curved=True):
     Su[iu == ju] *= 0.5
     A, b, cdd = _reduced_system(edofs, Su, fixed, ud)
     # the local matrices are not needed again: the current below comes from A, b and cdd
-    # (the peak memory of the solve, whose first touch this VM pays ~3 s a GB for, is
-    # the AMG setup's or this assembly's)
+    # (252 MB less at 0.57 M tetrahedra while the AMG hierarchy is built)
     del Su
 
     s = make_solver(solver, n=A.shape[0], dim=dim)
