@@ -158,6 +158,44 @@ def reuse_rows(A, b, A_prev):
     return out
 
 
+def summarise(raw, its, floor_spmv):
+    """Per variant: min / median of every stage in *raw* (``{variant: {stage: [s]}}``),
+    its CG iterations and CG over the bandwidth floor (issue #15's ratio)."""
+    out = {}
+    for name, stages in raw.items():
+        st = {k: stats(v) for k, v in stages.items()}
+        out[name] = dict(st, iterations=its[name],
+                         cg_over_floor=st["cg"]["min"] / (its[name] * floor_spmv))
+    return out
+
+
+def report(res, key):
+    """One line per dimension and variant of ``res["results"][k][key]``: CG min / median,
+    iterations, CG over the floor."""
+    for r in res["results"]:
+        for name, v in r[key].items():
+            print(f"{r['dim']}D {name:12s} CG {v['cg']['min']:.3f} / {v['cg']['median']:.3f} s, "
+                  f"{v['iterations']} its, {v['cg_over_floor']:.1f}x floor")
+
+
+def ab_driver(argv, doc, run_dim, *, rounds, out):
+    """The A B drivers' command line (``--dims``, ``--rounds``, ``--out``): the copy
+    probe, ``run_dim(dim, rounds, floor_GBps)`` per dimension, the JSON written beside
+    this file; returns what was written."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--dims", type=int, nargs="+", default=[2, 3])
+    ap.add_argument("--rounds", type=int, default=rounds)
+    ap.add_argument("--out", default=out)
+    a = ap.parse_args(argv)
+    bw = memory_bandwidth()
+    print("bandwidth", bw, flush=True)
+    res = dict(environment=environment(), bandwidth=bw,
+               results=[run_dim(d, a.rounds, bw["floor_GBps"]) for d in a.dims])
+    (HERE / a.out).write_text(json.dumps(res, indent=2))
+    print(f"wrote {HERE / a.out}")
+    return res
+
+
 def run_dim(dim, repeats, bw, reuse_only=False):
     A, b = system(dim)
     nbytes = spmv_bytes(A)

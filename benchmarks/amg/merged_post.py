@@ -17,22 +17,20 @@ and CG to rtol 1e-8 (``levers.cg``). CG over the bandwidth floor as in ``smoothe
 """
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from common import environment, memory_bandwidth, set_threads, spmv_bytes, stats  # noqa: E402
+from common import set_threads, spmv_bytes  # noqa: E402
 
 set_threads(1)
 
 import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
 
-from levers import cg  # noqa: E402
+from levers import ab_driver, cg, report, summarise  # noqa: E402
 from systems import system  # noqa: E402
 
 from ntransport.solve.amg import VCycle, build_hierarchy  # noqa: E402
@@ -99,11 +97,7 @@ def run_dim(dim, rounds, bw):
     out = dict(dim=dim, n=A.shape[0], nnz=int(A.nnz), spmv_floor_seconds=floor_spmv,
                levels=h.sizes, A_nnz=[int(a.nnz) for a in h.A],
                P_nnz=[int(p.nnz) for p in h.P], Pt_nnz=Ms["merged"].pt_nnz,
-               cycle_relative_difference=same, cycles={})
-    for k in CYCLES:
-        st = {key: stats(v) for key, v in raw[k].items()}
-        out["cycles"][k] = dict(st, iterations=its[k],
-                                cg_over_floor=st["cg"]["min"] / (its[k] * floor_spmv))
+               cycle_relative_difference=same, cycles=summarise(raw, its, floor_spmv))
     s, m = out["cycles"]["shipped"], out["cycles"]["merged"]
     out["merged_over_shipped_cg"] = m["cg"]["min"] / s["cg"]["min"]
     out["setup_added_without_ap"] = m["pt"]["min"]
@@ -112,20 +106,9 @@ def run_dim(dim, rounds, bw):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--dims", type=int, nargs="+", default=[2, 3])
-    ap.add_argument("--rounds", type=int, default=6)
-    ap.add_argument("--out", default="merged_post.json")
-    a = ap.parse_args(argv)
-    bw = memory_bandwidth()
-    print("bandwidth", bw, flush=True)
-    out = dict(environment=environment(), bandwidth=bw,
-               results=[run_dim(d, a.rounds, bw["floor_GBps"]) for d in a.dims])
-    (HERE / a.out).write_text(json.dumps(out, indent=2))
+    out = ab_driver(argv, __doc__, run_dim, rounds=6, out="merged_post.json")
+    report(out, "cycles")
     for r in out["results"]:
-        for k, v in r["cycles"].items():
-            print(f"{r['dim']}D {k:8s} CG {v['cg']['min']:.3f} / {v['cg']['median']:.3f} s, "
-                  f"{v['iterations']} its, {v['cg_over_floor']:.1f}x floor")
         print(f"{r['dim']}D merged/shipped CG {r['merged_over_shipped_cg']:.3f}; CG saved "
               f"{r['cg_saved']:.3f} s; Pt build (A P excluded) {r['setup_added_without_ap']:.3f} s; "
               f"A P {r['cycles']['merged']['ap']['min']:.3f} s")

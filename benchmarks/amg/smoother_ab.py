@@ -13,21 +13,19 @@ measured copy bandwidth).
 """
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from common import environment, memory_bandwidth, set_threads, spmv_bytes, stats  # noqa: E402
+from common import set_threads, spmv_bytes  # noqa: E402
 
 set_threads(1)
 
 import numpy as np  # noqa: E402
 
-from levers import cg  # noqa: E402
+from levers import ab_driver, cg, report, summarise  # noqa: E402
 from systems import system  # noqa: E402
 
 SMOOTHERS = ("gauss-seidel", "jacobi")
@@ -55,33 +53,19 @@ def run_dim(dim, rounds, bw):
             print(f"{dim}D round {r} {smoother:12s} hierarchy {t1 - t0:.3f} cycle {t2 - t1:.3f} "
                   f"CG {t3 - t2:.3f} s ({its[smoother]} its, residual {res:.1e})", flush=True)
     out = dict(dim=dim, n=A.shape[0], nnz=int(A.nnz), spmv_floor_seconds=floor_spmv,
-               smoothers={})
-    for s in SMOOTHERS:
-        st = {k: stats(v) for k, v in raw[s].items()}
-        out["smoothers"][s] = dict(st, iterations=its[s],
-                                   cg_over_floor=st["cg"]["min"] / (its[s] * floor_spmv))
+               smoothers=summarise(raw, its, floor_spmv))
     g, j = (out["smoothers"][s] for s in SMOOTHERS)
     out["jacobi_over_gauss_seidel"] = {k: j[k]["min"] / g[k]["min"] for k in ("cg", "total")}
     return out
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--dims", type=int, nargs="+", default=[2, 3])
-    ap.add_argument("--rounds", type=int, default=8)
-    ap.add_argument("--out", default="smoother_ab.json")
-    a = ap.parse_args(argv)
-    bw = memory_bandwidth()
-    print("bandwidth", bw, flush=True)
-    out = dict(environment=environment(), bandwidth=bw,
-               results=[run_dim(d, a.rounds, bw["floor_GBps"]) for d in a.dims])
-    (HERE / a.out).write_text(json.dumps(out, indent=2))
+    out = ab_driver(argv, __doc__, run_dim, rounds=8, out="smoother_ab.json")
+    report(out, "smoothers")
     for r in out["results"]:
         for s, v in r["smoothers"].items():
-            print(f"{r['dim']}D {s:12s} CG {v['cg']['min']:.3f}/{v['cg']['median']:.3f} s, total "
-                  f"{v['total']['min']:.3f}/{v['total']['median']:.3f} s, {v['iterations']} its, "
-                  f"CG/floor {v['cg_over_floor']:.1f}x")
-    print(f"wrote {HERE / a.out}")
+            print(f"{r['dim']}D {s:12s} one fresh solve {v['total']['min']:.3f} / "
+                  f"{v['total']['median']:.3f} s")
 
 
 if __name__ == "__main__":
