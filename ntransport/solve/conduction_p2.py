@@ -138,8 +138,8 @@ def _curved_elements(m1, eidx, dim):
     """Mask of the elements with an edge among the curved edges *eidx*."""
     from ..geometry.domain import mesh_edges
 
-    t2e = mesh_edges(m1)[1]
-    bent = np.zeros(int(t2e.max()) + 1 if t2e.size else 0, dtype=bool)
+    edges, t2e = mesh_edges(m1)
+    bent = np.zeros(edges.shape[1], dtype=bool)
     bent[eidx] = True
     return bent[t2e].any(axis=0)
 
