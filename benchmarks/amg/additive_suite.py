@@ -115,25 +115,63 @@ def timed(f):
     return time.perf_counter() - t0, value
 
 
-def compare(name, call, rounds):
-    """call(solver) -> answer; every variant once per round, the order reversed each round."""
-    rows = {k: dict(seconds=[], iterations=None, answer=None) for k in VARIANTS}
-    names = list(VARIANTS)
+def compare(name, call, rounds, solvers=None):
+    """call(solver) -> answer; every variant once per round, the order reversed each round.
+    *solvers*: ``{variant: () -> solver}`` (default: a `Variant` of each of `VARIANTS`)."""
+    solvers = solvers or {k: (lambda m=m: Variant(m)) for k, m in VARIANTS.items()}
+    rows = {k: dict(seconds=[], iterations=None, answer=None) for k in solvers}
+    names = list(solvers)
     for r in range(rounds):
         for k in (names if r % 2 == 0 else names[::-1]):
-            s = Variant(VARIANTS[k])
+            s = solvers[k]()
             dt, ans = timed(lambda: call(s))
             rows[k]["seconds"].append(dt)
-            rows[k].update(iterations=s.iterations[-1], answer=ans)
+            rows[k].update(iterations=s.iterations[-1], answer=ans,
+                           coarsening=(getattr(s, "hierarchies", None) or [None])[-1])
             print(f"{name:42s} {k:30s} {dt:7.3f} s {s.iterations[-1]:4d} its  {ans}", flush=True)
     ref = rows[names[0]]
     out = dict(case=name, variants={})
     for k, v in rows.items():
         out["variants"][k] = dict(time=stats(v["seconds"]), iterations=v["iterations"],
-                                  answer=v["answer"],
+                                  answer=v["answer"], coarsening=v["coarsening"],
                                   time_min_over_shipped=min(v["seconds"]) / min(ref["seconds"]),
                                   iterations_over_shipped=v["iterations"] / ref["iterations"])
     return out
+
+
+def cases(want):
+    """``(name, call)`` of every case whose name *want* accepts; ``call(solver)`` is the
+    whole user call with that solver and returns its answer."""
+    from ntransport.solve.conduction import solve_conduction
+
+    built = {}
+    for name, make, sigma in conduction_cases():
+        if not want(name):
+            continue
+        key = name.split(",")[0]  # the layers and shells meshes are shared by their cases
+        d = built[key] = built[key] if key in built else make()
+
+        def call(s, d=d, sg=sigma):
+            return float(solve_conduction(d, sg, voltage=1.0, order=1,
+                                          solver=s).effective_conductivity)
+
+        yield name + f" ({d.mesh.p.shape[1]} nodes)", call
+    from ntransport.percolation.voxel import grid_solution
+
+    rng = np.random.default_rng(5)
+    for n, p, c in ((64, 0.32, 1e8), (64, 0.45, 1e4), (80, 0.30, 1e6)):
+        sig = np.where(rng.random((n, n, n)) < p, c, 1.0)
+        name = f"voxels {n}^3, p = {p}, contrast {c:g}"
+        if want(name):
+            yield name, lambda s, sig=sig: float(grid_solution(sig, rtol=1e-10,
+                                                               solver=s).sigma_eff)
+    import systems
+
+    for dim in (2, 3):
+        name = f"1 M elements {dim}D (setup + CG)"
+        if want(name):
+            A, b = systems.system(dim)
+            yield name, lambda s, A=A, b=b: float(s.factor(A)(b) @ b)
 
 
 def main(argv=None):
@@ -143,37 +181,7 @@ def main(argv=None):
                     help="run only the cases whose names contain one of these strings")
     args = ap.parse_args(argv)
     want = (lambda n: True) if not args.only else (lambda n: any(s in n for s in args.only))
-    results = []
-    from ntransport.solve.conduction import solve_conduction
-
-    built = {}
-    for name, make, sigma in conduction_cases():
-        if not want(name):
-            continue
-        key = name.split(",")[0]  # the layers and shells meshes are shared by their cases
-        d = built[key] = built[key] if key in built else make()
-        def call(s, d=d, sg=sigma):
-            return float(solve_conduction(d, sg, voltage=1.0, order=1,
-                                          solver=s).effective_conductivity)
-
-        results.append(compare(name + f" ({d.mesh.p.shape[1]} nodes)", call, args.rounds))
-    from ntransport.percolation.voxel import grid_solution
-
-    rng = np.random.default_rng(5)
-    for n, p, c in ((64, 0.32, 1e8), (64, 0.45, 1e4), (80, 0.30, 1e6)):
-        sig = np.where(rng.random((n, n, n)) < p, c, 1.0)
-        name = f"voxels {n}^3, p = {p}, contrast {c:g}"
-        if want(name):
-            results.append(compare(name, lambda s, sig=sig: float(
-                grid_solution(sig, rtol=1e-10, solver=s).sigma_eff), args.rounds))
-    import systems
-
-    for dim in (2, 3):
-        name = f"1 M elements {dim}D (setup + CG)"
-        if want(name):
-            A, b = systems.system(dim)
-            results.append(compare(name, lambda s, A=A, b=b: float(s.factor(A)(b) @ b),
-                                   args.rounds))
+    results = [compare(name, call, args.rounds) for name, call in cases(want)]
     env = environment()
     for r in results:
         r.update(rounds=args.rounds, date=env.get("date"))

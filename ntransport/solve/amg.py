@@ -14,6 +14,13 @@ but every matrix stays CSR (scipy's compiled kernels): pyamg works on 1x1-block 
 matrices, whose ``abs()`` calls scipy's pure-Python ``sum_duplicates`` -- seconds per
 level at 1 M unknowns. Strength and aggregation are pyamg's compiled kernels.
 
+:math:`P` is then truncated (:func:`_truncated`, ``truncate=0.1`` by default): entries
+below a tenth of their row's largest are dropped and the row rescaled so that it still
+interpolates the near-nullspace. The smoothing's small far entries filled the 3D coarse
+levels (operator complexity 1.40 -> 1.22 on the 1 M-element P1 system, 62 -> 39 entries a
+row at level 1) for no gain in iterations: a 3D P1 solve is 13-45 % faster, and fourteen
+hard problems take 0.55-1.00 of their time (benchmarks/amg/truncation.json).
+
 :func:`build_classical_hierarchy` builds a classical (Ruge-Stueben) hierarchy instead, with
 pyamg's ``ruge_stuben_solver``, and :func:`build_auto_hierarchy` (``AMGSolver``'s default)
 falls back to it when aggregation's coarse levels fill in, as they do on 3D voxel grids
@@ -44,6 +51,13 @@ systems (15-31 k unknowns) the Lanczos is not repaid: a solve is 3-5 % slower th
 Gauss-Seidel. The prolongation is ``R.T``, a CSC view of the restriction: its product
 loops over the coarse columns, 2.4x faster than a CSR ``P`` over the fine rows.
 
+Where ``A P`` is sparser than the level matrix (`MERGE_BELOW`: the 2D P1 levels; with
+truncated prolongators the 3D ones too), a Jacobi cycle of one sweep each way merges its
+post-sweep into the prolongation (:meth:`VCycle._merged`): the same preconditioner with
+one fine-level SpMV and the prolongation replaced by one product with
+:math:`P_t = P - \operatorname{diag}(w) A P` (CG on the 1 M-element 2D system 13-17 %
+faster; ``A P`` is the Galerkin product's right factor, kept for it).
+
 The products by A and R run in row blocks on the threads a call may use
 (:mod:`.rowblocks`: the same bits on any number of threads); the Gauss-Seidel sweeps and
 the prolongation's column loop stay on one.
@@ -61,7 +75,8 @@ import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
 
-from .rowblocks import RowBlocks
+from ..cores import kernel_threads
+from .rowblocks import BLOCK_NNZ, RowBlocks
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +96,13 @@ COARSENINGS = ("auto", "aggregation", "classical")
 #: voxel systems, 0.30x on the P1 systems, where aggregation is the faster
 #: (benchmarks/amg/voxel_coarsening.json)
 FILL_IN = 1.0
+#: the V-cycle merges a level's post-smoothing into its prolongation (:class:`VCycle`) where
+#: ``A P`` holds at most this share of the level matrix's nonzeros: 0.54-0.69 on the 2D P1
+#: levels, where CG is 13-17 % faster merged; 0.77-1.00 on the 3D ones, where it is not
+#: (a cold product with as many entries as the hot SpMV it replaces; benchmarks/amg)
+MERGE_BELOW = 0.75
+#: drop tolerance of the smoothed prolongators (:func:`_truncated`)
+TRUNCATE = 0.1
 
 
 @dataclass
@@ -92,6 +114,9 @@ class Hierarchy:
     P: list
     R: list
     coarsening: str = "aggregation"
+    #: per level ``A[k] P[k]`` (the Galerkin product's right factor) where the V-cycle
+    #: merges its post-smoothing into the prolongation (`MERGE_BELOW`), else None
+    AP: list | None = None
 
     @property
     def operator_complexity(self) -> float:
@@ -141,20 +166,47 @@ def _smoothed_prolongator(Ab, T, omega) -> sp.csr_matrix:
     return _csr(T - AT)
 
 
-def _galerkin(Ab, P, R) -> sp.csr_matrix:
+def _truncated(P, B, eps) -> sp.csr_matrix:
+    """*P* with the entries below *eps* times their row's largest magnitude dropped, and
+    each row rescaled so that it interpolates the coarse near-nullspace *B* as before
+    (``(P B)_i`` unchanged; rows whose ``P B`` or truncated sum is 0 keep their scale): the
+    truncation of interpolation of classical AMG (Stueben 2001; hypre's ``trunc_factor``)
+    applied to the smoothed prolongator.
+
+    The smoothing spreads each aggregate's basis function over its neighbours with small
+    weights; those entries fill the coarse matrices (3D P1: 62 entries a row at level 1)
+    and cost every cycle more than they buy (benchmarks/amg/truncation.json)."""
+    from pyamg.util.utils import filter_matrix_rows
+
+    Q = _csr(filter_matrix_rows(P, eps))  # pyamg's compiled row filter
+    before, after = P @ B, Q @ B
+    scale = np.ones_like(before)
+    ok = (after != 0) & (before != 0)
+    scale[ok] = before[ok] / after[ok]
+    Q.data *= np.repeat(scale, np.diff(Q.indptr))
+    return Q
+
+
+def _galerkin(Ab, P, R) -> tuple[sp.csr_matrix, sp.csr_matrix | None]:
     """The coarse matrix ``R (A P)`` (*Ab*: ``RowBlocks(A)``), both products in row blocks
-    over the threads a call may use (:mod:`.rowblocks`: the same bits as on one thread)."""
-    return _csr(RowBlocks(R).matmat(Ab.matmat(P)))
+    over the threads a call may use (:mod:`.rowblocks`: the same bits as on one thread),
+    and ``A P`` itself if the cycle merges this level (`MERGE_BELOW`), else None."""
+    AP = Ab.matmat(P)
+    Ac = _csr(RowBlocks(R).matmat(AP))
+    return Ac, (AP if AP.nnz <= MERGE_BELOW * Ab.A.nnz else None)
 
 
 def build_hierarchy(A, *, theta: float = 0.05, max_coarse: int = 500, max_levels: int = 20,
-                    omega: float = 4.0 / 3.0, max_fill: float | None = None) -> Hierarchy | None:
+                    omega: float = 4.0 / 3.0, max_fill: float | None = None,
+                    truncate: float = TRUNCATE) -> Hierarchy | None:
     """Smoothed-aggregation hierarchy of the SPD CSR matrix *A* (double precision); None
-    as soon as a coarse level holds more than *max_fill* times the nonzeros of *A*."""
+    as soon as a coarse level holds more than *max_fill* times the nonzeros of *A*.
+    *truncate*: drop tolerance of the prolongators (:func:`_truncated`; 0 keeps them
+    whole)."""
     from pyamg.strength import symmetric_strength_of_connection
 
     A = _csr(A, np.float64)
-    As, Ps, Rs = [A], [], []
+    As, Ps, Rs, APs = [A], [], [], []
     B = np.ones(A.shape[0])  # the near-nullspace of a scalar diffusion operator
     while As[-1].shape[0] > max_coarse and len(As) < max_levels:
         Ak = As[-1]
@@ -164,15 +216,19 @@ def build_hierarchy(A, *, theta: float = 0.05, max_coarse: int = 500, max_levels
             break  # no coarsening possible (e.g. a diagonal matrix)
         Ab = RowBlocks(Ak)  # both products of the level by Ak share its row blocks
         P = _smoothed_prolongator(Ab, T, omega)
+        if truncate > 0:
+            P = _truncated(P, B, truncate)
         R = _csr(P.T)
         Ps.append(P)
         Rs.append(R)
-        As.append(_galerkin(Ab, P, R))
+        Ac, AP = _galerkin(Ab, P, R)
+        As.append(Ac)
+        APs.append(AP)
         if max_fill is not None and As[-1].nnz > max_fill * A.nnz:
             log.info("AMG: smoothed aggregation fills in (level %d holds %.2f of the fine "
                      "level's nonzeros)", len(As) - 1, As[-1].nnz / A.nnz)
             return None
-    return Hierarchy(As, Ps, Rs)
+    return Hierarchy(As, Ps, Rs, AP=APs)
 
 
 def build_classical_hierarchy(A, *, theta: float = 0.25, max_coarse: int = 500,
@@ -199,13 +255,15 @@ def build_classical_hierarchy(A, *, theta: float = 0.25, max_coarse: int = 500,
                      [_csr(lv.R, np.float64) for lv in levels[:-1]], "classical")
 
 
-def build_auto_hierarchy(A, *, theta: float = 0.05, max_coarse: int = 500) -> Hierarchy:
+def build_auto_hierarchy(A, *, theta: float = 0.05, max_coarse: int = 500,
+                         truncate: float = TRUNCATE) -> Hierarchy:
     """Smoothed aggregation (strength *theta*), unless a coarse level fills in beyond
     `FILL_IN` of the fine level's nonzeros: then a classical hierarchy (its own default
     strength) instead. The abandoned levels cost little next to what they save: on a 96^3
     voxel grid near the percolation threshold the whole aggregation setup took 52 s, the
     classical solve 8 s (benchmarks/amg/voxel_coarsening.json)."""
-    h = build_hierarchy(A, theta=theta, max_coarse=max_coarse, max_fill=FILL_IN)
+    h = build_hierarchy(A, theta=theta, max_coarse=max_coarse, max_fill=FILL_IN,
+                        truncate=truncate)
     return h if h is not None else build_classical_hierarchy(A, max_coarse=max_coarse)
 
 
@@ -224,9 +282,15 @@ def build_nested_hierarchy(A, P, build=build_auto_hierarchy, **kw) -> Hierarchy:
         raise ValueError(f"build_nested_hierarchy: the prolongator must map fewer unknowns "
                          f"onto the matrix's {A.shape[0]}, got shape {P.shape}.")
     R = _csr(P.T)
-    inner = build(_galerkin(RowBlocks(A), P, R), **kw)
+    Ac, AP = _galerkin(RowBlocks(A), P, R)
+    inner = build(Ac, **kw)
     return Hierarchy([A] + inner.A, [P] + inner.P, [R] + inner.R,
-                     f"nested+{inner.coarsening}")
+                     f"nested+{inner.coarsening}", [AP] + _level_list(inner.AP, len(inner.P)))
+
+
+def _level_list(APs, n) -> list:
+    """A hierarchy's ``AP`` as a list of its *n* levels (None where not kept)."""
+    return list(APs) if APs is not None else [None] * n
 
 
 def galerkin_update(h: Hierarchy, A) -> Hierarchy:
@@ -236,10 +300,12 @@ def galerkin_update(h: Hierarchy, A) -> Hierarchy:
     The reuse a Newton or time loop can afford while the pattern (and roughly the
     coefficients) hold; the preconditioner stays SPD, so CG stays correct, only the
     iteration count can grow."""
-    As = [_csr(A, np.float64)]
+    As, APs = [_csr(A, np.float64)], []
     for P, R in zip(h.P, h.R):
-        As.append(_galerkin(RowBlocks(As[-1]), P, R))
-    return Hierarchy(As, h.P, h.R, h.coarsening)
+        Ac, AP = _galerkin(RowBlocks(As[-1]), P, R)
+        As.append(Ac)
+        APs.append(AP)
+    return Hierarchy(As, h.P, h.R, h.coarsening, APs)
 
 
 def jacobi_weight(A, *, tol: float = 0.1, blocks: RowBlocks | None = None) -> np.ndarray:
@@ -292,6 +358,25 @@ def jacobi_weight(A, *, tol: float = 0.1, blocks: RowBlocks | None = None) -> np
     return s * s * (4.0 / (3.0 * rho))
 
 
+def _merged_prolongator(R, AP, w, dtype):
+    r""":math:`P_t = P - \operatorname{diag}(w) A P` with :math:`P = R^T` (computed in double,
+    kept in *dtype*): the prolongation and the post-sweep of a Jacobi V-cycle in one product
+    (:meth:`VCycle._merged`). Built in CSC (``R.T`` is one without a copy; 39 against 65 ms
+    through CSR at the 1 M-element 2D fine level) and kept for its product: CSC on one thread
+    (a loop over the coarse columns like ``R.T``'s: 1.5 against 2.9 ms for CSR on that
+    level), CSR in row blocks where the products run on several threads (2D CG 0.35 against
+    0.37 s with CSC on two threads; benchmarks/amg)."""
+    APc = AP.tocsc()  # sorted row indices in every column
+    APc.data *= np.asarray(w, np.float64)[APc.indices]
+    Pt = R.T - APc
+    Pt = sp.csc_matrix((Pt.data.astype(dtype), Pt.indices, Pt.indptr), shape=Pt.shape)
+    if kernel_threads() > 1 and Pt.nnz >= 2 * BLOCK_NNZ:
+        blocks = RowBlocks(_csr(Pt.tocsr()))
+        if blocks.threads > 1:
+            return blocks
+    return Pt
+
+
 @dataclass
 class VCycle:
     """One V-cycle as a linear operator ``M(r) ~ A^{-1} r`` (SPD for SPD *A*).
@@ -331,6 +416,11 @@ class VCycle:
         self.W = ([jacobi_weight(a, blocks=ab).astype(self.dtype)
                    for a, ab in zip(self.A[:-1], self._Ab)]
                   if smoother == "jacobi" else None)
+        self._Pt = [None] * len(self.P)
+        if self.W is not None and self.sweeps == 1:
+            for k, AP in enumerate(_level_list(h.AP, len(self.P))):
+                if AP is not None:
+                    self._Pt[k] = _merged_prolongator(h.R[k], AP, self.W[k], self.dtype)
         coarse = h.A[-1].toarray()
         self._coarse_n = coarse.shape[0]
         try:
@@ -353,6 +443,8 @@ class VCycle:
     def _cycle(self, lvl, b):
         if lvl == len(self.A) - 1:
             return self._coarse(b)
+        if self._Pt[lvl] is not None:
+            return self._merged(lvl, b)
         A, Ab = self.A[lvl], self._Ab[lvl]
         n = A.shape[0]
         if self.W is not None:
@@ -372,6 +464,19 @@ class VCycle:
             else:
                 self._gs(A.indptr, A.indices, A.data, x, b, n - 1, -1, -1)
         return x
+
+    def _merged(self, lvl, b):
+        """One Jacobi sweep each way with the post-sweep merged into the prolongation:
+        ``x1 = w b``, ``r = b - A x1``, ``e`` the coarse correction of ``R r``; the post-sweep
+        of ``x1 + P e`` is ``x1 + P e + w (r - A P e) = w (b + r) + Pt e``."""
+        w = self.W[lvl]
+        r = self._Ab[lvl].residual(b, w * b)
+        e = self._cycle(lvl + 1, self._Rb[lvl].matvec(r))
+        r += b
+        r *= w
+        Pt = self._Pt[lvl]
+        r += Pt.matvec(e) if isinstance(Pt, RowBlocks) else Pt @ e
+        return r
 
     def __call__(self, r):
         b = np.ascontiguousarray(r, dtype=self.dtype).ravel()

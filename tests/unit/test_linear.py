@@ -150,7 +150,7 @@ def test_csr_hierarchy_matches_pyamg_smoothed_aggregation():
         A, symmetry="symmetric", strength=("symmetric", {"theta": 0.05}),
         smooth=("jacobi", {"omega": 4.0 / 3.0, "weighting": "local"}),
         improve_candidates=None, max_coarse=50)
-    h = build_hierarchy(A, theta=0.05, max_coarse=50)
+    h = build_hierarchy(A, theta=0.05, max_coarse=50, truncate=0.0)  # pyamg's whole P
     assert h.sizes[:2] == [lv.A.shape[0] for lv in ml.levels][:2]
     np.testing.assert_allclose(h.P[0].toarray(), ml.levels[0].P.toarray(), atol=1e-14)
     np.testing.assert_allclose(h.A[1].toarray(), ml.levels[1].A.toarray(), rtol=1e-12, atol=1e-12)
@@ -195,8 +195,10 @@ def test_classical_hierarchy_is_pyamgs_ruge_stueben_and_stays_sparse_on_voxels()
     np.testing.assert_allclose(h.P[0].toarray(), ml.levels[0].P.toarray(), atol=1e-14)
     assert all(r.format == "csr" and r.shape == p.T.shape for r, p in zip(h.R, h.P))
     oc_classical = h.operator_complexity
-    oc_aggregation = build_hierarchy(A, max_coarse=50).operator_complexity
+    oc_aggregation = build_hierarchy(A, max_coarse=50, truncate=0.0).operator_complexity
     assert oc_classical < 3.5 < oc_aggregation, (oc_classical, oc_aggregation)
+    # truncated prolongators (the default) thin aggregation's coarse levels there
+    assert build_hierarchy(A, max_coarse=50).operator_complexity < 0.8 * oc_aggregation
     b = np.ones(A.shape[0])
     its = [0]
     import scipy.sparse.linalg as spla
@@ -214,14 +216,14 @@ def test_auto_coarsening_turns_classical_only_where_aggregation_fills_in():
     from ntransport.solve.amg import FILL_IN, build_auto_hierarchy, build_hierarchy
 
     assert FILL_IN == 1.0
-    filling = voxel_matrix(24, 1e4)
-    assert build_hierarchy(filling, max_fill=FILL_IN) is None
-    assert build_auto_hierarchy(filling).coarsening == "classical"
+    filling = voxel_matrix(24, 1e4)  # fills in with whole prolongators (truncate=0)
+    assert build_hierarchy(filling, max_fill=FILL_IN, truncate=0.0) is None
+    assert build_auto_hierarchy(filling, truncate=0.0).coarsening == "classical"
     for A in (voxel_matrix(24, 3.0), heterogeneous(60, contrast=1e4), poisson(60)):
         h = build_auto_hierarchy(A, max_coarse=50)
         assert h.coarsening == "aggregation"
         assert all(a.nnz <= A.nnz for a in h.A[1:])
-    s = AMGSolver()
+    s = AMGSolver(truncate=0.0)
     assert s.coarsening == "auto" and s.theta == 0.05
     b = np.ones(filling.shape[0])
     x = s.factor(filling)(b)
@@ -230,8 +232,74 @@ def test_auto_coarsening_turns_classical_only_where_aggregation_fills_in():
     assert AMGSolver(coarsening="classical").theta == 0.25
     from ntransport.solve.amg import galerkin_update
 
-    h = build_auto_hierarchy(filling)
+    h = build_auto_hierarchy(filling, truncate=0.0)
     assert galerkin_update(h, filling).coarsening == "classical"  # reuse keeps the kind
+
+
+def test_truncated_prolongator_keeps_the_near_nullspace_and_its_large_entries():
+    """`_truncated` drops the entries below eps times their row's largest magnitude and
+    rescales each row so that it interpolates the coarse near-nullspace B as before
+    (P B unchanged to rounding); the row maxima and the kept entries' ratios stay."""
+    from ntransport.solve.amg import _truncated, build_hierarchy
+
+    A = heterogeneous(40, contrast=1e3)
+    h = build_hierarchy(A, max_coarse=50, truncate=0.0)
+    P = h.P[0]
+    B = np.random.default_rng(0).uniform(0.5, 2.0, P.shape[1])
+    for eps in (0.1, 0.3):
+        Q = _truncated(P, B, eps)
+        np.testing.assert_allclose(Q @ B, P @ B, rtol=1e-13)
+        dense_p, dense_q = P.toarray(), Q.toarray()
+        rowmax = np.abs(dense_p).max(axis=1, keepdims=True)
+        assert np.all(dense_q[np.abs(dense_p) < eps * rowmax] == 0)
+        kept = np.abs(dense_p) >= eps * rowmax
+        assert np.all(dense_q[kept] != 0)
+        scale = dense_q[kept] / dense_p[kept]  # one factor a row
+        rows = np.nonzero(kept)[0]
+        np.testing.assert_allclose(scale, np.bincount(rows, scale)[rows]
+                                   / np.bincount(rows)[rows], rtol=1e-13)
+        assert 0.5 * P.nnz < Q.nnz < P.nnz
+    # the default truncation thins the coarse levels and keeps the iterations
+    b = np.ones(A.shape[0])
+    its = {}
+    for eps in (0.0, 0.1):
+        s = AMGSolver(rtol=1e-10, truncate=eps, max_coarse=50)
+        x = s.factor(A)(b)
+        assert np.linalg.norm(A @ x - b) < 1e-9 * np.linalg.norm(b)
+        its[eps] = s.iterations[-1]
+    assert its[0.1] <= its[0.0] + 3, its
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_merged_post_smoothing_is_the_same_cycle(monkeypatch, threads):
+    """With one Jacobi sweep each way, `w (b + r) + Pt e` (Pt = P - diag(w) A P) is the
+    post-sweep of `x1 + P e`: the merged cycle equals the plain one to rounding, with Pt in
+    CSC on one thread and in CSR row blocks on two; never with two sweeps."""
+    import ntransport.solve.amg as amg
+    from ntransport.solve import rowblocks
+
+    monkeypatch.setattr(amg, "kernel_threads", lambda: threads)
+    monkeypatch.setattr(rowblocks, "kernel_threads", lambda: threads)
+    monkeypatch.setattr(rowblocks, "BLOCK_NNZ", 1000)
+    monkeypatch.setattr(amg, "BLOCK_NNZ", 1000)
+    A = heterogeneous(80, contrast=1e3)
+    r = np.random.default_rng(2).standard_normal(A.shape[0])
+    monkeypatch.setattr(amg, "MERGE_BELOW", 10.0)  # merge every level
+    h = amg.build_hierarchy(A, max_coarse=50)
+    assert all(ap is not None for ap in h.AP)
+    merged = amg.VCycle(h)
+    assert all(pt is not None for pt in merged._Pt)
+    kind = rowblocks.RowBlocks if threads > 1 else sp.csc_matrix
+    assert isinstance(merged._Pt[0], kind)
+    monkeypatch.setattr(amg, "MERGE_BELOW", -1.0)
+    plain_h = amg.build_hierarchy(A, max_coarse=50)
+    assert all(ap is None for ap in plain_h.AP)
+    plain = amg.VCycle(plain_h)
+    assert all(pt is None for pt in plain._Pt)
+    np.testing.assert_allclose(merged(r), plain(r), rtol=0, atol=1e-12 * np.abs(plain(r)).max())
+    assert all(pt is None for pt in amg.VCycle(h, sweeps=2)._Pt)
+    m32, p32 = amg.VCycle(h, dtype=np.float32), amg.VCycle(plain_h, dtype=np.float32)
+    np.testing.assert_allclose(m32(r), p32(r), rtol=0, atol=1e-5 * np.abs(p32(r)).max())
 
 
 @pytest.mark.parametrize("smoother", ["jacobi", "gauss-seidel"])
@@ -251,7 +319,8 @@ def test_vcycle_is_symmetric_positive_definite(smoother):
                                   dict(sweeps=2, theta=0.0), dict(max_coarse=10),
                                   dict(smoother="gauss-seidel"),
                                   dict(smoother="jacobi", sweeps=2),
-                                  dict(coarsening="classical"),
+                                  dict(coarsening="classical"), dict(truncate=0.0),
+                                  dict(truncate=0.4),
                                   dict(coarsening="classical", reuse="prolongators")])
 def test_amg_options_reach_rtol(opts):
     A = heterogeneous(50, contrast=1e3)
@@ -348,6 +417,8 @@ def test_amg_reuse_across_steps_with_the_same_pattern():
     (dict(smoother="sor"), "smoother must be one of .*got 'sor'"),
     (dict(coarsening="rs"), "coarsening must be one of .*got 'rs'"),
     (dict(theta=1.5), "theta must be a number in"),
+    (dict(truncate=1.0), r"truncate must be a number in \[0, 1\), got 1.0"),
+    (dict(truncate=-0.1), "truncate must be a number in"),
     (dict(rtol=0.0), "rtol must be a number in"),
 ])
 def test_amg_bad_options_are_named(kw, match):
