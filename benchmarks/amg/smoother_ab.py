@@ -41,7 +41,8 @@ def run_dim(dim, rounds, bw):
     for r in range(rounds):
         for smoother in (SMOOTHERS if r % 2 == 0 else SMOOTHERS[::-1]):
             t0 = time.perf_counter()
-            h = build_hierarchy(A)
+            h = build_hierarchy(A, truncate=0.0)  # the hierarchy of 2026-12-03
+            h.AP = None  # and its cycle: no merged level
             t1 = time.perf_counter()
             M = VCycle(h, dtype=np.float32, smoother=smoother)
             t2 = time.perf_counter()

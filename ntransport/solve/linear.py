@@ -37,7 +37,7 @@ import functools
 import logging
 import math
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -686,8 +686,8 @@ class AMGSolver:
             self.hierarchies.append(h.coarsening)
         M = VCycle(h, sweeps=self.sweeps, dtype=_PRECISIONS[precision],
                    smoother=self.smoother)
-        if self.reuse != "none":
-            self._kept = (A.indptr.copy(), A.indices.copy(), h, M, precision)
+        if self.reuse != "none":  # the cycle holds what it merged; A P is not kept twice
+            self._kept = (A.indptr.copy(), A.indices.copy(), replace(h, AP=None), M, precision)
         return M
 
     def factor(self, A, *, prolongator=None):

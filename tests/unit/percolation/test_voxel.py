@@ -85,16 +85,18 @@ def test_grid_solution_flux_and_errors():
 
 
 @pytest.mark.parametrize("shape, contrast, coarsening", [
-    ((26, 26, 26), 1e6, "classical"), ((26, 26, 26), 10.0, "aggregation"),
+    ((26, 26, 26), 1e6, "aggregation"), ((26, 26, 26), 10.0, "aggregation"),
     ((120, 120), 1e6, "aggregation")])
 def test_large_grids_use_the_measured_amg_and_match_the_direct_solve(shape, contrast,
                                                                       coarsening, monkeypatch):
-    """Above the direct solver's size the voxel AMG coarsens classically where aggregation
-    fills in (3D grids with a contrast) and by aggregation otherwise (each the faster
-    there, benchmarks/amg/voxel_coarsening.json); either way sigma_eff and phi are the
-    direct solve's to the tolerance."""
+    """Above the direct solver's size the voxel AMG truncates its prolongators at
+    `VOXEL_TRUNCATE` in 3D (the library's default in 2D), so that aggregation stays sparse
+    on 3D grids with a contrast, where whole prolongators filled in and "auto" turned
+    classical (benchmarks/amg/truncation_voxels.json); sigma_eff and phi are the direct
+    solve's to the tolerance."""
+    import ntransport.solve.amg as amg
     import ntransport.solve.linear as lin
-    from ntransport.percolation.voxel import grid_solution
+    from ntransport.percolation.voxel import VOXEL_TRUNCATE, grid_solution
 
     made = []
     real = lin.AMGSolver
@@ -108,6 +110,7 @@ def test_large_grids_use_the_measured_amg_and_match_the_direct_solve(shape, cont
     monkeypatch.setattr(lin, "AMGSolver", Spy)
     g = grid_solution(sig)
     assert [s.hierarchies for s in made] == [[coarsening]]
+    assert made[0].truncate == (VOXEL_TRUNCATE if len(shape) == 3 else amg.TRUNCATE)
     ref = grid_solution(sig, solver=lin.DirectSolver("superlu"))
     assert g.sigma_eff == pytest.approx(ref.sigma_eff, rel=1e-7)
     np.testing.assert_allclose(g.phi, ref.phi, atol=1e-7)
