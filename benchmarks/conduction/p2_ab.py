@@ -1,13 +1,15 @@
-"""A B timing of the P2 conduction solve between two checkouts (issue #15, section 1).
+"""A B timing of the conduction solve between two checkouts (issue #15, section 1).
 
-Each round runs ``solve_conduction(order=2)`` (the 3D default) on the same 3D composite
-with interphase shells (``particle_composite``, seed 3; the mesh built in the child, not
-timed) in a fresh process per checkout, alternating A B A B, one thread (``--threads``). Records
+Each round runs ``solve_conduction(order=2)`` (the 3D default; ``--order 1`` for P1) on the
+same composite with interphase shells (``particle_composite``, seed 3, 10 um cube; with
+``--dim 2`` a 40 um square; the mesh built in the child, not timed) in a fresh process per
+checkout, alternating A B A B, one thread (``--threads``). Records
 the solve time, its user and system CPU seconds and the process's peak resident memory
 (the system time is mostly the first touch of new memory), sigma_eff, P2 unknowns and
 AMG-CG iterations per round.
 
     python benchmarks/conduction/p2_ab.py --a /path/to/old/checkout --b . --rounds 2
+    python benchmarks/conduction/p2_ab.py --a OLD --order 1 --dim 2 --mesh-size 0.06e-6
 """
 from __future__ import annotations
 
@@ -27,13 +29,15 @@ sys.path.insert(0, os.environ["PYTHONPATH"])
 from ntransport.geometry.composite import particle_composite
 from ntransport.solve.conduction import solve_conduction
 from ntransport.solve.linear import AMGSolver
-d = particle_composite((10e-6,) * 3, volume_fraction=0.2, radius=1.5e-6, seed=3,
-                       shell_thickness=0.2e-6, mesh_size=float(sys.argv[1]))
+dim, order = int(sys.argv[3]), int(sys.argv[2])
+d = particle_composite(((10e-6,) * 3 if dim == 3 else (40e-6,) * 2), volume_fraction=0.2,
+                       radius=1.5e-6, seed=3, shell_thickness=0.2e-6,
+                       mesh_size=float(sys.argv[1]))
 s = AMGSolver()
 r0 = resource.getrusage(resource.RUSAGE_SELF)
 t = time.perf_counter()
 r = solve_conduction(d, {"matrix": 1e-2, "particles": 1.0, "interphase": 10.0},
-                     voltage=1.0, order=2, solver=s)
+                     voltage=1.0, order=order, solver=s)
 import ntransport
 wall = time.perf_counter() - t
 r1 = resource.getrusage(resource.RUSAGE_SELF)
@@ -53,6 +57,8 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--mesh-size", type=float, default=0.3e-6)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--order", type=int, default=2, choices=(1, 2))
+    ap.add_argument("--dim", type=int, default=3, choices=(2, 3))
     ap.add_argument("--out", default=str(HERE / "p2_ab.json"))
     args = ap.parse_args(argv)
     n = str(args.threads)
@@ -63,7 +69,8 @@ def main(argv=None):
             e = dict(env, PYTHONPATH=str(Path(path).resolve()))
             git = subprocess.run(["git", "-C", path, "rev-parse", "--short", "HEAD"],
                                  capture_output=True, text=True).stdout.strip()
-            out = subprocess.run([sys.executable, "-c", CHILD, str(args.mesh_size)], env=e,
+            out = subprocess.run([sys.executable, "-c", CHILD, str(args.mesh_size),
+                                  str(args.order), str(args.dim)], env=e,
                                  capture_output=True, text=True, check=True).stdout
             rec = dict(round=r, code=tag, commit=git, path=str(Path(path).resolve()),
                        loadavg=list(os.getloadavg()),
@@ -74,7 +81,8 @@ def main(argv=None):
                   f"{rec['sigma_eff']:.12g}, {rec['dofs']} dofs, CG {rec['iterations']}",
                   flush=True)
     Path(args.out).write_text(json.dumps(dict(rounds=rounds, mesh_size=args.mesh_size,
-                                              threads=args.threads),
+                                              threads=args.threads, order=args.order,
+                                              dim=args.dim),
                                          indent=2))
     print(f"wrote {args.out}")
 
