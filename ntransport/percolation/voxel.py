@@ -281,17 +281,18 @@ def _solve(A, b, rtol, solver, dim=3):
     PARDISO use), AMG-CG with a tight tolerance above (contrasts up to ~1e8).
 
     On 3D grids the AMG truncates its prolongators at 0.3 (`VOXEL_TRUNCATE`), not at the
-    library's 0.1: on the fifteen grids of benchmarks/amg/truncation_voxels.json (2D and 3D, contrasts
-    1-1e8, near and far from percolation) a solve takes 0.41-0.74 of the time it took with
-    whole prolongators (0.51-1.01 at 0.1), and on five other grids (truncation.json's voxel
-    cases, chosen before) 0.46-0.92 of the time at 0.1. The effective conductivities agree
-    to 1e-9 or better, except at contrast 1e8 near the threshold, where any two of these
-    solvers (classical against aggregation too) differ by up to 2e-5 at rtol 1e-10. With whole prolongators
-    aggregation filled in on 3D grids with a contrast, and the ``"auto"`` coarsening turned
+    library's 0.1. On the fifteen grids of benchmarks/amg/truncation_voxels.json (2D and 3D,
+    contrasts 1-1e8, near and far from percolation) a solve takes 0.41-0.74 of the time it
+    took with whole prolongators (0.51-1.01 at 0.1); on five other grids (the voxel cases of
+    truncation.json, chosen before) 0.46-0.92 of the time at 0.1. With whole prolongators
+    aggregation filled in on 3D grids with a contrast and the ``"auto"`` coarsening turned
     classical there (benchmarks/amg/voxel_coarsening.json); truncated, it stays sparse and
-    converges in 21-26 iterations where classical took 42-61. 2D grids keep the library's
-    0.1: 0.3 bought nothing there (512^2: 0.54-0.65 against 0.60-0.63 of the time) and moved
-    phi by up to 1.6e-7 from the direct solve at rtol 1e-10 (120^2, contrast 1e6)."""
+    converges in 21-26 iterations where classical took 42-61. The effective conductivities
+    agree to 3e-8 or better, except at contrast 1e8 near the threshold, where any two of
+    these solvers (classical against aggregation too) differ by up to 2e-5 at rtol 1e-10.
+    2D grids keep the library's 0.1: 0.3 bought nothing there (512^2: 0.54-0.65 against
+    0.60-0.63 of the time) and moved phi by up to 1.6e-7 from the direct solve at rtol
+    1e-10 (120^2, contrast 1e6)."""
     from ..solve.linear import AMGSolver, DirectSolver, make_solver
 
     if solver is None:

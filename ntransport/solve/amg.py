@@ -97,9 +97,11 @@ COARSENINGS = ("auto", "aggregation", "classical")
 #: (benchmarks/amg/voxel_coarsening.json)
 FILL_IN = 1.0
 #: the V-cycle merges a level's post-smoothing into its prolongation (:class:`VCycle`) where
-#: ``A P`` holds at most this share of the level matrix's nonzeros: 0.54-0.69 on the 2D P1
-#: levels, where CG is 13-17 % faster merged; 0.77-1.00 on the 3D ones, where it is not
-#: (a cold product with as many entries as the hot SpMV it replaces; benchmarks/amg)
+#: ``A P`` holds at most this share of the level matrix's nonzeros. On the 1 M-element P1
+#: systems with whole prolongators: 0.54-0.69 in 2D, where CG is 13-17 % faster merged;
+#: 0.77-1.00 in 3D, where it was 2-4 % slower (a cold product with as many entries as the
+#: hot SpMV it replaces). With the default truncation 0.45-0.63 (2D) and 0.45-0.70 (3D):
+#: all merge (benchmarks/amg/truncation.json, README section 2)
 MERGE_BELOW = 0.75
 #: drop tolerance of the smoothed prolongators (:func:`_truncated`)
 TRUNCATE = 0.1
