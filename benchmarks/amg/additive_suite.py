@@ -182,11 +182,16 @@ def main(argv=None):
     args = ap.parse_args(argv)
     want = (lambda n: True) if not args.only else (lambda n: any(s in n for s in args.only))
     results = [compare(name, call, args.rounds) for name, call in cases(want)]
+    write(results, HERE / "additive_suite.json", args.rounds, partial=bool(args.only))
+
+
+def write(results, path, rounds, partial):
+    """*results* (with their rounds and date) as JSON at *path*; a *partial* re-run
+    replaces its own cases only."""
     env = environment()
     for r in results:
-        r.update(rounds=args.rounds, date=env.get("date"))
-    path = HERE / "additive_suite.json"
-    if args.only and path.exists():  # a partial re-run replaces its own cases only
+        r.update(rounds=rounds, date=env.get("date"))
+    if partial and path.exists():
         done = {r["case"] for r in results}
         results = [r for r in json.loads(path.read_text())["results"]
                    if r["case"] not in done] + results

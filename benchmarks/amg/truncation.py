@@ -23,14 +23,12 @@ grids of ``voxel_coarsening.py``, whole against truncations 0.1-0.3) beside this
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from additive_suite import cases, compare  # noqa: E402  (sets one thread before numpy)
-from common import environment  # noqa: E402
+from additive_suite import cases, compare, write  # noqa: E402  (one thread before numpy)
 
 import numpy as np  # noqa: E402
 
@@ -109,17 +107,8 @@ def main(argv=None):
         v = results[-1]["variants"]
         print("  ->", {k: (round(r["time_min_over_shipped"], 3), r["iterations"],
                            r["coarsening"]) for k, r in v.items()}, flush=True)
-    env = environment()
-    for r in results:
-        r.update(rounds=args.rounds, date=env.get("date"))
-    path = HERE / ("truncation_voxels.json" if args.voxels else "truncation.json")
-    if args.only and path.exists():  # a partial re-run replaces its own cases only
-        done = {r["case"] for r in results}
-        results = [r for r in json.loads(path.read_text())["results"]
-                   if r["case"] not in done] + results
-    path.write_text(json.dumps(dict(environment=env, results=results), indent=1))
-    print(f"wrote {path}")
-
+    write(results, HERE / ("truncation_voxels.json" if args.voxels else "truncation.json"),
+          args.rounds, partial=bool(args.only))
 
 if __name__ == "__main__":
     main()
