@@ -588,7 +588,8 @@ class AMGSolver:
         Drop tolerance of the smoothed prolongators: entries below ``truncate`` times their
         row's largest are dropped and the row rescaled (:func:`.amg._truncated`). Default
         ``amg.TRUNCATE`` (0.1): a 3D P1 solve 13-45 % faster than with whole prolongators,
-        at 0-2 more iterations (benchmarks/amg/truncation.json); 0 keeps them whole.
+        within two CG iterations of theirs (benchmarks/amg/truncation.json); 0 keeps them
+        whole.
     precision : {"single", "double"}
         Precision of the hierarchy and V-cycle. ``"single"`` halves the preconditioner's
         memory traffic; CG itself runs in double, so the solution's accuracy is set by
