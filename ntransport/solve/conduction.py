@@ -309,7 +309,9 @@ def _solve_once(domain, conductivity, drive, value, electrodes, interface_conduc
     nnodes = split.nnodes if split is not None else mesh.nvertices
 
     grads, vol = p1_gradients(mesh.p, mesh.t)
-    Ke = conduction_p1(grads, vol, sigma)
+
+    def Ke(sl):  # the local matrices of elements sl, summed block by block (assemble_reduced)
+        return conduction_p1(grads[:, :, sl], vol[sl], sigma[sl])
 
     anode = boundary_nodes(domain, split, electrodes[0])
     cathode = boundary_nodes(domain, split, electrodes[1])

@@ -91,6 +91,35 @@ def test_fast_p1_stiffness_equals_scikit_fem_form(Mesh, Elem):
     assert nv == m.dim() + 1
 
 
+@pytest.mark.parametrize("Mesh,Elem", [(skfem.MeshTri, skfem.ElementTriP1), (skfem.MeshTet, skfem.ElementTetP1)])
+def test_reduced_assembly_block_by_block_is_the_dirichlet_reduced_form(Mesh, Elem, monkeypatch):
+    """`assemble_reduced` gives scikit-fem's K_ff and -K_fd u_d, and the same bits whether
+    it receives all local matrices or a callable that makes them block by block (blocks of
+    7 elements here, so that the last one is partial)."""
+    import ntransport.solve.assembly as asm
+
+    m = Mesh().refined(2)
+    rng = np.random.default_rng(4)
+    sigma = rng.uniform(0.1, 10.0, m.nelements)
+    g, vol = p1_gradients(m.p, m.t)
+    fixed = m.boundary_nodes()
+    ud = np.zeros(m.nvertices)
+    ud[fixed] = rng.uniform(-1, 1, fixed.size)
+    fidx = np.full(m.nvertices, -1)
+    free = np.setdiff1d(np.arange(m.nvertices), fixed)
+    fidx[free] = np.arange(free.size)
+    A, b = asm.assemble_reduced(m.t, conduction_p1(g, vol, sigma), fidx, ud)
+    basis = skfem.Basis(m, Elem(), intorder=0)
+    K = conduction.assemble(basis, sigma=sigma[:, None] * np.ones((1, basis.X.shape[1]))).tocsr()
+    assert abs(A - K[free][:, free]).max() < 1e-12 * abs(K).max()
+    np.testing.assert_allclose(b, -K[free][:, fixed] @ ud[fixed], atol=1e-12 * abs(K).max())
+    monkeypatch.setattr(asm, "ASSEMBLY_BLOCK", 7)
+    assert m.nelements % 7 != 0
+    blocks = asm.assemble_reduced(m.t, lambda sl: conduction_p1(g[:, :, sl], vol[sl], sigma[sl]),
+                                  fidx, ud)
+    assert (blocks[0] != A).nnz == 0 and np.array_equal(blocks[1], b)
+
+
 @pytest.mark.parametrize("dim", [2, 3])
 def test_facet_mass_integrates_products_exactly(dim):
     M = facet_mass_p1(dim)
