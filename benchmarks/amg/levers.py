@@ -89,21 +89,21 @@ def ours(A, **kw):
     """The library's hierarchy and cycle with the options *kw*; prolongators whole and no
     merged level unless ``truncate`` / ``merge=True`` are given (the variants measured
     before 2026-12-04 keep their meaning)."""
-    import ntransport.solve.amg as amg
+    from dataclasses import replace
+
+    from ntransport.solve.amg import VCycle, build_hierarchy
 
     prec = kw.pop("precision", "double")
     sweeps = kw.pop("sweeps", 1)
     smoother = kw.pop("smoother", "gauss-seidel")
     kw.setdefault("truncate", 0.0)
-    keep = amg.MERGE_BELOW
-    amg.MERGE_BELOW = keep if kw.pop("merge", False) else -1.0
-    try:
-        h = amg.build_hierarchy(A, **kw)
-        dtype = np.float32 if prec == "single" else np.float64
-        M = (additive_finest(h, sweeps=sweeps, dtype=dtype) if smoother == "additive" else
-             amg.VCycle(h, sweeps=sweeps, dtype=dtype, smoother=smoother))
-    finally:
-        amg.MERGE_BELOW = keep
+    merge = kw.pop("merge", False)
+    h = build_hierarchy(A, **kw)
+    if not merge:
+        h = replace(h, AP=None)  # no level merged
+    dtype = np.float32 if prec == "single" else np.float64
+    M = (additive_finest(h, sweeps=sweeps, dtype=dtype) if smoother == "additive" else
+         VCycle(h, sweeps=sweeps, dtype=dtype, smoother=smoother))
     return M.aslinearoperator(), M.operator_complexity
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -42,7 +43,7 @@ def run_dim(dim, rounds, bw):
         for smoother in (SMOOTHERS if r % 2 == 0 else SMOOTHERS[::-1]):
             t0 = time.perf_counter()
             h = build_hierarchy(A, truncate=0.0)  # the hierarchy of 2026-12-03
-            h.AP = None  # and its cycle: no merged level
+            h = replace(h, AP=None)  # and its cycle: no merged level
             t1 = time.perf_counter()
             M = VCycle(h, dtype=np.float32, smoother=smoother)
             t2 = time.perf_counter()

@@ -26,6 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from ..solve.assembly import index_dtype
 from ..solve.linear import make_solver
 from .assembly import LinkGroup, phase_conductivities, sheet_electrode_links, voxel_links
 from .voxel_image import AXES, ImageError, VoxelImage
@@ -110,7 +111,7 @@ class VoxelConduction:
 # ----------------------------------------------------------------------------- helpers
 def _laplacian(groups: list[LinkGroup], n: int, extra_diag=None) -> sp.csr_matrix:
     """Graph Laplacian of the links (n x n) plus an optional diagonal."""
-    itype = np.int32 if n < 2**31 - 1 else np.int64
+    itype = index_dtype(n)
     ii = np.concatenate([g.i for g in groups]).astype(itype) if groups else np.zeros(0, itype)
     jj = np.concatenate([g.j for g in groups]).astype(itype) if groups else np.zeros(0, itype)
     gg = np.concatenate([g.g for g in groups]) if groups else np.zeros(0)

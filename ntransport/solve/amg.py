@@ -75,8 +75,7 @@ import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
 
-from ..cores import kernel_threads
-from .rowblocks import BLOCK_NNZ, RowBlocks
+from .rowblocks import RowBlocks
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +116,13 @@ class Hierarchy:
     R: list
     coarsening: str = "aggregation"
     #: per level ``A[k] P[k]`` (the Galerkin product's right factor) where the V-cycle
-    #: merges its post-smoothing into the prolongation (`MERGE_BELOW`), else None
+    #: merges its post-smoothing into the prolongation (`MERGE_BELOW`), else None (given as
+    #: None: no level merges)
     AP: list | None = None
+
+    def __post_init__(self):
+        if self.AP is None:
+            self.AP = [None] * len(self.P)
 
     @property
     def operator_complexity(self) -> float:
@@ -287,12 +291,7 @@ def build_nested_hierarchy(A, P, build=build_auto_hierarchy, **kw) -> Hierarchy:
     Ac, AP = _galerkin(RowBlocks(A), P, R)
     inner = build(Ac, **kw)
     return Hierarchy([A] + inner.A, [P] + inner.P, [R] + inner.R,
-                     f"nested+{inner.coarsening}", [AP] + _level_list(inner.AP, len(inner.P)))
-
-
-def _level_list(APs, n) -> list:
-    """A hierarchy's ``AP`` as a list of its *n* levels (None where not kept)."""
-    return list(APs) if APs is not None else [None] * n
+                     f"nested+{inner.coarsening}", [AP] + inner.AP)
 
 
 def galerkin_update(h: Hierarchy, A) -> Hierarchy:
@@ -372,10 +371,8 @@ def _merged_prolongator(R, AP, w, dtype):
     APc.data *= np.asarray(w, np.float64)[APc.indices]
     Pt = R.T - APc
     Pt = sp.csc_matrix((Pt.data.astype(dtype), Pt.indices, Pt.indptr), shape=Pt.shape)
-    if kernel_threads() > 1 and Pt.nnz >= 2 * BLOCK_NNZ:
-        blocks = RowBlocks(_csr(Pt.tocsr()))
-        if blocks.threads > 1:
-            return blocks
+    if RowBlocks.count(Pt.nnz, Pt.shape[0]) > 1:
+        return RowBlocks(_csr(Pt.tocsr()))
     return Pt
 
 
@@ -420,7 +417,7 @@ class VCycle:
                   if smoother == "jacobi" else None)
         self._Pt = [None] * len(self.P)
         if self.W is not None and self.sweeps == 1:
-            for k, AP in enumerate(_level_list(h.AP, len(self.P))):
+            for k, AP in enumerate(h.AP):
                 if AP is not None:
                     self._Pt[k] = _merged_prolongator(h.R[k], AP, self.W[k], self.dtype)
         coarse = h.A[-1].toarray()

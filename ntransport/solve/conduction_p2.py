@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..physics.conduction import conduction_p2, conduction_quadrature, p2_gradient_tensors
-from .assembly import coo_to_csr, isoparametric_gradients, p1_gradients
+from .assembly import coo_to_csr, index_dtype, isoparametric_gradients, p1_gradients
 from .conduction_curved import curved_midpoints
 from .linear import AMGSolver, make_solver
 
@@ -193,7 +193,7 @@ def _reduced_system(edofs, Su, fixed, ud):
     nl = edofs.shape[0]
     N = fixed.size
     nfree = N - int(fixed.sum())
-    order = np.empty(N, dtype=np.int32 if N < 2**31 else np.int64)
+    order = np.empty(N, dtype=index_dtype(N))
     order[~fixed] = np.arange(nfree)
     order[fixed] = np.arange(nfree, N)
     iu, ju = np.triu_indices(nl)

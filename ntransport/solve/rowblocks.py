@@ -69,10 +69,7 @@ class RowBlocks:
         self.A = A
         self.shape = A.shape
         self.dtype = A.dtype
-        n = threads if threads is not None else kernel_threads()
-        n = max(1, min(int(n), A.nnz // BLOCK_NNZ, A.shape[0]))
-        if _csr_matvec is None:
-            n = 1
+        n = self.count(A.nnz, A.shape[0], threads)
         cuts = np.searchsorted(A.indptr, np.arange(1, n) * (A.nnz / n))
         cuts = np.unique(np.concatenate([[0], np.clip(cuts, 0, A.shape[0]), [A.shape[0]]]))
         if cuts.size == 1:  # no rows: one empty block
@@ -83,6 +80,14 @@ class RowBlocks:
             a, b = int(ip[0]), int(ip[-1])
             self.blocks.append((lo, hi, ip - ip[0], A.indices[a:b], A.data[a:b]))
         self.threads = len(self.blocks)
+
+    @staticmethod
+    def count(nnz: int, nrows: int, threads: int | None = None) -> int:
+        """How many blocks a matrix of *nnz* nonzeros and *nrows* rows is cut into (what
+        ``RowBlocks(A).threads`` will be), without cutting it."""
+        n = threads if threads is not None else kernel_threads()
+        n = max(1, min(int(n), nnz // BLOCK_NNZ, nrows))
+        return n if _csr_matvec is not None else 1
 
     def __repr__(self):
         return (f"RowBlocks({self.shape[0]}x{self.shape[1]}, nnz={self.A.nnz}, "

@@ -307,10 +307,8 @@ def test_merged_post_smoothing_is_the_same_cycle(monkeypatch, threads):
     import ntransport.solve.amg as amg
     from ntransport.solve import rowblocks
 
-    monkeypatch.setattr(amg, "kernel_threads", lambda: threads)
     monkeypatch.setattr(rowblocks, "kernel_threads", lambda: threads)
     monkeypatch.setattr(rowblocks, "BLOCK_NNZ", 1000)
-    monkeypatch.setattr(amg, "BLOCK_NNZ", 1000)
     A = heterogeneous(80, contrast=1e3)
     r = np.random.default_rng(2).standard_normal(A.shape[0])
     monkeypatch.setattr(amg, "MERGE_BELOW", 10.0)  # merge every level
