@@ -307,6 +307,33 @@ def test_group_keys_packed_two_pass_and_argsort_paths_agree():
         np.testing.assert_array_equal(keys[order[starts]], uniq)
         np.testing.assert_array_equal(inverse, inv_ref)
         assert np.all(np.diff(keys[order]) >= 0)
+        # stable: equal keys keep their positions' order (first and last of a group are
+        # what _cache_topology's f2t takes)
+        np.testing.assert_array_equal(order, np.argsort(keys, kind="stable"))
+
+
+def test_domain_mesh_is_scikit_fems_own_and_renaming_copies_it():
+    """from_arrays builds the triangle mesh scikit-fem would (vertices sorted per element,
+    sort_t kept for its copies); renamed() names a copy and leaves the original alone."""
+    import skfem
+
+    base = skfem.MeshTri1.init_sqsymmetric().refined(2)
+    rng = np.random.default_rng(1)
+    t = base.t.T.copy()
+    for row in t:  # unsorted element vertices, as a mesh file has them
+        rng.shuffle(row)
+    left = base.p[0, t].mean(axis=1) < 0.5
+    d = nt.Domain.from_arrays(base.p.T, t, {"a": np.nonzero(left)[0],
+                                             "b": np.nonzero(~left)[0]})
+    ref = skfem.MeshTri1(base.p, t.T)
+    np.testing.assert_array_equal(d.mesh.t, ref.t)
+    np.testing.assert_array_equal(d.mesh.facets, ref.facets)
+    np.testing.assert_array_equal(d.mesh.f2t, ref.f2t)
+    assert d.mesh.sort_t and d.mesh.t.dtype == ref.t.dtype
+    r = d.renamed({"a": "left"})
+    assert set(r.mesh.subdomains) == {"left", "b"} and set(d.mesh.subdomains) == {"a", "b"}
+    assert "a|b" in d.mesh.boundaries and "b|left" in r.mesh.boundaries
+    assert r.mesh.facets is d.mesh.facets  # the topology is shared, not rebuilt
 
 
 def test_edge_graph_from_reference_element_matches_pair_search():
