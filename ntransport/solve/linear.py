@@ -45,6 +45,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from ..errors import ConfigError, ConvergenceError, suggest
+from .pcg import pcg
 from .rowblocks import RowBlocks
 
 __all__ = ["DirectSolver", "AMGSolver", "CGSolver", "Reordered", "make_solver", "solve",
@@ -511,17 +512,18 @@ def _cg(A, b, M, rtol, maxiter, name, record=None):
         return np.zeros_like(b)
     its = [0]
 
-    def count(_):
+    def count():
         its[0] += 1
 
     blocks = A if isinstance(A, RowBlocks) else (
         RowBlocks(A) if sp.issparse(A) and A.format == "csr" else None)
     A = blocks.A if blocks is not None else A
+    matvec = blocks.matvec if blocks is not None else spla.aslinearoperator(A).matvec
+    psolve = spla.aslinearoperator(M).matvec
     if blocks is not None and blocks.threads > 1:
         # the products in row blocks on several threads (the same bits as on one), and
         # the BLAS of CG's dot products on one: OpenBLAS's own threads spin after each call
         # and took the cores the row blocks need (2D CG 0.49 -> 0.41 s, benchmarks/amg)
-        op = spla.LinearOperator(A.shape, matvec=blocks.matvec, dtype=A.dtype)
         try:
             from threadpoolctl import threadpool_limits
         except ImportError:  # a dependency (pyproject); without it only slower, not wrong
@@ -529,9 +531,9 @@ def _cg(A, b, M, rtol, maxiter, name, record=None):
         else:
             limit = threadpool_limits(1, user_api="blas")
     else:
-        op, limit = A, nullcontext()
+        limit = nullcontext()
     with limit:
-        x, info = spla.cg(op, b, rtol=rtol, atol=0.0, maxiter=maxiter, M=M, callback=count)
+        x, info = pcg(matvec, psolve, b, rtol * bnorm, maxiter, count)
     res = norm2(b - A @ x) / bnorm
     if record is not None:
         record.append(its[0])
