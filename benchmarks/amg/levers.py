@@ -127,8 +127,9 @@ VARIANTS = {
 
 
 def cg(A, b, M):
-    """The library's CG (``solve.linear._cg``): scipy's ``cg``, with the products split by
-    rows on several threads (``solve/rowblocks.py``) when ``--threads`` > 1."""
+    """The library's CG (``solve.linear._cg``: ``solve.pcg``, scipy's ``cg`` recurrences in
+    place since 2026-12-04), with the products split by rows on several threads
+    (``solve/rowblocks.py``) when ``--threads`` > 1."""
     from ntransport.solve.linear import _cg
 
     its = []
