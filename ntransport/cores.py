@@ -10,8 +10,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+from contextlib import nullcontext
 
-__all__ = ["usable_cores", "spare_thread", "kernel_threads"]
+__all__ = ["usable_cores", "spare_thread", "kernel_threads", "blas_threads"]
 
 
 def usable_cores() -> int:
@@ -41,3 +42,29 @@ def kernel_threads() -> int:
 def spare_thread() -> bool:
     """Whether this call may use a second thread for numpy work (:func:`kernel_threads`)."""
     return kernel_threads() > 1
+
+
+def blas_threads(n: int):
+    """Limit the BLAS that numpy and scipy call (OpenBLAS; MKL where numpy uses it) to *n*
+    threads: a context manager, or, called without ``with`` (a worker process's
+    initializer), for the rest of the process. A null context without ``threadpoolctl``.
+
+    The limit is process-wide, so one thread sets it for work running side by side (a
+    worker process for its life, :func:`ntransport.studies.concurrent.run_all` around its
+    pool), never two threads at once: their restores would race. Why: OpenBLAS threads
+    its dot products and axpys from ~10 k entries and its threads spin after each call;
+    two sweep workers with two BLAS threads each on two cores ran the
+    ``percolation_metal_interphase`` case in 18.5-19.3 s against 10.4-10.5 s with one
+    (benchmarks/README.md, section 7). MKL's PARDISO keeps its own thread count per
+    handle (:func:`ntransport.solve.linear.mkl_threads`)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # a dependency (pyproject); without it only slower, not wrong
+        return nullcontext()
+    # threadpoolctl limits the libraries loaded when it is called: load numpy's and
+    # scipy's BLAS first (a spawned worker may not have imported them yet)
+    import numpy  # noqa: F401
+    import scipy.linalg  # noqa: F401
+
+    return threadpool_limits(int(n), user_api="blas")
+

@@ -202,8 +202,18 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _worker_init(parent_pid: int) -> None:
+    """Worker initializer: exit when the sweep's process dies (:func:`_die_with_parent`);
+    BLAS on one thread for the worker's life (:func:`ntransport.cores.blas_threads`: the
+    workers already keep the cores busy, one each)."""
+    from .cores import blas_threads
+
+    _die_with_parent(parent_pid)
+    blas_threads(1)
+
+
 def _die_with_parent(parent_pid: int) -> None:
-    """Worker initializer: exit when the sweep's process dies.
+    """Exit when the sweep's process dies.
 
     Linux: the kernel sends SIGKILL on the parent's death (``PR_SET_PDEATHSIG``);
     everywhere: a daemon thread checks every 0.2 s that the parent is still ours."""
@@ -436,7 +446,7 @@ def _run_batch(study, todo, store, client, n_workers, bar, retry_failed):
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
-    ex = ProcessPoolExecutor(max_workers=n_workers, initializer=_die_with_parent,
+    ex = ProcessPoolExecutor(max_workers=n_workers, initializer=_worker_init,
                              initargs=(os.getpid(),))
     clean, procs = False, {}
     try:

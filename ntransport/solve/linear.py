@@ -36,6 +36,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import threading
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -44,6 +45,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
+from ..cores import blas_threads
 from ..errors import ConfigError, ConvergenceError, suggest
 from .pcg import pcg
 from .rowblocks import RowBlocks
@@ -520,19 +522,13 @@ def _cg(A, b, M, rtol, maxiter, name, record=None):
     A = blocks.A if blocks is not None else A
     matvec = blocks.matvec if blocks is not None else spla.aslinearoperator(A).matvec
     psolve = spla.aslinearoperator(M).matvec
-    if blocks is not None and blocks.threads > 1:
-        # the products in row blocks on several threads (the same bits as on one), and
-        # the BLAS of CG's dot products on one: OpenBLAS's own threads spin after each call
-        # and took the cores the row blocks need (2D CG 0.49 -> 0.41 s, benchmarks/amg)
-        try:
-            from threadpoolctl import threadpool_limits
-        except ImportError:  # a dependency (pyproject); without it only slower, not wrong
-            limit = nullcontext()
-        else:
-            limit = threadpool_limits(1, user_api="blas")
-    else:
-        limit = nullcontext()
-    with limit:
+    # the products in row blocks on the threads this call may use (the same bits as on
+    # one), CG's dot products and axpys on one BLAS thread: OpenBLAS's own threads spin
+    # after each call and took the cores the row blocks need (2D CG 0.49 -> 0.41 s,
+    # benchmarks/amg). Set here in the main thread only; runs side by side (worker threads
+    # and processes) are limited once for all by their pool (cores.blas_threads)
+    main = threading.current_thread() is threading.main_thread()
+    with blas_threads(1) if main else nullcontext():
         x, info = pcg(matvec, psolve, b, rtol * bnorm, maxiter, count)
     res = norm2(b - A @ x) / bnorm
     if record is not None:

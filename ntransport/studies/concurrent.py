@@ -170,6 +170,7 @@ def run_all(jobs: Mapping[str, Callable[[Callable[[], None]], T]], *,
     re-raised here (its label added as a note) once the other runs have stopped at their
     next ``alive()``. Ctrl-C stops all.
     """
+    from ..cores import blas_threads
     from ..solve.linear import mkl_threads
 
     then = _check_then(jobs, then)
@@ -211,7 +212,10 @@ def run_all(jobs: Mapping[str, Callable[[Callable[[], None]], T]], *,
                 raise
 
     log.info("running %d runs, %d at a time (threads)", len(jobs), n)
-    with ThreadPoolExecutor(max_workers=n, thread_name_prefix="ntransport-run") as ex:
+    # BLAS on one thread while the runs share the cores (set once, here: the limit is
+    # process-wide; cores.blas_threads)
+    with blas_threads(1), ThreadPoolExecutor(max_workers=n,
+                                             thread_name_prefix="ntransport-run") as ex:
         def submit(label, job):
             return ex.submit(contextvars.copy_context().run, call, label, job)
 

@@ -67,11 +67,12 @@ _STOP = None  # the parent's stop event, in a child
 
 
 def _child_init(parent_pid, queue, stop, levels):
-    """Initializer of a child: die with the parent, send logs and bars to *queue*."""
-    from ..sweep import _die_with_parent
+    """Initializer of a child: die with the parent, BLAS on one thread (the sweep's
+    worker initializer), send logs and bars to *queue*."""
+    from ..sweep import _worker_init
 
     global _STOP
-    _die_with_parent(parent_pid)
+    _worker_init(parent_pid)
     _STOP = stop
     root = logging.getLogger()
     for h in list(root.handlers):

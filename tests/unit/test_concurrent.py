@@ -460,3 +460,38 @@ def test_harmless_top_level_assignments_keep_processes(tmp_path):
     assert reach == {"st", "rs", "main"}
     flagged = [n.lineno for n in tree.body if _calls_any(n, reach)]
     assert flagged == [11, 12, 13, 14]
+
+
+# ---------------------------------------------------------------- BLAS threads
+def _blas_job(alive):
+    """The most threads any BLAS may use while this run runs (numpy's and scipy's
+    loaded first: a run would use them)."""
+    import numpy  # noqa: F401
+    import scipy.linalg  # noqa: F401
+    from threadpoolctl import threadpool_info
+
+    alive()
+    return max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+
+
+def _blas_max():
+    from threadpoolctl import threadpool_info
+
+    return max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+
+
+@pytest.mark.parametrize("processes", [False, True])
+def test_runs_side_by_side_use_one_blas_thread_each(processes, monkeypatch):
+    """Runs side by side keep the cores busy one each; their BLAS threads would only spin
+    (cores.blas_threads). Threads: limited around the pool and restored after it."""
+    from threadpoolctl import threadpool_limits
+
+    # what spawned children would start with, and what this process has, without the limit
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+    with threadpool_limits(2, user_api="blas"):
+        if _blas_max() < 2:
+            pytest.skip("this BLAS cannot run two threads here")
+        out = run_all({"a": _blas_job, "b": _blas_job}, workers=2, processes=processes)
+        assert out == {"a": 1, "b": 1}
+        assert _blas_max() == 2  # this process's own limit is back

@@ -243,3 +243,25 @@ def test_pid_alive_probes_without_signalling():
     p = subprocess.Popen([sys.executable, "-c", "pass"])
     p.wait()
     assert not _pid_alive(p.pid)
+
+
+def blas_study(a):
+    """The most threads any BLAS of this worker may use."""
+    from threadpoolctl import threadpool_info
+
+    return {"blas": float(max(i["num_threads"] for i in threadpool_info()
+                              if i["user_api"] == "blas"))}
+
+
+def test_local_workers_run_their_blas_on_one_thread(tmp_path):
+    """Two workers with two BLAS threads each would spin on two cores (the percolation
+    case 18-19 s against 10.5 s): the workers limit their BLAS to one thread."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    with threadpool_limits(2, user_api="blas"):  # what a worker would inherit without it
+        if max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas") < 2:
+            pytest.skip("this BLAS cannot run two threads here")
+        ds = sweep(blas_study, {"a": [0, 1]}, store=tmp_path / "s", n_workers=2,
+                   progress=False)
+    assert (ds["status"].values == "ok").all()
+    assert (ds["blas"].values == 1.0).all()
