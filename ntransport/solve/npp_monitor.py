@@ -21,7 +21,7 @@ def conservation_monitor(system, u, t, a0, hist) -> dict:
     (or of the exchanged amount) lost or created in the step.
     Returns ``{name: relative imbalance}``.
     """
-    R, *_ = system.full_terms(u, t, a0, hist)
+    R, *_ = system.full_terms(u, t, a0, hist, indices=False)
     c, _, _ = system.split(u)
     n = system.n
     hk = hist_full(system, hist, a0)

@@ -102,8 +102,12 @@ class NPPSystem:
         return Reordered(solver, self.node_order()) if self.nu >= NODE_ORDER_MIN else solver
 
     # ---------------------------------------------------------------- assembly
-    def full_terms(self, u, t, a0, hist):
-        """Unreduced residual blocks and Jacobian COO triplets (full indexing)."""
+    def full_terms(self, u, t, a0, hist, *, indices=True):
+        """Unreduced residual blocks and Jacobian COO triplets (full indexing).
+
+        ``indices=False``: the triplets' row and column arrays are not built (returned as
+        None): a system's sparsity pattern is fixed, and building them took ~15 of the
+        ~42 ms of a 150 k-unknown assembly (benchmarks/README.md section 1)."""
         n, M, ng = self.n, self.M, self.ng
         c, phi, g = self.split(u)
         if self.electroneutral:
@@ -119,8 +123,11 @@ class NPPSystem:
         R = np.zeros((M + 1) * n + ng)
         rows, cols, vals = [], [], []
 
-        def add(r, cc, v):
-            rows.append(r); cols.append(cc); vals.append(v)
+        def add(ro, ri, co, ci, v):
+            """Values *v* at rows ``ro + ri`` and columns ``co + ci`` (offset, index array)."""
+            vals.append(v)
+            if indices:
+                rows.append(ro + ri); cols.append(co + ci)
 
         ar = np.arange(n)
         for k in range(M):
@@ -134,25 +141,25 @@ class NPPSystem:
             if self.ale is not None:  # moving mesh: -∫(w·∇c_k)φ_i (physics/ale.py)
                 a_r, a_c, a_v = self.ale
                 Rk -= np.bincount(a_r, a_v * c[k][a_c], n)
-                add(off + a_r, off + a_c, -a_v)
+                add(off, a_r, off, a_c, -a_v)
             R[off:off + n] = Rk
-            add(off + ar, off + ar, self.m * a0)
-            add(off + ei, off + ei, dci); add(off + ei, off + ej, dcj)
-            add(off + ei, PH + ej, dphij); add(off + ei, PH + ei, -dphij)
-            add(off + ej, off + ei, -dci); add(off + ej, off + ej, -dcj)
-            add(off + ej, PH + ej, -dphij); add(off + ej, PH + ei, dphij)
+            add(off, ar, off, ar, self.m * a0)
+            add(off, ei, off, ei, dci); add(off, ei, off, ej, dcj)
+            add(off, ei, PH, ej, dphij); add(off, ei, PH, ei, -dphij)
+            add(off, ej, off, ei, -dci); add(off, ej, off, ej, -dcj)
+            add(off, ej, PH, ej, -dphij); add(off, ej, PH, ei, dphij)
         if not self.electroneutral:
             Rp = np.bincount(ei, self.Lam * (phi[ei] - phi[ej]), n) - np.bincount(
                 ej, self.Lam * (phi[ei] - phi[ej]), n)
             Rp -= self.qfix
             for k in range(M):
                 Rp -= self.m * self.z[k] * c[k]
-                add(PH + ar, k * n + ar, -self.m * self.z[k])
+                add(PH, ar, k * n, ar, -self.m * self.z[k])
             if self.charge_source is not None:
                 Rp -= self.m * self.charge_source(t)
             R[PH:PH + n] = Rp
-            add(PH + ei, PH + ei, self.Lam); add(PH + ei, PH + ej, -self.Lam)
-            add(PH + ej, PH + ej, self.Lam); add(PH + ej, PH + ei, -self.Lam)
+            add(PH, ei, PH, ei, self.Lam); add(PH, ei, PH, ej, -self.Lam)
+            add(PH, ej, PH, ej, self.Lam); add(PH, ej, PH, ei, -self.Lam)
         # electrodes
         GO = (M + 1) * n
         for el in self.electrodes:
@@ -165,23 +172,31 @@ class NPPSystem:
             di_dphil = -kin.di_deta * self.VT / self.I_scale
             zk = self.z[k]
             R[k * n + nodes] -= a * ih / zk
-            add(k * n + nodes, k * n + nodes, -a * di_dc / zk)
-            add(k * n + nodes, PH + nodes, -a * di_dphil / zk)
+            add(k * n, nodes, k * n, nodes, -a * di_dc / zk)
+            add(k * n, nodes, PH, nodes, -a * di_dphil / zk)
             if el["g"] is not None:
                 gi = GO + el["g"]
-                add(k * n + nodes, np.full(nodes.size, gi), a * di_dphil / zk)
+                at_g = np.zeros(nodes.size, dtype=nodes.dtype)  # gi + 0: the global unknown
+                add(k * n, nodes, gi, at_g, a * di_dphil / zk)
                 A = el["area"]
                 R[gi] = np.sum(a * ih) / A - el["target"](t) / self.I_scale
-                add(np.full(nodes.size, gi), k * n + nodes, a * di_dc / A)
-                add(np.full(nodes.size, gi), PH + nodes, a * di_dphil / A)
-                add(np.full(nodes.size, gi), np.full(nodes.size, gi), -a * di_dphil / A)
+                add(gi, at_g, k * n, nodes, a * di_dc / A)
+                add(gi, at_g, PH, nodes, a * di_dphil / A)
+                add(gi, at_g, gi, at_g, -a * di_dphil / A)
+        if not indices:
+            return R, None, None, np.concatenate(vals)
         return R, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
 
     def residual_jacobian(self, u, t, a0, hist, *, lazy=False):
         """Residual and Jacobian (CSR) at *u*; ``lazy=True``: the Jacobian as a callable
         that builds it on its first call (what :func:`ntransport.solve.newton.newton`
         accepts: a rejected line-search trial or the converged iterate builds none)."""
-        R, rows, cols, vals = self.full_terms(u, t, a0, hist)
+        # the triplets' indices only for a system's first pattern (it is fixed after)
+        fresh = self._pattern is None
+        R, rows, cols, vals = self.full_terms(u, t, a0, hist, indices=fresh)
+        if not fresh and vals.size != self._pattern.ncoo:  # a new structure: never silently
+            fresh = True                                    # reuse a pattern of another
+            R, rows, cols, vals = self.full_terms(u, t, a0, hist)
         nfull = R.size
         if self.electroneutral:
             R = self.Pr @ R
@@ -189,7 +204,7 @@ class NPPSystem:
             R[self.dir_idx] = u[self.dir_idx] - self.dir_val
         @functools.cache  # built once, on the first call
         def jacobian():
-            if self._pattern is None or self._pattern.ncoo != rows.size:
+            if fresh:
                 self._pattern = CachedPattern(rows, cols, (nfull, nfull))
             J = self._pattern.matrix(vals)
             if self.electroneutral:

@@ -273,3 +273,35 @@ def test_identity_rows_in_place_equals_the_sparse_product_and_keeps_the_pattern(
     C.eliminate_zeros()
     keep_c = (sp.diags(keep) @ C + sp.diags(1 - keep)).toarray()
     assert np.array_equal(identity_rows(C.copy(), rows).toarray(), keep_c)
+
+
+# ------------------------------------------------------------ cached sparsity pattern
+@pytest.mark.parametrize("electrostatics", ["poisson", "electroneutral"])
+def test_jacobian_on_the_cached_pattern_equals_a_fresh_build(electrostatics):
+    """After its first Jacobian a system skips the triplets' index arrays (the pattern is
+    fixed): the residual and the Jacobian must be the same bits as a system building
+    them anew, with a galvanostatic electrode (its global unknown's rows and columns)."""
+    from ntransport.physics.scaling import debye_length
+
+    lam = debye_length(10.0, 1.0)  # 1 mol/m3, relative permittivity 10
+    d = strip(20 * lam, n=30)  # resolved for the Poisson model
+    sp = list(binary_salt(1.0, Dp, Dm))
+    # Poisson needs a potential reference: the cathode's electrolyte side held instead
+    electrodes = ([Electrode("anode", i0=10.0), FixedPotential("cathode", 0.0)]
+                  if electrostatics == "poisson" else
+                  [Electrode("anode", i0=10.0), Electrode("cathode", i0=10.0)])
+    pr = NPPProblem(d, sp, electrodes, galvanostatic=Galvanostatic("anode", 1e-3),
+                    temperature=T, electrostatics=electrostatics, permittivity=10.0)
+    u0 = initial_unknowns(discretise(pr))
+    u = u0 * (1 + 0.01 * np.random.default_rng(3).standard_normal(u0.size))
+    warm = discretise(pr)
+    warm.residual_jacobian(u0, 0.0, 1.0, -u0)  # builds the pattern
+    assert warm._pattern is not None
+    R1, J1 = warm.residual_jacobian(u, 0.0, 2.0, -u0)  # on the cached pattern
+    R2, J2 = discretise(pr).residual_jacobian(u, 0.0, 2.0, -u0)  # a fresh pattern
+    np.testing.assert_array_equal(R1, R2)
+    J1, J2 = J1.tocsr(), J2.tocsr()
+    for a in ("indptr", "indices", "data"):
+        np.testing.assert_array_equal(getattr(J1, a), getattr(J2, a))
+    _, rows, cols, vals = warm.full_terms(u, 0.0, 2.0, -u0, indices=False)
+    assert rows is None and cols is None and vals.size == warm._pattern.ncoo
