@@ -12,7 +12,7 @@ import os
 import threading
 from contextlib import nullcontext
 
-__all__ = ["usable_cores", "spare_thread", "kernel_threads", "blas_threads"]
+__all__ = ["usable_cores", "spare_thread", "kernel_threads", "blas_threads", "one_blas_thread"]
 
 
 def usable_cores() -> int:
@@ -67,4 +67,16 @@ def blas_threads(n: int):
     import scipy.linalg  # noqa: F401
 
     return threadpool_limits(int(n), user_api="blas")
+
+
+def one_blas_thread():
+    """:func:`blas_threads` (1) in the main thread of the main process, where this
+    package's own kernels use the other cores (:func:`kernel_threads`: the AMG's row-block
+    products); a null context elsewhere (runs side by side are limited once by their
+    pool). For the AMG setup and CG: OpenBLAS threads woken by their vector BLAS calls
+    spin beside the row blocks (benchmarks/README.md, section 7)."""
+    if threading.current_thread() is threading.main_thread() and \
+            multiprocessing.parent_process() is None:
+        return blas_threads(1)
+    return nullcontext()
 

@@ -36,8 +36,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
-import threading
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -45,7 +44,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from ..cores import blas_threads
+from ..cores import one_blas_thread
 from ..errors import ConfigError, ConvergenceError, suggest
 from .pcg import pcg
 from .rowblocks import RowBlocks
@@ -525,10 +524,8 @@ def _cg(A, b, M, rtol, maxiter, name, record=None):
     # the products in row blocks on the threads this call may use (the same bits as on
     # one), CG's dot products and axpys on one BLAS thread: OpenBLAS's own threads spin
     # after each call and took the cores the row blocks need (2D CG 0.49 -> 0.41 s,
-    # benchmarks/amg). Set here in the main thread only; runs side by side (worker threads
-    # and processes) are limited once for all by their pool (cores.blas_threads)
-    main = threading.current_thread() is threading.main_thread()
-    with blas_threads(1) if main else nullcontext():
+    # benchmarks/amg; cores.one_blas_thread)
+    with one_blas_thread():
         x, info = pcg(matvec, psolve, b, rtol * bnorm, maxiter, count)
     res = norm2(b - A @ x) / bnorm
     if record is not None:
@@ -698,7 +695,8 @@ class AMGSolver:
         the P1 space inside P2 elements; the hierarchy below it is built as usual
         (:func:`.amg.build_nested_hierarchy`)."""
         A = _check_matrix(A, "AMG-CG")
-        M = self._preconditioner(A, self.precision, prolongator)
+        with one_blas_thread():  # the setup's row blocks get the cores (cores.py)
+            M = self._preconditioner(A, self.precision, prolongator)
         Ab = RowBlocks(A)  # CG's products, for every solve of this factor
         double = []  # the double-precision cycle, built at the first solve that needs it
 

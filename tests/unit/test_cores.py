@@ -1,0 +1,69 @@
+"""The package's thread policy for the BLAS (ntransport.cores)."""
+import threading
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from ntransport.cores import blas_threads, one_blas_thread
+
+
+def _blas_max():
+    from threadpoolctl import threadpool_info
+
+    return max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+
+
+@pytest.fixture
+def two_blas_threads():
+    import scipy.linalg  # noqa: F401  (both BLAS copies loaded)
+
+    with blas_threads(2):
+        if _blas_max() < 2:
+            pytest.skip("this BLAS cannot run two threads here")
+        yield
+
+
+def test_one_blas_thread_limits_the_main_thread_and_restores(two_blas_threads):
+    with one_blas_thread():
+        assert _blas_max() == 1
+    assert _blas_max() == 2
+
+
+def test_one_blas_thread_leaves_worker_threads_to_their_pool(two_blas_threads):
+    """In a worker thread it changes nothing: the limit is process-wide, and two threads
+    setting and restoring it would race (run_all limits once around its pool)."""
+    seen = []
+
+    def work():
+        with one_blas_thread():
+            seen.append(_blas_max())
+
+    t = threading.Thread(target=work)
+    t.start()
+    t.join()
+    assert seen == [2] and _blas_max() == 2
+
+
+def test_amg_setup_and_cg_run_on_one_blas_thread_and_restore(two_blas_threads, monkeypatch):
+    """The AMG's setup and CG run their BLAS on one thread (the row blocks use the cores)
+    and give the limit back."""
+    import ntransport.solve.amg as amg
+    from ntransport.solve.linear import AMGSolver
+
+    seen = []
+    build = amg.build_auto_hierarchy
+
+    def spy(*a, **k):
+        seen.append(_blas_max())
+        return build(*a, **k)
+
+    monkeypatch.setattr(amg, "build_auto_hierarchy", spy)
+    n = 60
+    t = sp.diags([-1.0, 2.0, -1.0], [-1, 0, 1], shape=(n, n))
+    A = (sp.kronsum(t, t) + 1e-3 * sp.eye(n * n)).tocsr()
+    b = np.ones(n * n)
+    x = AMGSolver(rtol=1e-10, max_coarse=50).factor(A)(b)
+    assert np.linalg.norm(b - A @ x) <= 1e-9 * np.linalg.norm(b)
+    assert seen == [1]
+    assert _blas_max() == 2
