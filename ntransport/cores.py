@@ -54,7 +54,7 @@ def blas_threads(n: int):
     pool), never two threads at once: their restores would race. Why: OpenBLAS threads
     its dot products and axpys from ~10 k entries and its threads spin after each call;
     two sweep workers with two BLAS threads each on two cores ran the
-    ``percolation_metal_interphase`` case in 18.5-19.3 s against 10.4-10.5 s with one
+    ``percolation_metal_interphase`` case in 18.5-23.0 s against 10.3-10.7 s with one
     (benchmarks/README.md, section 7). MKL's PARDISO keeps its own thread count per
     handle (:func:`ntransport.solve.linear.mkl_threads`)."""
     try:
