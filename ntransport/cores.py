@@ -33,10 +33,15 @@ def kernel_threads() -> int:
         limit = int(os.environ.get("OMP_NUM_THREADS") or cores)
     except ValueError:
         limit = cores
-    if threading.current_thread() is not threading.main_thread() or \
-            multiprocessing.parent_process() is not None:
+    if not _main_thread_of_main_process():
         return 1
     return max(1, min(cores, limit))
+
+
+def _main_thread_of_main_process() -> bool:
+    """Where this package's kernels may use several threads (and set the BLAS's)."""
+    return (threading.current_thread() is threading.main_thread()
+            and multiprocessing.parent_process() is None)
 
 
 def spare_thread() -> bool:
@@ -55,8 +60,11 @@ def blas_threads(n: int):
     its dot products and axpys from ~10 k entries and its threads spin after each call;
     two sweep workers with two BLAS threads each on two cores ran the
     ``percolation_metal_interphase`` case in 18.5-23.0 s against 10.3-10.7 s with one
-    (benchmarks/README.md, section 7). MKL's PARDISO keeps its own thread count per
-    handle (:func:`ntransport.solve.linear.mkl_threads`)."""
+    (benchmarks/README.md, section 7). threadpoolctl counts the MKL that pypardiso loads
+    as a BLAS too, so inside the limit PARDISO also runs on *n* threads: set it only where
+    no PARDISO handle made under another count is used inside (MKL may crash then,
+    :func:`ntransport.solve.linear.mkl_threads`): a worker's start, before its solvers; a
+    pool whose runs make their own; the AMG setup and CG, which call none."""
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # a dependency (pyproject); without it only slower, not wrong
@@ -75,8 +83,5 @@ def one_blas_thread():
     products); a null context elsewhere (runs side by side are limited once by their
     pool). For the AMG setup and CG: OpenBLAS threads woken by their vector BLAS calls
     spin beside the row blocks (benchmarks/README.md, section 7)."""
-    if threading.current_thread() is threading.main_thread() and \
-            multiprocessing.parent_process() is None:
-        return blas_threads(1)
-    return nullcontext()
+    return blas_threads(1) if _main_thread_of_main_process() else nullcontext()
 

@@ -106,8 +106,8 @@ class NPPSystem:
         """Unreduced residual blocks and Jacobian COO triplets (full indexing).
 
         ``indices=False``: the triplets' row and column arrays are not built (returned as
-        None): a system's sparsity pattern is fixed, and building them took ~15 of the
-        ~42 ms of a 150 k-unknown assembly (benchmarks/README.md section 1)."""
+        None): a system's sparsity pattern is fixed, and building them took ~25 of the
+        ~42 ms of a 150 k-unknown residual + Jacobian (benchmarks/README.md section 1)."""
         n, M, ng = self.n, self.M, self.ng
         c, phi, g = self.split(u)
         if self.electroneutral:

@@ -30,7 +30,7 @@ def pcg(matvec, psolve, b, atol, maxiter, count=None):
         if np.sqrt(rr) < atol:
             return x, 0
         z = np.asarray(psolve(r), dtype=np.float64)
-        if np.shares_memory(z, r) or (p is not None and np.shares_memory(z, p)):
+        if np.may_share_memory(z, r) or (p is not None and np.may_share_memory(z, p)):
             z = z.copy()  # the recurrence below overwrites z
         rho = dot(r, z)
         if p is not None:
