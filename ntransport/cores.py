@@ -60,7 +60,7 @@ def blas_threads(n: int):
     its dot products and axpys from ~10 k entries and its threads spin after each call;
     two sweep workers with two BLAS threads each on two cores ran the
     ``percolation_metal_interphase`` case in 18.5-23.0 s against 10.3-10.7 s with one
-    (benchmarks/README.md, section 7). threadpoolctl counts the MKL that pypardiso loads
+    (benchmarks/README.md, section 7). threadpoolctl counts the MKL of the PARDISO extra
     as a BLAS too, so inside the limit PARDISO also runs on *n* threads: set it only where
     no PARDISO handle made under another count is used inside (MKL may crash then,
     :func:`ntransport.solve.linear.mkl_threads`): a worker's start, before its solvers; a
