@@ -49,10 +49,12 @@ def spare_thread() -> bool:
     return kernel_threads() > 1
 
 
-def blas_threads(n: int):
+def blas_threads(n: int, *, mkl: bool = True):
     """Limit the BLAS that numpy and scipy call (OpenBLAS; MKL where numpy uses it) to *n*
     threads: a context manager, or, called without ``with`` (a worker process's
     initializer), for the rest of the process. A null context without ``threadpoolctl``.
+    ``mkl=False`` limits OpenBLAS only (numpy's and scipy's copies) and leaves MKL, and
+    with it PARDISO, at its thread count: safe around PARDISO handles of any count.
 
     The limit is process-wide, so one thread sets it for work running side by side (a
     worker process for its life, :func:`ntransport.studies.concurrent.run_all` around its
@@ -74,14 +76,23 @@ def blas_threads(n: int):
     import numpy  # noqa: F401
     import scipy.linalg  # noqa: F401
 
+    if not mkl:
+        from threadpoolctl import ThreadpoolController
+
+        return ThreadpoolController().select(internal_api="openblas").limit(limits=int(n))
     return threadpool_limits(int(n), user_api="blas")
 
 
-def one_blas_thread():
-    """:func:`blas_threads` (1) in the main thread of the main process, where this
-    package's own kernels use the other cores (:func:`kernel_threads`: the AMG's row-block
-    products); a null context elsewhere (runs side by side are limited once by their
-    pool). For the AMG setup and CG: OpenBLAS threads woken by their vector BLAS calls
-    spin beside the row blocks (benchmarks/README.md, section 7)."""
-    return blas_threads(1) if _main_thread_of_main_process() else nullcontext()
+def one_blas_thread(*, mkl: bool = True):
+    """:func:`blas_threads` (1, mkl=mkl) in the main thread of the main process, where
+    this package's own kernels use the other cores (:func:`kernel_threads`: the AMG's
+    row-block products); a null context elsewhere (runs side by side are limited once by
+    their pool). For the AMG setup and CG: OpenBLAS threads woken by their vector BLAS
+    calls spin beside the row blocks (benchmarks/README.md, section 7). With
+    ``mkl=False`` around a whole study (:func:`ntransport.studies.registry.run_study`):
+    numpy's large products outside the solvers (a P2 gradient map, a fit) wake OpenBLAS
+    threads that spin beside everything after them, while PARDISO keeps its threads:
+    ``llzto_pma_share`` took 14.4-15.3 s wall on 22.6-23.5 s of CPU, with OpenBLAS on one
+    thread 14.1-14.4 s on 16.1-16.4 s, the same artifacts (benchmarks/README.md, section 7)."""
+    return blas_threads(1, mkl=mkl) if _main_thread_of_main_process() else nullcontext()
 

@@ -259,9 +259,12 @@ def run_study(case: Case, *, progress: bool = True, checkpoints=None, allow_geo:
     ``allow_geo``: mesh ``.geo`` files the case names (refused by default: a .geo file is
     a gmsh program; mesh it yourself with ``gmsh x.geo -2 -o x.msh`` and name the .msh).
     """
+    from ..cores import one_blas_thread
     from .result import StudyResult
 
-    with _geo_policy(allow_geo):
+    # OpenBLAS on one thread for the run (PARDISO's MKL and the AMG's row blocks keep the
+    # cores): its idle threads spin after every large numpy product
+    with _geo_policy(allow_geo), one_blas_thread(mkl=False):
         result = get_study(case.kind).run(case, progress=progress, checkpoints=checkpoints)
     if not isinstance(result, StudyResult):
         raise TypeError(f"study {case.kind!r} returned {type(result).__name__}, not a StudyResult.")

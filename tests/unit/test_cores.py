@@ -68,3 +68,48 @@ def test_amg_setup_and_cg_run_on_one_blas_thread_and_restore(two_blas_threads, m
     assert np.linalg.norm(b - A @ x) <= 1e-9 * np.linalg.norm(b)
     assert seen == [1]
     assert _blas_max() == 2
+
+
+def _blas_by_api():
+    from threadpoolctl import threadpool_info
+
+    out = {}
+    for i in threadpool_info():
+        if i["user_api"] == "blas":
+            out[i["internal_api"]] = max(out.get(i["internal_api"], 0), i["num_threads"])
+    return out
+
+
+def test_openblas_only_limit_leaves_mkl_alone(two_blas_threads):
+    """``mkl=False`` limits numpy's and scipy's OpenBLAS, not MKL (PARDISO's threads)."""
+    before = _blas_by_api()
+    assert before.get("openblas") == 2
+    with one_blas_thread(mkl=False):
+        inside = _blas_by_api()
+        assert inside["openblas"] == 1
+        if "mkl" in before:  # the PARDISO extra is installed
+            assert inside["mkl"] == before["mkl"]
+    assert _blas_by_api() == before
+
+
+def test_a_study_runs_with_openblas_on_one_thread(two_blas_threads, monkeypatch):
+    """run_study (the CLI's and the notebooks' way into a study) runs the study with
+    OpenBLAS on one thread, MKL at its count, and gives both back."""
+    from types import SimpleNamespace
+
+    import ntransport.studies.registry as registry
+    from ntransport.io.tables import SummaryTable
+    from ntransport.studies.result import StudyResult
+
+    before = _blas_by_api()
+    seen = []
+
+    def run(case, **kw):
+        seen.append(_blas_by_api())
+        return StudyResult(name="probe", summary=SummaryTable())
+
+    monkeypatch.setattr(registry, "get_study", lambda kind: SimpleNamespace(run=run))
+    registry.run_study(SimpleNamespace(kind="probe"), progress=False)
+    assert seen[0]["openblas"] == 1
+    assert seen[0].get("mkl") == before.get("mkl")
+    assert _blas_by_api() == before
