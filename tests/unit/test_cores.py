@@ -18,6 +18,10 @@ def _blas_max():
 def two_blas_threads():
     import scipy.linalg  # noqa: F401  (both BLAS copies loaded)
 
+    from ntransport.solve.linear import pardiso_available
+
+    if pardiso_available():  # load MKL too, so that the limits below cover it
+        import pypardiso  # noqa: F401
     with blas_threads(2):
         # the precondition, asserted: OpenBLAS raises its count on request whatever
         # OMP_NUM_THREADS it started with, so every test below starts from two threads
@@ -82,13 +86,15 @@ def _blas_by_api():
 
 def test_openblas_only_limit_leaves_mkl_alone(two_blas_threads):
     """``mkl=False`` limits numpy's and scipy's OpenBLAS, not MKL (PARDISO's threads)."""
+    from ntransport.solve.linear import pardiso_available
+
     before = _blas_by_api()
     assert before.get("openblas") == 2
+    assert before.get("mkl") == (2 if pardiso_available() else None)
     with one_blas_thread(mkl=False):
         inside = _blas_by_api()
         assert inside["openblas"] == 1
-        if "mkl" in before:  # the PARDISO extra is installed
-            assert inside["mkl"] == before["mkl"]
+        assert inside.get("mkl") == before.get("mkl")
     assert _blas_by_api() == before
 
 
