@@ -12,7 +12,8 @@ import os
 import threading
 from contextlib import nullcontext
 
-__all__ = ["usable_cores", "spare_thread", "kernel_threads", "blas_threads", "one_blas_thread"]
+__all__ = ["usable_cores", "spare_thread", "kernel_threads", "blas_threads", "one_blas_thread",
+           "blas_thread_counts"]
 
 
 def usable_cores() -> int:
@@ -67,20 +68,36 @@ def blas_threads(n: int, *, mkl: bool = True):
     no PARDISO handle made under another count is used inside (MKL may crash then,
     :func:`ntransport.solve.linear.mkl_threads`): a worker's start, before its solvers; a
     pool whose runs make their own; the AMG setup and CG, which call none."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # a dependency (pyproject); without it only slower, not wrong
+    ctl = _blas_controller()
+    if ctl is None:  # threadpoolctl is a dependency (pyproject); without it only slower
         return nullcontext()
-    # threadpoolctl limits the libraries loaded when it is called: load numpy's and
-    # scipy's BLAS first (a spawned worker may not have imported them yet)
+    which = {"user_api": "blas"} if mkl else {"internal_api": "openblas"}
+    return ctl.select(**which).limit(limits=int(n))
+
+
+def blas_thread_counts() -> dict[str, int]:
+    """The threads each loaded BLAS may use now, by library (``{"openblas": 2, "mkl": 2}``;
+    the larger count where numpy and scipy carry a copy each); empty without
+    ``threadpoolctl``."""
+    ctl = _blas_controller()
+    out: dict[str, int] = {}
+    for lib in ctl.select(user_api="blas").lib_controllers if ctl is not None else ():
+        out[lib.internal_api] = max(out.get(lib.internal_api, 0), lib.num_threads)
+    return out
+
+
+def _blas_controller():
+    """threadpoolctl's controller of the libraries loaded now (None without it), numpy's
+    and scipy's BLAS loaded first: it sees only what is loaded when it is made (a spawned
+    worker may not have imported them yet)."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return None
     import numpy  # noqa: F401
     import scipy.linalg  # noqa: F401
 
-    if not mkl:
-        from threadpoolctl import ThreadpoolController
-
-        return ThreadpoolController().select(internal_api="openblas").limit(limits=int(n))
-    return threadpool_limits(int(n), user_api="blas")
+    return ThreadpoolController()
 
 
 def one_blas_thread(*, mkl: bool = True):

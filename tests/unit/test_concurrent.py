@@ -466,18 +466,16 @@ def test_harmless_top_level_assignments_keep_processes(tmp_path):
 def _blas_job(alive):
     """The most threads any BLAS may use while this run runs (numpy's and scipy's
     loaded first: a run would use them)."""
-    import numpy  # noqa: F401
-    import scipy.linalg  # noqa: F401
-    from threadpoolctl import threadpool_info
+    from ntransport.cores import blas_thread_counts
 
     alive()
-    return max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+    return max(blas_thread_counts().values())
 
 
 def _blas_max():
-    from threadpoolctl import threadpool_info
+    from ntransport.cores import blas_thread_counts
 
-    return max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+    return max(blas_thread_counts().values())
 
 
 @pytest.mark.parametrize("processes", [False, True])

@@ -5,13 +5,11 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from ntransport.cores import blas_threads, one_blas_thread
+from ntransport.cores import blas_thread_counts, blas_threads, one_blas_thread
 
 
 def _blas_max():
-    from threadpoolctl import threadpool_info
-
-    return max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+    return max(blas_thread_counts().values())
 
 
 @pytest.fixture
@@ -74,28 +72,18 @@ def test_amg_setup_and_cg_run_on_one_blas_thread_and_restore(two_blas_threads, m
     assert _blas_max() == 2
 
 
-def _blas_by_api():
-    from threadpoolctl import threadpool_info
-
-    out = {}
-    for i in threadpool_info():
-        if i["user_api"] == "blas":
-            out[i["internal_api"]] = max(out.get(i["internal_api"], 0), i["num_threads"])
-    return out
-
-
 def test_openblas_only_limit_leaves_mkl_alone(two_blas_threads):
     """``mkl=False`` limits numpy's and scipy's OpenBLAS, not MKL (PARDISO's threads)."""
     from ntransport.solve.linear import pardiso_available
 
-    before = _blas_by_api()
+    before = blas_thread_counts()
     assert before.get("openblas") == 2
     assert before.get("mkl") == (2 if pardiso_available() else None)
     with one_blas_thread(mkl=False):
-        inside = _blas_by_api()
+        inside = blas_thread_counts()
         assert inside["openblas"] == 1
         assert inside.get("mkl") == before.get("mkl")
-    assert _blas_by_api() == before
+    assert blas_thread_counts() == before
 
 
 def test_a_study_runs_with_openblas_on_one_thread(two_blas_threads, monkeypatch):
@@ -107,15 +95,27 @@ def test_a_study_runs_with_openblas_on_one_thread(two_blas_threads, monkeypatch)
     from ntransport.io.tables import SummaryTable
     from ntransport.studies.result import StudyResult
 
-    before = _blas_by_api()
+    before = blas_thread_counts()
     seen = []
 
     def run(case, **kw):
-        seen.append(_blas_by_api())
+        seen.append(blas_thread_counts())
         return StudyResult(name="probe", summary=SummaryTable())
 
     monkeypatch.setattr(registry, "get_study", lambda kind: SimpleNamespace(run=run))
     registry.run_study(SimpleNamespace(kind="probe"), progress=False)
     assert seen[0]["openblas"] == 1
     assert seen[0].get("mkl") == before.get("mkl")
-    assert _blas_by_api() == before
+    assert blas_thread_counts() == before
+
+
+def test_blas_thread_counts_reads_what_threadpoolctl_reports(two_blas_threads):
+    from threadpoolctl import threadpool_info
+
+    info = [i for i in threadpool_info() if i["user_api"] == "blas"]
+    counts = blas_thread_counts()
+    assert set(counts) == {i["internal_api"] for i in info}
+    for api, n in counts.items():
+        assert n == max(i["num_threads"] for i in info if i["internal_api"] == api)
+    with blas_threads(1):
+        assert set(blas_thread_counts().values()) == {1}

@@ -247,21 +247,22 @@ def test_pid_alive_probes_without_signalling():
 
 def blas_study(a):
     """The most threads any BLAS of this worker may use."""
-    from threadpoolctl import threadpool_info
+    from ntransport.cores import blas_thread_counts
 
-    return {"blas": float(max(i["num_threads"] for i in threadpool_info()
-                              if i["user_api"] == "blas"))}
+    return {"blas": float(max(blas_thread_counts().values()))}
 
 
 def test_local_workers_run_their_blas_on_one_thread(tmp_path):
     """Two workers with two BLAS threads each would spin on two cores (the percolation
     case 18-19 s against 10.5 s): the workers limit their BLAS to one thread."""
-    from threadpoolctl import threadpool_info, threadpool_limits
+    from threadpoolctl import threadpool_limits
+
+    from ntransport.cores import blas_thread_counts
 
     with threadpool_limits(2, user_api="blas"):  # what a worker would inherit without it
         # the precondition, asserted (OpenBLAS raises its count on request): without the
         # workers' own limit they would run two BLAS threads
-        assert max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas") == 2
+        assert max(blas_thread_counts().values()) == 2
         ds = sweep(blas_study, {"a": [0, 1]}, store=tmp_path / "s", n_workers=2,
                    progress=False)
     assert (ds["status"].values == "ok").all()
